@@ -1,0 +1,65 @@
+// Load airlock.yaml + environment into a validated config; errors name the bad key.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type AirlockConfig } from './schema.js';
+import { configError } from '../errors.js';
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** flag overrides, applied last */
+  overrides?: Partial<{
+    upstream: string;
+    store: string;
+    redis: string;
+    wirePort: number;
+    httpPort: number;
+    approvalWait: number;
+  }>;
+}
+
+/** Turn zod issues into one line per bad key: `policy.rules.0.tier: Invalid option ...`. */
+export function formatIssues(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
+export function parseConfig(raw: unknown, source = 'config'): AirlockConfig {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) throw configError(`invalid ${source}:\n${formatIssues(result.error.issues)}`);
+  return result.data;
+}
+
+export function loadConfig(opts: LoadOptions = {}): AirlockConfig {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.AIRLOCK_CONFIG;
+  let raw: Record<string, any> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw configError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      raw = (parseYaml(text) as Record<string, any>) ?? {};
+    } catch (err) {
+      throw configError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || Array.isArray(raw)) throw configError(`config file ${file} must be a mapping`);
+  }
+  const set = (section: string, key: string, value: unknown) => {
+    if (value === undefined || value === '') return;
+    raw[section] = { ...(raw[section] ?? {}), [key]: value };
+  };
+  set('upstream', 'url', env.AIRLOCK_UPSTREAM_URL);
+  set('store', 'url', env.AIRLOCK_STORE_URL);
+  set('redis', 'url', env.REDIS_URL);
+  const o = opts.overrides ?? {};
+  set('upstream', 'url', o.upstream);
+  set('store', 'url', o.store);
+  set('redis', 'url', o.redis);
+  set('wire', 'port', o.wirePort);
+  set('http', 'port', o.httpPort);
+  set('wire', 'approvalWaitSeconds', o.approvalWait);
+  return parseConfig(raw, file ? `config file ${file}` : 'config');
+}

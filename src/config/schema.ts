@@ -1,0 +1,130 @@
+// The one zod schema for airlock.yaml. Types are inferred from it, never written twice.
+import { z } from 'zod';
+import { TIERS, STATEMENT_KINDS } from '../policy/types.js';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24h)');
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export const timeWindowSchema = z
+  .object({
+    days: z.array(z.enum(DAYS)).min(1).default([...DAYS]),
+    from: hhmm.default('00:00'),
+    to: hhmm.default('23:59'),
+    /** IANA zone; UTC when unset */
+    timezone: z.string().default('UTC'),
+  })
+  .strict();
+
+export const ruleSchema = z
+  .object({
+    name: z.string().min(1),
+    /** agents this rule applies to; all when omitted */
+    agents: z.array(z.string()).optional(),
+    databases: z.array(z.string()).optional(),
+    kinds: z.array(z.enum(STATEMENT_KINDS)).optional(),
+    /** table names, optionally schema-qualified; matches read or written tables */
+    tables: z.array(z.string()).optional(),
+    functions: z.array(z.string()).optional(),
+    /** the rule applies only inside this window (or outside it with `outside: true`) */
+    window: timeWindowSchema.optional(),
+    outside: z.boolean().default(false),
+    tier: z.enum(TIERS),
+    reason: z.string().optional(),
+    /** a rule may only make things stricter unless it is explicitly marked unsafe */
+    unsafe: z.boolean().default(false),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    maxStatementBytes: z.number().int().positive().default(1024 * 1024),
+    /** the highest statement_timeout / lock_timeout an agent may SET itself */
+    maxTimeoutMs: z.number().int().positive().default(300_000),
+    /** largest pg_sleep an auto statement may ask for, seconds */
+    maxSleepSeconds: z.number().nonnegative().default(1),
+    cacheSize: z.number().int().nonnegative().default(10_000),
+    rules: z.array(ruleSchema).default([]),
+  })
+  .strict();
+
+export const thresholdSchema = z
+  .object({
+    table: z.string(),
+    /** auto-approve a held write touching at most this many rows of the table */
+    autoApproveMaxRows: z.number().int().nonnegative().optional(),
+    /** require two approvers above this many rows */
+    dualApprovalAboveRows: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const webhookSchema = z
+  .object({
+    url: z.string().url(),
+    format: z.enum(['json', 'slack']).default('json'),
+    /** HMAC-SHA256 key for the X-Airlock-Signature header */
+    secret: z.string().optional(),
+    timeoutMs: z.number().int().positive().default(5000),
+    retries: z.number().int().nonnegative().default(3),
+  })
+  .strict();
+
+export const approvalsSchema = z
+  .object({
+    expiryMinutes: z.number().positive().default(15),
+    requiredApprovals: z.number().int().min(1).max(5).default(1),
+    allowSelfApproval: z.boolean().default(false),
+    previewRowLimit: z.number().int().positive().default(50),
+    previewTimeoutMs: z.number().int().positive().default(5000),
+    /** how many affected rows execution may differ from the preview and still commit */
+    driftTolerance: z.number().int().nonnegative().default(0),
+    thresholds: z.array(thresholdSchema).default([]),
+    webhooks: z.array(webhookSchema).default([]),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    upstream: z
+      .object({
+        url: z.string().default('postgresql://127.0.0.1:5432/postgres'),
+        statementTimeoutMs: z.number().int().positive().default(30_000),
+        poolSize: z.number().int().positive().default(20),
+      })
+      .strict()
+      .default({ url: 'postgresql://127.0.0.1:5432/postgres', statementTimeoutMs: 30_000, poolSize: 20 }),
+    store: z
+      .object({ url: z.string().default('sqlite:./airlock.sqlite') })
+      .strict()
+      .default({ url: 'sqlite:./airlock.sqlite' }),
+    redis: z.object({ url: z.string().optional() }).strict().default({}),
+    wire: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(6432),
+        approvalWaitSeconds: z.number().nonnegative().default(60),
+        maxMessageBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        tls: z.object({ cert: z.string(), key: z.string() }).strict().optional(),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 6432, approvalWaitSeconds: 60, maxMessageBytes: 64 * 1024 * 1024 }),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** base URL put in review links; derived from host/port when unset */
+        publicUrl: z.string().optional(),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+    reviewers: z
+      .array(z.object({ name: z.string().min(1), token: z.string().min(16) }).strict())
+      .default([]),
+    policy: policySchema.default(policySchema.parse({})),
+    approvals: approvalsSchema.default(approvalsSchema.parse({})),
+  })
+  .strict();
+
+export type AirlockConfig = z.infer<typeof configSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;
+export type PolicyRule = z.infer<typeof ruleSchema>;
+export type ApprovalsConfig = z.infer<typeof approvalsSchema>;

@@ -1,0 +1,57 @@
+// The contract between front doors (wire, MCP, REST, CLI) and the one gateway service.
+// Doors translate their protocol into a GatewayRequest and the outcome back; rules live in policy only.
+import type { Decision } from './policy/types.js';
+import type { AirlockError } from './errors.js';
+
+export const DOORS = ['wire', 'mcp', 'rest', 'cli', 'api'] as const;
+export type Door = (typeof DOORS)[number];
+
+export interface Agent {
+  id: string;
+  name: string;
+}
+
+export interface GatewayRequest {
+  agent: Agent;
+  door: Door;
+  /** the upstream database name the agent asked for */
+  database: string;
+  sql: string;
+  params?: unknown[];
+  /** MCP client name, wire application_name, HTTP user agent: for the audit trail */
+  client?: string;
+  /** session facts that bind an approval (role, search_path) and change preview (in a transaction?) */
+  session?: { role?: string; searchPath?: string; inTransaction?: boolean };
+  /** correlation id across audit events */
+  requestId?: string;
+}
+
+export interface PreviewSummary {
+  available: boolean;
+  /** "preview unavailable: <reason>" when not available */
+  reason?: string;
+  affectedRows?: number;
+  /** the rows the statement would write (capped) */
+  rows?: Record<string, unknown>[];
+  /** before-image of updated rows (capped) */
+  before?: Record<string, unknown>[];
+  truncated?: boolean;
+  digest?: string;
+}
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'executing', 'executed', 'failed', 'drifted'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+export interface QueryResultData {
+  command: string;
+  rowCount: number | null;
+  fields: { name: string; dataTypeID: number }[];
+  rows: Record<string, unknown>[];
+}
+
+export type GatewayOutcome =
+  | { status: 'executed'; decision: Decision; result: QueryResultData; approvalId?: string }
+  | { status: 'pending'; decision: Decision; approvalId: string; reviewUrl: string; preview: PreviewSummary }
+  | { status: 'blocked'; decision: Decision; error: AirlockError }
+  | { status: 'denied'; decision: Decision; approvalId: string; error: AirlockError }
+  | { status: 'error'; decision?: Decision; approvalId?: string; error: AirlockError };

@@ -1,0 +1,124 @@
+// Core policy types shared by every front door. Analysis comes only from the libpg-query tree.
+
+export const TIERS = ['auto', 'ask', 'block'] as const;
+export type Tier = (typeof TIERS)[number];
+export const TIER_RANK = { auto: 0, ask: 1, block: 2 } as const satisfies Record<Tier, number>;
+
+/** The strictest of two tiers; a batch gets the strictest tier of its parts. */
+export const stricter = (a: Tier, b: Tier): Tier => (TIER_RANK[a] >= TIER_RANK[b] ? a : b);
+
+export const STATEMENT_KINDS = [
+  'read', // SELECT / VALUES / TABLE / set operations
+  'write', // INSERT / UPDATE / MERGE / SELECT INTO / CREATE TABLE AS
+  'delete', // DELETE / TRUNCATE
+  'ddl', // CREATE / ALTER / COMMENT / ...
+  'drop', // DROP anything
+  'explain',
+  'show',
+  'set', // SET / RESET / SET TRANSACTION / SET CONSTRAINTS
+  'transaction', // BEGIN / COMMIT / ROLLBACK / SAVEPOINT
+  'copy',
+  'maintenance', // VACUUM / ANALYZE / REINDEX / CLUSTER / REFRESH / CHECKPOINT
+  'lock',
+  'call',
+  'notify', // NOTIFY / LISTEN / UNLISTEN
+  'session', // PREPARE / EXECUTE / DEALLOCATE / DECLARE / FETCH / CLOSE / DISCARD
+  'privilege', // GRANT / REVOKE / roles
+  'code', // DO / CREATE FUNCTION / LOAD
+  'other',
+] as const;
+export type StatementKind = (typeof STATEMENT_KINDS)[number];
+
+export const RISK_FLAGS = [
+  'writes-in-cte',
+  'select-into',
+  'locking',
+  'volatile-function',
+  'unknown-function',
+  'dangerous-function',
+  'protected-setting',
+  'server-file-access',
+  'sequence-advance',
+  'explain-analyze',
+  'nested-write',
+  'nested-delete',
+  'escapes-rollback',
+] as const;
+export type RiskFlag = (typeof RISK_FLAGS)[number];
+
+export type Volatility = 'immutable' | 'stable' | 'volatile' | 'unknown';
+
+export interface FunctionRef {
+  /** schema as written (lower-cased unless quoted), null when unqualified */
+  schema: string | null;
+  name: string;
+  volatility: Volatility;
+  /** the first argument when it is a string constant (set_config, pg_sleep, dblink...) */
+  constArgs: (string | number | null)[];
+}
+
+export interface SettingChange {
+  name: string; // lower-case; 'all' for RESET ALL; 'transaction' for SET TRANSACTION
+  action: 'set' | 'reset' | 'set-transaction' | 'set_config';
+  /** constant value when known */
+  value: string | null;
+  /** set_config(..., is_local) or SET LOCAL */
+  local: boolean;
+}
+
+export interface StatementAnalysis {
+  index: number;
+  /** the statement's own text, cut from the request by parser locations */
+  sql: string;
+  location: number;
+  length: number;
+  /** top-level parse node type, e.g. SelectStmt */
+  node: string;
+  kind: StatementKind;
+  /** for EXPLAIN: the kind of the explained statement */
+  innerKind?: StatementKind;
+  /** extra detail such as DROP object type or COPY direction */
+  detail?: string;
+  tablesRead: string[];
+  tablesWritten: string[];
+  functions: FunctionRef[];
+  settings: SettingChange[];
+  flags: RiskFlag[];
+}
+
+export interface Analysis {
+  /** false when the text could not be parsed or was refused before parsing */
+  ok: boolean;
+  error?: string;
+  statements: StatementAnalysis[];
+}
+
+export interface StatementDecision {
+  index: number;
+  sql: string;
+  kind: StatementKind;
+  node: string;
+  decision: Tier;
+  rule: string;
+  reason: string;
+  tablesRead: string[];
+  tablesWritten: string[];
+  functions: string[];
+  flags: RiskFlag[];
+}
+
+export interface Decision {
+  decision: Tier;
+  /** the rule of the strictest statement */
+  rule: string;
+  reason: string;
+  statements: StatementDecision[];
+}
+
+/** Who is asking, so per-agent and per-database rules can apply. */
+export interface PolicyContext {
+  agent?: string;
+  database?: string;
+  /** evaluation time, for time-window rules */
+  now?: Date;
+}
