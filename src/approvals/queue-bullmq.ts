@@ -1,0 +1,227 @@
+// Execution queue on Redis via BullMQ, so approved executions survive restarts and run once
+// across several gateways. The request path (enqueue, healthy) uses its own connection that
+// fails fast when Redis is down; the Worker reconnects in the background on its own.
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AirlockError, connectionFailure, notInPrerequisiteState } from '../errors.js';
+import { logger, type Logger } from '../logger.js';
+import {
+  asError,
+  checkApprovalId,
+  checkConcurrency,
+  notifyExhausted,
+  raceTimeout,
+  retryDelayMs,
+  type ExecutionHandler,
+  type ExecutionQueue,
+  type QueueOptions,
+  type StartOptions,
+} from './queue-types.js';
+
+interface JobData {
+  approvalId: string;
+}
+
+const JOB_NAME = 'execute';
+const BACKOFF_TYPE = 'airlock-capped';
+/** a job may lose its worker (crash, kill -9) this many times before BullMQ fails it */
+const MAX_STALLED = 2;
+
+/** host:port of a Redis URL, for messages: never the password. */
+export function redisTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return 'redis';
+  }
+}
+
+/** Log a recurring connection error once, then at most every 30 s with a count. */
+function throttledWarn(log: Logger, what: string): (err: unknown) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 30_000) {
+      suppressed += 1;
+      return;
+    }
+    log.warn({ err: asError(err).message, suppressed }, what);
+    last = now;
+    suppressed = 0;
+  };
+}
+
+export class BullmqExecutionQueue implements ExecutionQueue {
+  readonly backend = 'bullmq' as const;
+  private readonly log: Logger;
+  private readonly target: string;
+  /** request-path connection: no offline queue, one retry, short connect timeout */
+  private readonly client: Redis;
+  private readonly queue: Queue<JobData>;
+  /** template the Worker duplicates (never connects itself) */
+  private workerTemplate?: Redis;
+  private worker?: Worker<JobData>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+  private readyWaiter?: Promise<void>;
+
+  constructor(private readonly opts: QueueOptions & { redisUrl: string }) {
+    this.target = redisTarget(opts.redisUrl);
+    this.log = logger.child({ component: 'queue', backend: 'bullmq', queue: opts.name, redis: this.target });
+    this.client = new Redis(opts.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: opts.requestTimeoutMs,
+      // keep trying in the background so healthy() turns true again when Redis returns
+      retryStrategy: (times: number) => Math.min(100 * 2 ** times, 2000),
+      connectionName: `airlock:${opts.name}:producer`,
+    });
+    this.client.on('error', throttledWarn(this.log, 'redis connection error (queue producer)'));
+    this.queue = new Queue<JobData>(opts.name, { connection: this.client, prefix: opts.prefix });
+    this.queue.on('error', throttledWarn(this.log, 'queue error'));
+  }
+
+  /** Add the approval's job once (jobId = approvalId); rejects fast with 08006 when Redis is down. */
+  async enqueue(approvalId: string): Promise<void> {
+    const id = checkApprovalId(approvalId);
+    if (this.closed) throw notInPrerequisiteState('execution queue is closed');
+    await this.withinDeadline('enqueue', async () => {
+      await this.queue.add(
+        JOB_NAME,
+        { approvalId: id },
+        {
+          jobId: id,
+          attempts: this.opts.attempts,
+          backoff: { type: BACKOFF_TYPE, delay: this.opts.backoffMs },
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      );
+    });
+  }
+
+  /** Start a Worker; returns once it is connected, or after the request timeout while it keeps connecting. */
+  async start(handler: ExecutionHandler, opts: StartOptions = {}): Promise<void> {
+    if (this.closed) throw notInPrerequisiteState('execution queue is closed');
+    if (this.worker) throw notInPrerequisiteState('execution queue already started');
+    const concurrency = checkConcurrency(opts.concurrency);
+    this.workerTemplate = new Redis(this.opts.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: (times: number) => Math.min(250 * times, 5000),
+    });
+    const worker = new Worker<JobData>(this.opts.name, (job) => this.process(job, handler, opts), {
+      connection: this.workerTemplate,
+      prefix: this.opts.prefix,
+      concurrency,
+      lockDuration: this.opts.lockDurationMs,
+      stalledInterval: this.opts.stalledIntervalMs,
+      maxStalledCount: MAX_STALLED,
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.opts) },
+    });
+    this.worker = worker;
+    worker.on('error', throttledWarn(this.log, 'worker error (will keep reconnecting)'));
+    worker.on('stalled', (jobId) => this.log.warn({ approvalId: jobId }, 'execution lost its worker, requeued'));
+    const ready = await raceTimeout(
+      worker.waitUntilReady().catch((err: unknown) => this.log.warn({ err: asError(err).message }, 'worker not ready')),
+      this.opts.requestTimeoutMs,
+    );
+    if (ready === 'timeout') this.log.warn('redis unreachable: worker keeps connecting in the background');
+  }
+
+  /** Redis answers a PING within the request timeout. Never throws. */
+  async healthy(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      await this.withinDeadline('health check', async () => {
+        await this.client.ping();
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stop fetching, wait (bounded) for running executions, then close all connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const worker = this.worker;
+    if (worker) {
+      await raceTimeout(worker.pause(true), this.opts.closeTimeoutMs).catch(() => undefined);
+      if (this.inFlight.size > 0) {
+        const done = await raceTimeout(Promise.allSettled([...this.inFlight]), this.opts.closeTimeoutMs);
+        // an abandoned job keeps its lock until it expires, then another worker retakes it
+        if (done === 'timeout') this.log.warn({ running: this.inFlight.size }, 'closing with executions still running');
+      }
+      await worker.close(true).catch((err: unknown) => this.log.warn({ err: asError(err).message }, 'worker close'));
+      this.workerTemplate?.disconnect();
+    }
+    await this.queue.close().catch((err: unknown) => this.log.warn({ err: asError(err).message }, 'queue close'));
+    this.client.disconnect();
+  }
+
+  private async process(job: Job<JobData>, handler: ExecutionHandler, opts: StartOptions): Promise<void> {
+    const approvalId = job.data.approvalId;
+    const run = (async () => {
+      try {
+        await handler(approvalId);
+      } catch (thrown) {
+        const err = asError(thrown);
+        const attempts = job.opts.attempts ?? 1;
+        if (job.attemptsMade + 1 >= attempts) {
+          this.log.error({ approvalId, attempts, err: err.message }, 'execution failed on every attempt');
+          await notifyExhausted(opts, approvalId, err, this.log);
+        } else {
+          this.log.warn({ approvalId, attempt: job.attemptsMade + 1, err: err.message }, 'execution failed, retrying');
+        }
+        throw err;
+      }
+    })();
+    const tracked = run.catch(() => undefined);
+    this.inFlight.add(tracked);
+    try {
+      await run;
+    } finally {
+      this.inFlight.delete(tracked);
+    }
+  }
+
+  /** One shared 'ready' listener however many requests wait during an outage. */
+  private whenReady(): Promise<void> {
+    if (this.client.status === 'ready') return Promise.resolve();
+    this.readyWaiter ??= new Promise<void>((resolve) => {
+      this.client.once('ready', () => {
+        this.readyWaiter = undefined;
+        resolve();
+      });
+    });
+    return this.readyWaiter;
+  }
+
+  /** Wait for the producer connection and run fn, all within requestTimeoutMs, else 08006. */
+  private async withinDeadline(what: string, fn: () => Promise<void>): Promise<void> {
+    const deadline = this.opts.requestTimeoutMs;
+    const unavailable = (why: string) =>
+      connectionFailure(`execution queue unavailable: ${what} failed, Redis at ${this.target} ${why}`);
+    if (this.client.status === 'end') throw unavailable('connection is closed');
+    let outcome: { value: void } | 'timeout';
+    try {
+      outcome = await raceTimeout(
+        (async () => {
+          await this.whenReady();
+          await fn();
+        })(),
+        deadline,
+      );
+    } catch (err) {
+      if (err instanceof AirlockError) throw err;
+      throw unavailable(`failed: ${asError(err).message}`);
+    }
+    if (outcome === 'timeout') {
+      throw unavailable(`did not answer within ${deadline} ms (${this.client.status})`);
+    }
+  }
+}
