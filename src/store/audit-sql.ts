@@ -1,0 +1,111 @@
+// Audit rows in SQL for both dialects: extending the chain inside a locked transaction,
+// filtered listing, and row mapping.
+import { invalidParameterValue } from '../errors.js';
+import { chainHash, GENESIS_HASH, normalizeAuditBody, tablesOf } from './chain-hash.js';
+import type { Row, SqlExec } from './sql-driver.js';
+import type { AuditBody, AuditEvent, AuditFilter } from './store.js';
+
+const COLUMNS = [
+  'seq', 'ts', 'type', 'agent', 'door', 'database', 'decision', 'rule',
+  'request_id', 'approval_id', 'data', 'tables', 'prev_hash', 'hash',
+] as const;
+const SELECT = `SELECT seq, ts, type, agent, door, database, decision, rule, request_id, approval_id, data, prev_hash, hash FROM audit_events`;
+
+/**
+ * Extend the chain. Must run inside a transaction holding the audit lock, so the last
+ * seq/hash read here is still the last when the rows commit.
+ */
+export async function appendAuditRows(tx: SqlExec, events: readonly AuditBody[], chunkRows: number): Promise<AuditEvent[]> {
+  const last = (await tx.all<{ seq: unknown; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'))[0];
+  let seq = last ? Number(last.seq) : 0;
+  let prev = last ? last.hash : GENESIS_HASH;
+  const out: AuditEvent[] = [];
+  const values: unknown[][] = [];
+  for (const e of events) {
+    const body = normalizeAuditBody(e);
+    const hash = chainHash(prev, body);
+    const ev: AuditEvent = { seq: ++seq, ...body, prev_hash: prev, hash };
+    out.push(ev);
+    values.push([
+      ev.seq, ev.ts, ev.type, ev.agent, ev.door, ev.database, ev.decision, ev.rule,
+      ev.request_id, ev.approval_id, JSON.stringify(ev.data), tablesOf(ev.data), ev.prev_hash, ev.hash,
+    ]);
+    prev = hash;
+  }
+  const rowSql = `(${COLUMNS.map(() => '?').join(',')})`;
+  for (let i = 0; i < values.length; i += chunkRows) {
+    const chunk = values.slice(i, i + chunkRows);
+    await tx.run(`INSERT INTO audit_events (${COLUMNS.join(',')}) VALUES ${chunk.map(() => rowSql).join(',')}`, chunk.flat());
+  }
+  return out;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+const finiteMs = (name: string, v: number | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!Number.isFinite(v)) throw invalidParameterValue(`audit filter ${name} must be a time in ms`);
+  return Math.trunc(v);
+};
+
+/** SELECT for a filter: every condition is a bound parameter. */
+export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const eq = (col: string, v: string | undefined) => {
+    if (v === undefined) return;
+    where.push(`${col} = ?`);
+    params.push(v);
+  };
+  eq('agent', filter.agent);
+  eq('decision', filter.decision);
+  eq('type', filter.type);
+  eq('approval_id', filter.approvalId);
+  if (filter.table !== undefined) {
+    const t = likeEscape(filter.table.toLowerCase());
+    // `users` matches users and any_schema.users; `public.users` matches only that.
+    where.push(`(tables LIKE ? ESCAPE '\\' OR tables LIKE ? ESCAPE '\\')`);
+    params.push(`%,${t},%`, `%.${t},%`);
+  }
+  const since = finiteMs('since', filter.since);
+  const until = finiteMs('until', filter.until);
+  if (since !== undefined) (where.push('ts >= ?'), params.push(since));
+  if (until !== undefined) (where.push('ts <= ?'), params.push(until));
+  if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(Math.trunc(filter.afterSeq)));
+  const limit = filter.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('audit filter limit must be a positive integer');
+  const order = filter.order === 'asc' ? 'ASC' : 'DESC';
+  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  return { sql: `${SELECT}${clause} ORDER BY seq ${order} LIMIT ${limit}`, params };
+}
+
+/** One page of the chain in seq order, for streaming verify/export. */
+export function auditPageQuery(fromSeq: number, pageSize: number): { sql: string; params: unknown[] } {
+  return { sql: `${SELECT} WHERE seq >= ? ORDER BY seq ASC LIMIT ${pageSize}`, params: [Math.trunc(fromSeq)] };
+}
+
+export function rowToAuditEvent(row: Row): AuditEvent {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(String(row.data)) as Record<string, unknown>;
+  } catch {
+    // A corrupted row must still be listable; its hash will not verify.
+    data = { $invalid_json: String(row.data) };
+  }
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    seq: Number(row.seq),
+    ts: Number(row.ts),
+    type: String(row.type),
+    agent: text(row.agent),
+    door: text(row.door),
+    database: text(row.database),
+    decision: text(row.decision),
+    rule: text(row.rule),
+    request_id: text(row.request_id),
+    approval_id: text(row.approval_id),
+    data,
+    prev_hash: String(row.prev_hash),
+    hash: String(row.hash),
+  };
+}

@@ -1,0 +1,35 @@
+// One entry point from a store URL (config `store.url`, AIRLOCK_STORE_URL, --store) to a Store.
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { configError } from '../errors.js';
+import { openPostgresStore, redactUrl, type PostgresStoreOptions } from './postgres-store.js';
+import { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+import type { Store } from './store.js';
+
+export type OpenStoreOptions = SqliteStoreOptions & PostgresStoreOptions;
+
+/** `sqlite:PATH` (relative to cwd), `sqlite::memory:`, or `postgres://` / `postgresql://`. */
+export function parseStoreUrl(url: string): { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } {
+  if (typeof url !== 'string' || !url.trim()) throw configError('store URL is empty; expected sqlite:PATH or postgresql://...');
+  const u = url.trim();
+  if (/^postgres(ql)?:\/\//i.test(u)) return { kind: 'postgres', url: u };
+  if (/^sqlite:/i.test(u)) {
+    let path = u.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2); // sqlite:///abs/path and sqlite://rel/path
+    if (!path) throw configError(`invalid store URL "${u}": no file path after sqlite:`);
+    return { kind: 'sqlite', path: path === ':memory:' ? ':memory:' : resolve(path) };
+  }
+  throw configError(`invalid store URL "${redactUrl(u)}": expected sqlite:PATH, sqlite::memory: or postgresql://...`);
+}
+
+/** Open and migrate the store a URL names. */
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const target = parseStoreUrl(url);
+  return target.kind === 'sqlite' ? openSqliteStore(target.path, opts) : openPostgresStore(target.url, opts);
+}
+
+/** The store a CLI command means: --store flag, else AIRLOCK_STORE_URL, else the config file's store.url. */
+export async function openConfiguredStore(args: { configFile?: string; storeUrl?: string }, opts?: OpenStoreOptions): Promise<Store> {
+  const config = loadConfig({ file: args.configFile, overrides: { store: args.storeUrl } });
+  return openStore(config.store.url, opts);
+}

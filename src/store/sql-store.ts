@@ -1,0 +1,266 @@
+// The Store written once in portable SQL over a small driver; the SQLite and PostgreSQL
+// adapters only supply the driver (placeholders, transactions, locks).
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { ApprovalStatus } from '../gateway-types.js';
+import { AirlockError, SqlState, invalidParameterValue } from '../errors.js';
+import { formatIssues } from '../config/load.js';
+import {
+  APPROVAL_INSERT_COLUMNS, approvalInsertValues, assertStatus, newApprovalRecord, patchAssignments, rowToApproval,
+} from './approval-rows.js';
+import { appendAuditRows, auditPageQuery, auditQuery, rowToAuditEvent } from './audit-sql.js';
+import { loadMigrations, runMigrations } from './migrate.js';
+import { makeScramVerifier } from './scram-verifier.js';
+import { isUniqueViolation, type Row, type SqlDriver } from './sql-driver.js';
+import type {
+  AgentAuth, AgentRecord, ApprovalFilter, ApprovalRecord, ApprovalUpdate, AuditBody, AuditEvent, AuditFilter,
+  NewApproval, NewSecret, SecretRecord, Store,
+} from './store.js';
+
+export interface SqlStoreOptions {
+  /** apply migrations at open (default true) */
+  migrate?: boolean;
+  /** directory holding sqlite/ and postgres/ migration folders */
+  migrationsDir?: string;
+}
+
+/** Agent names double as wire user names: keep them plain. */
+export const agentNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$/, 'agent name: 1-63 letters, digits, _ . @ - (starting with a letter or digit)');
+
+const secretSchema = z.object({
+  name: z.string().min(1).max(200),
+  ciphertext: z.string(),
+  iv: z.string(),
+  tag: z.string(),
+});
+
+const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+const DUMMY_HASH = sha256Hex('airlock:no-such-agent');
+const AGENT_COLS = 'id, name, created_at, revoked_at';
+const PAGE = 1000;
+
+const rowToAgent = (r: Row): AgentRecord => ({
+  id: String(r.id),
+  name: String(r.name),
+  createdAt: Number(r.created_at),
+  revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
+});
+
+const rowToSecret = (r: Row): SecretRecord => ({
+  name: String(r.name),
+  ciphertext: String(r.ciphertext),
+  iv: String(r.iv),
+  tag: String(r.tag),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+function parseName(name: string): string {
+  const r = agentNameSchema.safeParse(name);
+  if (!r.success) throw invalidParameterValue(`invalid agent name ${JSON.stringify(name)}: ${formatIssues(r.error.issues)}`);
+  return r.data;
+}
+
+const statusList = (statuses: readonly ApprovalStatus[]) => {
+  if (!statuses.length) throw invalidParameterValue('at least one approval status is required');
+  statuses.forEach(assertStatus);
+  return { sql: statuses.map(() => '?').join(','), values: [...statuses] };
+};
+
+export class SqlStore implements Store {
+  constructor(
+    private readonly db: SqlDriver,
+    readonly kind: 'sqlite' | 'postgres',
+    private readonly opts: SqlStoreOptions = {},
+  ) {}
+
+  migrate(): Promise<number[]> {
+    return runMigrations(this.db, loadMigrations(this.db.dialect, this.opts.migrationsDir));
+  }
+
+  // ---- agents ----
+
+  async createAgent(name: string): Promise<{ agent: AgentRecord; token: string }> {
+    const n = parseName(name);
+    const existing = await this.db.all(`SELECT revoked_at FROM agents WHERE name = ?`, [n]);
+    if (existing.length) throw duplicateAgent(n, existing[0].revoked_at != null);
+    const token = `al_${randomBytes(32).toString('base64url')}`;
+    const agent: AgentRecord = { id: randomUUID(), name: n, createdAt: Date.now(), revokedAt: null };
+    try {
+      await this.db.run(
+        'INSERT INTO agents (id, name, token_hash, scram_verifier, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)',
+        [agent.id, agent.name, sha256Hex(token), makeScramVerifier(token), agent.createdAt],
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw duplicateAgent(n, false);
+      throw err;
+    }
+    return { agent, token };
+  }
+
+  async authenticateAgent(name: string, token: string): Promise<AgentRecord | null> {
+    const auth = typeof name === 'string' && agentNameSchema.safeParse(name).success ? await this.getAgentAuth(name) : null;
+    const given = Buffer.from(sha256Hex(typeof token === 'string' ? token : ''), 'hex');
+    const stored = Buffer.from(auth?.tokenHash ?? DUMMY_HASH, 'hex');
+    // Compare even for unknown agents so timing does not reveal which names exist.
+    const same = stored.length === given.length && timingSafeEqual(stored, given);
+    return auth && same ? auth.agent : null;
+  }
+
+  async findAgentByName(name: string): Promise<AgentRecord | null> {
+    const rows = await this.db.all(`SELECT ${AGENT_COLS} FROM agents WHERE name = ?`, [name]);
+    return rows.length ? rowToAgent(rows[0]) : null;
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    return (await this.db.all(`SELECT ${AGENT_COLS} FROM agents ORDER BY name`)).map(rowToAgent);
+  }
+
+  async revokeAgent(name: string): Promise<AgentRecord | null> {
+    await this.db.run('UPDATE agents SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL', [Date.now(), name]);
+    return this.findAgentByName(name);
+  }
+
+  async getAgentTokenHash(name: string): Promise<string | null> {
+    return (await this.getAgentAuth(name))?.tokenHash ?? null;
+  }
+
+  async getAgentAuth(name: string): Promise<AgentAuth | null> {
+    const rows = await this.db.all(
+      `SELECT ${AGENT_COLS}, token_hash, scram_verifier FROM agents WHERE name = ? AND revoked_at IS NULL`,
+      [name],
+    );
+    if (!rows.length) return null;
+    const r = rows[0];
+    return { agent: rowToAgent(r), tokenHash: String(r.token_hash), scramVerifier: r.scram_verifier == null ? null : String(r.scram_verifier) };
+  }
+
+  // ---- approvals ----
+
+  async insertApproval(input: NewApproval): Promise<ApprovalRecord> {
+    const rec = newApprovalRecord(input);
+    const cols = APPROVAL_INSERT_COLUMNS;
+    const rows = await this.db.all(
+      `INSERT INTO approvals (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) RETURNING *`,
+      approvalInsertValues(rec),
+    ).catch((err) => {
+      if (isUniqueViolation(err)) throw new AirlockError(`approval ${rec.id} already exists`, SqlState.invalidParameterValue, 409);
+      throw err;
+    });
+    return rowToApproval(rows[0]);
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | null> {
+    const rows = await this.db.all('SELECT * FROM approvals WHERE id = ?', [id]);
+    return rows.length ? rowToApproval(rows[0]) : null;
+  }
+
+  async listApprovals(filter: ApprovalFilter = {}): Promise<ApprovalRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status !== undefined) {
+      const s = statusList(typeof filter.status === 'string' ? [filter.status] : filter.status);
+      where.push(`status IN (${s.sql})`);
+      params.push(...s.values);
+    }
+    if (filter.agent !== undefined) (where.push('agent_name = ?'), params.push(filter.agent));
+    const limit = filter.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('approval list limit must be a positive integer');
+    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const rows = await this.db.all(`SELECT * FROM approvals${clause} ORDER BY created_at DESC, id LIMIT ${limit}`, params);
+    return rows.map(rowToApproval);
+  }
+
+  async updateApproval(id: string, update: ApprovalUpdate): Promise<ApprovalRecord | null> {
+    const from = statusList(update.fromStatus);
+    const { sets, values } = patchAssignments(update.patch);
+    sets.push('version = version + 1', 'updated_at = ?');
+    values.push(Math.trunc(Number(update.patch.updatedAt ?? Date.now())));
+    let sql = `UPDATE approvals SET ${sets.join(', ')} WHERE id = ? AND status IN (${from.sql})`;
+    values.push(id, ...from.values);
+    if (update.expectVersion !== undefined) (sql += ' AND version = ?', values.push(update.expectVersion));
+    // One statement: the row lock (PG) / write lock (SQLite) makes the status check and the write atomic.
+    const rows = await this.db.all(`${sql} RETURNING *`, values);
+    return rows.length ? rowToApproval(rows[0]) : null;
+  }
+
+  async listApprovalsByStatus(statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord[]> {
+    const s = statusList(statuses);
+    const rows = await this.db.all(`SELECT * FROM approvals WHERE status IN (${s.sql}) ORDER BY created_at, id`, s.values);
+    return rows.map(rowToApproval);
+  }
+
+  async findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
+    const s = statusList(statuses);
+    const rows = await this.db.all(
+      `SELECT * FROM approvals WHERE binding = ? AND status IN (${s.sql}) ORDER BY created_at DESC, id LIMIT 1`,
+      [binding, ...s.values],
+    );
+    return rows.length ? rowToApproval(rows[0]) : null;
+  }
+
+  // ---- vault ----
+
+  async putSecret(secret: NewSecret): Promise<void> {
+    const r = secretSchema.safeParse(secret);
+    if (!r.success) throw invalidParameterValue(`invalid secret: ${formatIssues(r.error.issues)}`);
+    const s = r.data;
+    const now = Date.now();
+    await this.db.run(
+      `INSERT INTO vault_secrets (name, ciphertext, iv, tag, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET ciphertext = excluded.ciphertext, iv = excluded.iv, tag = excluded.tag, updated_at = excluded.updated_at`,
+      [s.name, s.ciphertext, s.iv, s.tag, now, now],
+    );
+  }
+
+  async getSecret(name: string): Promise<SecretRecord | null> {
+    const rows = await this.db.all('SELECT * FROM vault_secrets WHERE name = ?', [name]);
+    return rows.length ? rowToSecret(rows[0]) : null;
+  }
+
+  async listSecretNames(): Promise<string[]> {
+    return (await this.db.all<{ name: string }>('SELECT name FROM vault_secrets ORDER BY name')).map((r) => r.name);
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM vault_secrets WHERE name = ?', [name])) > 0;
+  }
+
+  // ---- audit ----
+
+  async appendAuditEvents(events: readonly AuditBody[]): Promise<AuditEvent[]> {
+    if (!events.length) return [];
+    return this.db.transaction((tx) => appendAuditRows(tx, events, this.db.insertChunkRows), 'audit');
+  }
+
+  async listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {
+    const q = auditQuery(filter);
+    return (await this.db.all(q.sql, q.params)).map(rowToAuditEvent);
+  }
+
+  async *iterateAudit(fromSeq = 1): AsyncIterable<AuditEvent> {
+    let next = fromSeq;
+    for (;;) {
+      const q = auditPageQuery(next, PAGE);
+      const rows = await this.db.all(q.sql, q.params);
+      for (const r of rows) yield rowToAuditEvent(r);
+      if (rows.length < PAGE) return;
+      next = Number(rows[rows.length - 1].seq) + 1;
+    }
+  }
+
+  /** Idempotent: a second close waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.db.close();
+    return this.closing;
+  }
+
+  private closing?: Promise<void>;
+}
+
+function duplicateAgent(name: string, revoked: boolean): AirlockError {
+  const why = revoked ? ' (revoked; agent names are never reused)' : '';
+  return new AirlockError(`agent "${name}" already exists${why}`, SqlState.invalidParameterValue, 409);
+}

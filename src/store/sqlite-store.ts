@@ -1,0 +1,102 @@
+// SQLite adapter (package `sqlite3`): one connection in WAL mode with a busy timeout, every
+// operation serialized through a mutex so a transaction never interleaves with other work.
+import sqlite3 from 'sqlite3';
+import { configError } from '../errors.js';
+import { Mutex, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
+import { SqlStore, type SqlStoreOptions } from './sql-store.js';
+
+export interface SqliteStoreOptions extends SqlStoreOptions {
+  /** ms a writer waits for another process's lock; default 10 s */
+  busyTimeoutMs?: number;
+}
+
+class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  readonly insertChunkRows = 500;
+  readonly preamble: readonly string[] = [];
+  private readonly mutex = new Mutex();
+  private readonly raw: SqlExec;
+
+  constructor(private readonly db: sqlite3.Database) {
+    this.raw = {
+      all: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
+        new Promise<T[]>((resolve, reject) =>
+          db.all(sql, params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
+        ),
+      run: (sql, params = []) =>
+        new Promise<number>((resolve, reject) =>
+          db.run(sql, params as unknown[], function (this: sqlite3.RunResult, err) {
+            if (err) reject(err);
+            else resolve(this.changes);
+          }),
+        ),
+      exec: (script) => new Promise<void>((resolve, reject) => db.exec(script, (err) => (err ? reject(err) : resolve()))),
+    };
+  }
+
+  all<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.mutex.run(() => this.raw.all<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly unknown[]): Promise<number> {
+    return this.mutex.run(() => this.raw.run(sql, params));
+  }
+
+  exec(script: string): Promise<void> {
+    return this.mutex.run(() => this.raw.exec(script));
+  }
+
+  transaction<T>(fn: (tx: SqlExec) => Promise<T>): Promise<T> {
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
+    return this.mutex.run(async () => {
+      await this.raw.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn(this.raw);
+        await this.raw.exec('COMMIT');
+        return out;
+      } catch (err) {
+        await this.raw.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.mutex.run(() => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))));
+  }
+}
+
+function openDatabase(path: string): Promise<sqlite3.Database> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(path, (err) =>
+      err ? reject(configError(`cannot open SQLite store ${path}: ${err.message}`)) : resolve(db),
+    );
+  });
+}
+
+/** Open (creating if needed) a SQLite store file; ':memory:' gives a private in-memory store. */
+export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<SqlStore> {
+  const db = await openDatabase(path);
+  const driver = new SqliteDriver(db);
+  const busy = opts.busyTimeoutMs ?? 10_000;
+  db.configure('busyTimeout', busy);
+  try {
+    await driver.exec(`PRAGMA busy_timeout = ${Math.trunc(busy)}`);
+    if (path !== ':memory:' && path !== '') await driver.all('PRAGMA journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commit.
+    await driver.exec('PRAGMA synchronous = NORMAL');
+  } catch (err) {
+    await driver.close().catch(() => undefined);
+    throw configError(`cannot use SQLite store ${path}: ${(err as Error).message}`);
+  }
+  const store = new SqlStore(driver, 'sqlite', opts);
+  if (opts.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  return store;
+}

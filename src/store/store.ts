@@ -1,0 +1,168 @@
+// The store contract: agents, approvals, vault ciphertexts and the audit chain, with one
+// SQLite and one PostgreSQL adapter behind it. Times are ms since the epoch everywhere.
+import type { ApprovalStatus, PreviewSummary } from '../gateway-types.js';
+import type { Decision } from '../policy/types.js';
+
+export interface AgentRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface AgentAuth {
+  agent: AgentRecord;
+  /** sha256 hex of the token */
+  tokenHash: string;
+  /** `SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`; null for agents created before it existed */
+  scramVerifier: string | null;
+}
+
+export interface ApprovalVote {
+  reviewer: string;
+  at: number;
+  comment?: string;
+}
+
+export interface ApprovalRecord {
+  id: string;
+  status: ApprovalStatus;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  agentId: string;
+  agentName: string;
+  door: string;
+  database: string;
+  sql: string;
+  params: unknown[] | null;
+  /** hex digest of (sql, params, agent, database, role, search_path, preview digest) */
+  binding: string;
+  decision: Decision | null;
+  preview: PreviewSummary | null;
+  requiredApprovals: number;
+  approvals: ApprovalVote[];
+  deniedBy: string | null;
+  comment: string | null;
+  result: unknown;
+  error: string | null;
+  attempts: number;
+  /** bumped by every update; use it as `expectVersion` for read-modify-write */
+  version: number;
+}
+
+/** What a caller supplies to create an approval; the rest gets defaults. */
+export type NewApproval = Pick<
+  ApprovalRecord,
+  'id' | 'status' | 'expiresAt' | 'agentId' | 'agentName' | 'door' | 'database' | 'sql' | 'binding'
+> &
+  Partial<Omit<ApprovalRecord, 'version'>>;
+
+export type ApprovalPatch = Partial<Omit<ApprovalRecord, 'id' | 'createdAt' | 'version'>>;
+
+export interface ApprovalUpdate {
+  /** update only when the current status is one of these */
+  fromStatus: readonly ApprovalStatus[];
+  /** and, when given, only when the version still matches */
+  expectVersion?: number;
+  patch: ApprovalPatch;
+}
+
+export interface ApprovalFilter {
+  status?: ApprovalStatus | readonly ApprovalStatus[];
+  /** agent name */
+  agent?: string;
+  /** default 100 */
+  limit?: number;
+}
+
+export interface SecretRecord {
+  name: string;
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewSecret = Pick<SecretRecord, 'name' | 'ciphertext' | 'iv' | 'tag'>;
+
+/** The hashed part of an audit event, in the names used by the chain and by JSONL export. */
+export interface AuditBody {
+  ts: number;
+  type: string;
+  agent: string | null;
+  door: string | null;
+  database: string | null;
+  decision: string | null;
+  rule: string | null;
+  request_id: string | null;
+  approval_id: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditBody {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditFilter {
+  agent?: string;
+  decision?: string;
+  /** matches a table named in data.tables / data.decision.statements (qualified or not) */
+  table?: string;
+  type?: string;
+  approvalId?: string;
+  /** ms epoch, inclusive */
+  since?: number;
+  /** ms epoch, inclusive */
+  until?: number;
+  /** only events with seq greater than this (keyset paging) */
+  afterSeq?: number;
+  /** default 100 */
+  limit?: number;
+  /** default 'desc' (newest first) */
+  order?: 'asc' | 'desc';
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Create an agent; the token is returned once and only its hashes are stored. */
+  createAgent(name: string): Promise<{ agent: AgentRecord; token: string }>;
+  /** The agent when the token matches and it is not revoked; null otherwise. */
+  authenticateAgent(name: string, token: string): Promise<AgentRecord | null>;
+  findAgentByName(name: string): Promise<AgentRecord | null>;
+  listAgents(): Promise<AgentRecord[]>;
+  /** Marks the agent revoked (idempotent); null when there is no such agent. */
+  revokeAgent(name: string): Promise<AgentRecord | null>;
+  /** null for unknown or revoked agents */
+  getAgentTokenHash(name: string): Promise<string | null>;
+  /** null for unknown or revoked agents */
+  getAgentAuth(name: string): Promise<AgentAuth | null>;
+
+  insertApproval(rec: NewApproval): Promise<ApprovalRecord>;
+  getApproval(id: string): Promise<ApprovalRecord | null>;
+  listApprovals(filter?: ApprovalFilter): Promise<ApprovalRecord[]>;
+  /** Compare-and-set; null when the status/version no longer match (someone else won). */
+  updateApproval(id: string, update: ApprovalUpdate): Promise<ApprovalRecord | null>;
+  listApprovalsByStatus(statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord[]>;
+  /** The newest approval with this binding in one of the statuses. */
+  findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
+
+  /** Insert or replace a secret's ciphertext (created_at is kept on replace). */
+  putSecret(secret: NewSecret): Promise<void>;
+  getSecret(name: string): Promise<SecretRecord | null>;
+  listSecretNames(): Promise<string[]>;
+  deleteSecret(name: string): Promise<boolean>;
+
+  /** Extend the hash chain by these events in one transaction; returns them as stored. */
+  appendAuditEvents(events: readonly AuditBody[]): Promise<AuditEvent[]>;
+  listAudit(filter?: AuditFilter): Promise<AuditEvent[]>;
+  /** All events in seq order, fetched page by page. */
+  iterateAudit(fromSeq?: number): AsyncIterable<AuditEvent>;
+  /** Apply pending migrations (also done at open); returns the versions applied now. */
+  migrate(): Promise<number[]>;
+  close(): Promise<void>;
+}
