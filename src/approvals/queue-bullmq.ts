@@ -66,6 +66,8 @@ export class BullmqExecutionQueue implements ExecutionQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   private readyWaiter?: Promise<void>;
+  /** last connection error since the producer was last ready: Redis is known to be down */
+  private downReason?: string;
 
   constructor(private readonly opts: QueueOptions & { redisUrl: string }) {
     this.target = redisTarget(opts.redisUrl);
@@ -78,7 +80,15 @@ export class BullmqExecutionQueue implements ExecutionQueue {
       retryStrategy: (times: number) => Math.min(100 * 2 ** times, 2000),
       connectionName: `airlock:${opts.name}:producer`,
     });
-    this.client.on('error', throttledWarn(this.log, 'redis connection error (queue producer)'));
+    const warn = throttledWarn(this.log, 'redis connection error (queue producer)');
+    this.client.on('error', (err: Error) => {
+      this.downReason = err.message;
+      warn(err);
+    });
+    this.client.on('ready', () => {
+      if (this.downReason) this.log.info('redis reachable again');
+      this.downReason = undefined;
+    });
     this.queue = new Queue<JobData>(opts.name, { connection: this.client, prefix: opts.prefix });
     this.queue.on('error', throttledWarn(this.log, 'queue error'));
   }
@@ -131,9 +141,10 @@ export class BullmqExecutionQueue implements ExecutionQueue {
     if (ready === 'timeout') this.log.warn('redis unreachable: worker keeps connecting in the background');
   }
 
-  /** Redis answers a PING within the request timeout. Never throws. */
+  /** Redis answers a PING within the request timeout; false at once while known down. Never throws. */
   async healthy(): Promise<boolean> {
     if (this.closed) return false;
+    if (this.client.status !== 'ready' && this.downReason) return false;
     try {
       await this.withinDeadline('health check', async () => {
         await this.client.ping();
@@ -221,7 +232,9 @@ export class BullmqExecutionQueue implements ExecutionQueue {
       throw unavailable(`failed: ${asError(err).message}`);
     }
     if (outcome === 'timeout') {
-      throw unavailable(`did not answer within ${deadline} ms (${this.client.status})`);
+      throw unavailable(
+        `did not answer within ${deadline} ms (${this.client.status}${this.downReason ? `: ${this.downReason}` : ''})`,
+      );
     }
   }
 }

@@ -69,3 +69,49 @@ export function gate(): { promise: Promise<void>; open: () => void } {
   });
   return { promise, open };
 }
+
+/** A TCP proxy to Redis on a fixed local port that a test can cut and restore, to simulate an outage. */
+export class FlakyRedisProxy {
+  private server?: import('node:net').Server;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  port = 0;
+
+  constructor(private readonly target = new URL(REDIS_URL)) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Listen (on port 0 the first time, then on the same port again). */
+  async up(): Promise<void> {
+    const net = await import('node:net');
+    const server = net.createServer((client) => {
+      const upstream = net.connect(Number(this.target.port || 6379), this.target.hostname);
+      this.sockets.add(client).add(upstream);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as import('node:net').AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Stop listening and cut every open connection. */
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
