@@ -1,0 +1,168 @@
+// SQL text → Analysis: one entry per statement, built only from the libpg-query tree.
+import { parseStatements, precheck } from './parser.js';
+import { statementKind } from './statement-kind.js';
+import { walk, constValue, type TableRef } from './walk.js';
+import type { Analysis, SettingChange, StatementAnalysis } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+export interface AnalyzedStatement extends StatementAnalysis {
+  /** the explained / prepared / declared / copied statement, analysed on its own */
+  inner?: AnalyzedStatement;
+  /** EXPLAIN ANALYZE, COPY direction, transaction kind, ... */
+  options: Record<string, unknown>;
+  /** functions that are blocked wherever they appear, with the reason */
+  blockedFunctions: { name: string; reason: string }[];
+}
+
+export interface FullAnalysis extends Analysis {
+  statements: AnalyzedStatement[];
+}
+
+const tableName = (t: TableRef) => (t.schema ? `${t.schema}.${t.name}` : t.name);
+const unique = (xs: string[]) => [...new Set(xs)];
+
+/** Analyse every statement of a request; fail-closed errors come back in `error`. */
+export function analyze(sql: string, maxBytes = 1024 * 1024): FullAnalysis {
+  const refused = precheck(sql, maxBytes);
+  if (refused) return { ok: false, error: refused, statements: [] };
+  const parsed = parseStatements(sql);
+  if (!parsed.ok) return { ok: false, error: parsed.error, statements: [] };
+  const statements = parsed.statements.map((s, index) => {
+    const a = analyzeNode(s.node, s.tree);
+    return { ...a, index, sql: s.sql, location: s.location, length: s.length };
+  });
+  return { ok: true, statements };
+}
+
+function defElemValue(d: Obj): unknown {
+  if (!d.arg) return true; // `EXPLAIN (ANALYZE)` means on
+  const v = constValue(d.arg);
+  if (v !== undefined) return v;
+  const s = ((d.arg as Obj).String as Obj | undefined)?.sval;
+  return s ?? true;
+}
+
+function defElems(list: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of Array.isArray(list) ? list : []) {
+    const d = (item as Obj).DefElem as Obj | undefined;
+    if (d && typeof d.defname === 'string') out[d.defname] = defElemValue(d);
+  }
+  return out;
+}
+
+/** Truthiness as PostgreSQL reads boolean options; anything unclear counts as on (fail closed). */
+export function isOn(v: unknown): boolean {
+  if (v === false || v === 0) return false;
+  if (typeof v === 'string') return !['false', 'off', '0', 'no', 'f', 'n'].includes(v.toLowerCase());
+  return true;
+}
+
+function settingsOf(node: string, tree: Obj, functions: StatementAnalysis['functions']): SettingChange[] {
+  const out: SettingChange[] = [];
+  if (node === 'VariableSetStmt') {
+    const kind = String(tree.kind);
+    const name = String(tree.name ?? '').toLowerCase();
+    const local = Boolean(tree.is_local);
+    if (kind === 'VAR_RESET_ALL') out.push({ name: 'all', action: 'reset', value: null, local });
+    else if (kind === 'VAR_RESET') out.push({ name, action: 'reset', value: null, local });
+    else if (kind === 'VAR_SET_MULTI') {
+      for (const [opt, v] of Object.entries(defElems(tree.args))) {
+        out.push({ name: opt, action: 'set-transaction', value: v === undefined ? null : String(v), local });
+      }
+      if (out.length === 0) out.push({ name, action: 'set-transaction', value: null, local });
+    } else if (kind === 'VAR_SET_DEFAULT' || kind === 'VAR_SET_CURRENT') {
+      out.push({ name, action: 'reset', value: null, local });
+    } else {
+      const args = Array.isArray(tree.args) ? tree.args : [];
+      const values = args.map((a) => constValue(a));
+      const value = values.some((v) => v === undefined || v === null) ? null : values.map(String).join(', ');
+      out.push({ name, action: 'set', value, local });
+    }
+  }
+  if (node === 'TransactionStmt') {
+    for (const [opt, v] of Object.entries(defElems(tree.options))) {
+      out.push({ name: opt, action: 'set-transaction', value: String(v), local: true });
+    }
+  }
+  for (const f of functions) {
+    if (f.name.toLowerCase() !== 'set_config') continue;
+    const [name, value, isLocal] = f.constArgs;
+    out.push({
+      name: typeof name === 'string' && f.name === 'set_config' ? name.toLowerCase() : '',
+      action: 'set_config',
+      value: value === null || value === undefined ? null : String(value),
+      local: isLocal === 'true',
+    });
+  }
+  return out;
+}
+
+const INNER_QUERY: Record<string, string> = {
+  ExplainStmt: 'query',
+  PrepareStmt: 'query',
+  DeclareCursorStmt: 'query',
+  CopyStmt: 'query',
+};
+
+function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' | 'sql' | 'location' | 'length'> {
+  const facts = walk(node, tree);
+  let kind = statementKind(node, tree);
+  if (kind === 'read' || kind === 'write') {
+    if (facts.deletes > 0) kind = 'delete';
+    else if (facts.nestedWrites > 0 || facts.flags.has('select-into')) kind = 'write';
+  }
+  if (node === 'MergeStmt' && facts.deletes > 0) kind = 'delete';
+  const options: Record<string, unknown> = {};
+  let inner: AnalyzedStatement | undefined;
+  const innerField = INNER_QUERY[node];
+  const innerWrapped = innerField ? (tree[innerField] as Obj | undefined) : undefined;
+  if (innerWrapped && typeof innerWrapped === 'object') {
+    const innerNode = Object.keys(innerWrapped)[0];
+    const a = analyzeNode(innerNode, innerWrapped[innerNode] as Obj);
+    inner = { ...a, index: 0, sql: '', location: 0, length: 0 };
+  }
+  let innerKind: StatementAnalysis['innerKind'];
+  if (node === 'ExplainStmt') {
+    const opts = defElems(tree.options);
+    options.analyze = 'analyze' in opts ? isOn(opts.analyze) : false;
+    if (options.analyze) facts.flags.add('explain-analyze');
+    innerKind = inner?.kind;
+  }
+  if (node === 'CopyStmt') {
+    options.from = Boolean(tree.is_from);
+    options.program = Boolean(tree.is_program);
+    options.file = typeof tree.filename === 'string' ? tree.filename : null;
+    if (options.program || options.file) facts.flags.add('server-file-access');
+    if (options.from && tree.relation) {
+      const rv = tree.relation as Obj;
+      facts.tablesWritten.push({ schema: (rv.schemaname as string) ?? null, name: String(rv.relname) });
+      facts.tablesRead = facts.tablesRead.filter((t) => !(t.name === rv.relname && t.schema === ((rv.schemaname as string) ?? null)));
+    }
+  }
+  if (node === 'TransactionStmt') options.transaction = String(tree.kind);
+  if (node === 'DropStmt') options.removeType = String(tree.removeType);
+  if (node === 'AlterTableStmt') {
+    options.subtypes = ((tree.cmds as Obj[] | undefined) ?? []).map((c) => String(((c.AlterTableCmd as Obj) ?? {}).subtype));
+  }
+  if (node === 'DefineStmt') options.defineKind = String(tree.kind);
+  if (node === 'DiscardStmt') options.target = String(tree.target);
+  const functions = facts.functions.map(({ blocked: _b, harmless: _h, ...f }) => f);
+  const settings = settingsOf(node, tree, facts.functions);
+  if (facts.flags.has('sequence-advance') || kind === 'notify') facts.flags.add('escapes-rollback');
+  return {
+    node,
+    kind,
+    innerKind,
+    detail: (options.removeType as string) ?? undefined,
+    tablesRead: unique(facts.tablesRead.map(tableName)),
+    tablesWritten: unique(facts.tablesWritten.map(tableName)),
+    functions,
+    settings,
+    flags: [...facts.flags],
+    options,
+    inner,
+    blockedFunctions: facts.functions.filter((f) => f.blocked).map((f) => ({ name: f.schema ? `${f.schema}.${f.name}` : f.name, reason: f.blocked! })),
+  };
+}

@@ -1,0 +1,5 @@
+// Public surface of the policy engine.
+export { PolicyEngine, initPolicy, combine } from './engine.js';
+export { analyze, type AnalyzedStatement, type FullAnalysis } from './analyze.js';
+export { classifyFunction, CATALOG } from './functions.js';
+export * from './types.js';
