@@ -1,0 +1,129 @@
+// Rewrites for preview and execution, done on the parse tree and deparsed with pgsql-parser.
+// Every rewrite is re-parsed and compared node for node with the tree we meant to produce,
+// so a deparser quirk can never run a different statement than the one that was approved.
+import { loadModule, parseSync } from 'libpg-query';
+import { deparseSync } from 'pgsql-parser';
+
+export type Node = Record<string, any>;
+
+let loading: Promise<void> | undefined;
+
+/** Load the WASM parser once per process. */
+export function ensureParser(): Promise<void> {
+  loading ??= loadModule();
+  return loading;
+}
+
+export interface ParsedStatement {
+  /** top-level node type, e.g. UpdateStmt */
+  node: string;
+  /** the node's own fields */
+  tree: Node;
+}
+
+/** Parse SQL into statements; throws the parser's message on a syntax error. */
+export function parseStatements(sql: string): ParsedStatement[] {
+  const result = parseSync(sql) as { stmts?: { stmt?: Node }[] };
+  return (result.stmts ?? []).map((s) => {
+    const stmt = s.stmt ?? {};
+    const node = Object.keys(stmt)[0] ?? 'Empty';
+    return { node, tree: stmt[node] as Node };
+  });
+}
+
+/** A deep copy without parser locations and with sorted keys: the form in which trees are compared. */
+export function stripLocations(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripLocations);
+  if (value && typeof value === 'object') {
+    const out: Node = {};
+    for (const [k, v] of Object.entries(value as Node).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (k === 'location' || k === 'stmt_location' || k === 'stmt_len') continue;
+      out[k] = stripLocations(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+const sameTree = (a: unknown, b: unknown) => JSON.stringify(stripLocations(a)) === JSON.stringify(stripLocations(b));
+
+export class RewriteError extends Error {}
+
+/** Deparse `{[node]: tree}`, re-parse, and insist on exactly that tree coming back. */
+export function deparseVerified(node: string, tree: Node): string {
+  let sql: string;
+  try {
+    sql = deparseSync({ [node]: tree } as never);
+  } catch (err) {
+    throw new RewriteError(`cannot deparse rewritten ${node}: ${(err as Error).message}`);
+  }
+  let again: ParsedStatement[];
+  try {
+    again = parseStatements(sql);
+  } catch (err) {
+    throw new RewriteError(`rewritten ${node} does not parse: ${(err as Error).message}`);
+  }
+  if (again.length !== 1 || again[0].node !== node) {
+    throw new RewriteError(`rewritten ${node} became ${again.map((s) => s.node).join(', ') || 'nothing'}`);
+  }
+  if (!sameTree(again[0].tree, tree)) throw new RewriteError(`rewritten ${node} does not round-trip through the deparser`);
+  return sql;
+}
+
+/** The name by which the statement's target table is referenced (its alias, else its name). */
+export function targetRef(tree: Node): string {
+  const rel = tree.relation as Node | undefined;
+  return String(rel?.alias?.aliasname ?? rel?.relname ?? '');
+}
+
+const starOf = (ref: string): Node => ({
+  ResTarget: { val: { ColumnRef: { fields: [{ String: { sval: ref } }, { A_Star: {} }] } } },
+});
+
+/** INSERT/UPDATE/DELETE without RETURNING → the same statement with `RETURNING target.*`. */
+export function addReturning(node: string, tree: Node): Node | null {
+  if (node !== 'InsertStmt' && node !== 'UpdateStmt' && node !== 'DeleteStmt') return null;
+  if (Array.isArray(tree.returningList) && tree.returningList.length > 0) return null;
+  return { ...tree, returningList: [starOf(targetRef(tree))] };
+}
+
+/** Renumber $n so a derived statement only carries the parameters it uses. */
+function renumberParams(tree: unknown, params: unknown[]): { tree: unknown; params: unknown[] } {
+  const map = new Map<number, number>();
+  const out: unknown[] = [];
+  const visit = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(visit);
+    if (!v || typeof v !== 'object') return v;
+    const o = v as Node;
+    if (o.ParamRef && typeof o.ParamRef.number === 'number') {
+      const old = o.ParamRef.number as number;
+      if (!map.has(old)) {
+        map.set(old, map.size + 1);
+        out.push(params[old - 1]);
+      }
+      return { ParamRef: { ...o.ParamRef, number: map.get(old) } };
+    }
+    const copy: Node = {};
+    for (const [k, val] of Object.entries(o)) copy[k] = visit(val);
+    return copy;
+  };
+  return { tree: visit(tree), params: out };
+}
+
+/**
+ * The rows an UPDATE will change, as a SELECT over the same relation, FROM list, WHERE and
+ * WITH, limited to `limit` rows: the before-image shown next to the new values.
+ */
+export function beforeImageSelect(update: Node, params: unknown[], limit: number): { sql: string; params: unknown[] } {
+  const select: Node = {
+    targetList: [starOf(targetRef(update))],
+    fromClause: [{ RangeVar: update.relation }, ...((update.fromClause as Node[] | undefined) ?? [])],
+    ...(update.whereClause ? { whereClause: update.whereClause } : {}),
+    ...(update.withClause ? { withClause: update.withClause } : {}),
+    limitCount: { A_Const: { ival: { ival: limit } } },
+    limitOption: 'LIMIT_OPTION_COUNT',
+    op: 'SETOP_NONE',
+  };
+  const renumbered = renumberParams(select, params);
+  return { sql: deparseVerified('SelectStmt', renumbered.tree as Node), params: renumbered.params };
+}

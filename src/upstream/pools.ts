@@ -1,0 +1,177 @@
+// Two pools per upstream database: read-only sessions for auto statements (PostgreSQL itself
+// refuses a misclassified write) and read-write sessions for previews and approved execution.
+import pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { QueryResultData } from '../gateway-types.js';
+import { asAirlockError, notInPrerequisiteState, programLimitExceeded } from '../errors.js';
+import { logger } from '../logger.js';
+import { checkDatabaseName, parseUpstreamUrl, startupOption, type UpstreamTarget } from './url.js';
+import { streamQuery, toObject, txStatus, uniqueNames } from './stream.js';
+
+export interface UpstreamSettings {
+  url: string;
+  statementTimeoutMs: number;
+  poolSize: number;
+  /** how many distinct databases may have pools at once (agents choose the names) */
+  maxDatabases?: number;
+}
+
+export const POOL_KINDS = { readOnly: 'read-only', readWrite: 'read-write' } as const;
+export type PoolKind = (typeof POOL_KINDS)[keyof typeof POOL_KINDS];
+
+export interface RunOptions {
+  /** keep at most this many rows; rowCount stays the server's exact count */
+  maxRows?: number;
+  /** the agent's search_path for this statement only */
+  searchPath?: string;
+  /** pg's JS parsing (numbers, Dates, JSON) instead of PostgreSQL's exact text */
+  typed?: boolean;
+}
+
+export interface UpstreamRole {
+  role: string;
+  superuser: boolean;
+  bypassRls: boolean;
+}
+
+interface PoolPair {
+  readOnly: Pool;
+  readWrite: Pool;
+}
+
+/** Lazily created pools keyed by database name; one instance per gateway process. */
+export class UpstreamPools {
+  readonly statementTimeoutMs: number;
+  private readonly target: UpstreamTarget;
+  private readonly pairs = new Map<string, PoolPair>();
+  private closed = false;
+
+  constructor(private readonly settings: UpstreamSettings) {
+    this.target = parseUpstreamUrl(settings.url);
+    this.statementTimeoutMs = settings.statementTimeoutMs;
+  }
+
+  get defaultDatabase(): string {
+    return this.target.defaultDatabase;
+  }
+
+  /** The pool for one kind of session; created on first use. */
+  pool(database: string, kind: PoolKind): Pool {
+    const pair = this.pair(database);
+    return kind === POOL_KINDS.readOnly ? pair.readOnly : pair.readWrite;
+  }
+
+  /** A dedicated session; the caller must release it (release(true) if its state is unknown). */
+  async connect(database: string, kind: PoolKind): Promise<PoolClient> {
+    try {
+      return await this.pool(database, kind).connect();
+    } catch (err) {
+      // a database that does not exist should not keep an empty pool pair around
+      if ((err as { code?: string }).code === '3D000') await this.drop(database);
+      throw asAirlockError(err);
+    }
+  }
+
+  /** Run an auto-tier statement on a read-only session; writes fail in PostgreSQL with 25006. */
+  async runReadOnly(database: string, sql: string, params: unknown[] = [], opts: RunOptions = {}): Promise<QueryResultData> {
+    const client = await this.connect(database, POOL_KINDS.readOnly);
+    let destroy = false;
+    try {
+      if (opts.searchPath !== undefined) {
+        await client.query("SELECT set_config('search_path', $1, false)", [opts.searchPath]);
+      }
+      const rows: Record<string, unknown>[] = [];
+      let names: string[] | undefined;
+      const max = opts.maxRows ?? Number.POSITIVE_INFINITY;
+      const result = await streamQuery(
+        client,
+        sql,
+        params,
+        (row, fields) => {
+          if (rows.length >= max) return;
+          names ??= uniqueNames(fields);
+          rows.push(toObject(names, row));
+        },
+        { raw: !opts.typed },
+      );
+      return { command: result.command, rowCount: result.rowCount, fields: result.fields, rows };
+    } catch (err) {
+      throw asAirlockError(err);
+    } finally {
+      destroy = await resetSession(client);
+      client.release(destroy);
+    }
+  }
+
+  /** Superuser or BYPASSRLS upstream roles defeat the read-only backstop: callers warn. */
+  async checkUpstreamRole(database = this.target.defaultDatabase): Promise<UpstreamRole> {
+    const client = await this.connect(database, POOL_KINDS.readOnly);
+    try {
+      const { rows } = await client.query(
+        'SELECT current_user AS role, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user',
+      );
+      const r = rows[0] ?? {};
+      return { role: String(r.role ?? ''), superuser: r.rolsuper === true, bypassRls: r.rolbypassrls === true };
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pairs = [...this.pairs.values()];
+    this.pairs.clear();
+    await Promise.all(pairs.flatMap((p) => [p.readOnly.end(), p.readWrite.end()]));
+  }
+
+  private pair(database: string): PoolPair {
+    checkDatabaseName(database);
+    if (this.closed) throw notInPrerequisiteState('upstream pools are closed');
+    let pair = this.pairs.get(database);
+    if (pair) return pair;
+    const max = this.settings.maxDatabases ?? 100;
+    if (this.pairs.size >= max) throw programLimitExceeded(`too many upstream databases in use (limit ${max})`);
+    const timeout = startupOption('statement_timeout', this.settings.statementTimeoutMs);
+    const extra = this.target.extraOptions;
+    pair = {
+      readOnly: this.makePool(database, [extra, startupOption('default_transaction_read_only', 'on'), timeout]),
+      readWrite: this.makePool(database, [extra, timeout]),
+    };
+    this.pairs.set(database, pair);
+    return pair;
+  }
+
+  private makePool(database: string, options: string[]): Pool {
+    const pool = new pg.Pool({
+      ...this.target.base,
+      database,
+      options: options.filter(Boolean).join(' '),
+      max: this.settings.poolSize,
+      idleTimeoutMillis: 30_000,
+    });
+    // an idle session dropped by the server must not crash the process
+    pool.on('error', (err) => logger.warn({ err: err.message, database }, 'upstream idle session error'));
+    return pool;
+  }
+
+  private async drop(database: string): Promise<void> {
+    const pair = this.pairs.get(database);
+    if (!pair) return;
+    this.pairs.delete(database);
+    await Promise.all([pair.readOnly.end(), pair.readWrite.end()]).catch(() => undefined);
+  }
+}
+
+/** Pooled sessions must not carry one request's SET/PREPARE/LISTEN into the next; true = destroy. */
+async function resetSession(client: PoolClient): Promise<boolean> {
+  if (txStatus(client) !== 'I') return true;
+  try {
+    await client.query('DISCARD ALL');
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Pools for the configured upstream (config.upstream section). */
+export const createUpstreamPools = (settings: UpstreamSettings) => new UpstreamPools(settings);

@@ -1,0 +1,68 @@
+// Turn the operator's upstream URL into pg connection settings with the database name
+// replaced per request. The name goes to pg as a field, never back into a URL, so any
+// legal database name (spaces, '/', '#', '%') reaches PostgreSQL unchanged.
+import type { ClientConfig } from 'pg';
+import { configError, invalidParameterValue } from '../errors.js';
+
+export interface UpstreamTarget {
+  /** settings shared by every database: host, port, user, password, ssl, application_name */
+  base: ClientConfig;
+  /** the database named in the URL (default for role checks) */
+  defaultDatabase: string;
+  /** `-c name=value` startup options the URL itself asked for, kept and merged with ours */
+  extraOptions: string;
+}
+
+const SSL_MODES = {
+  disable: false,
+  allow: { rejectUnauthorized: false },
+  prefer: { rejectUnauthorized: false },
+  require: { rejectUnauthorized: false },
+  'no-verify': { rejectUnauthorized: false },
+  'verify-ca': { rejectUnauthorized: true },
+  'verify-full': { rejectUnauthorized: true },
+} as const;
+
+/** Parse postgres:// or postgresql:// URLs (host may be a socket directory via ?host=). */
+export function parseUpstreamUrl(raw: string): UpstreamTarget {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw configError('upstream.url is not a valid URL (expected postgresql://user@host:port/db)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw configError(`upstream.url must start with postgresql://, got ${url.protocol}//`);
+  }
+  const params = url.searchParams;
+  const hostname = url.hostname.replace(/^\[(.+)\]$/, '$1');
+  const base: ClientConfig = {
+    host: params.get('host') ?? (hostname ? decodeURIComponent(hostname) : '127.0.0.1'),
+    port: Number(params.get('port') ?? url.port ?? 5432) || 5432,
+    user: params.get('user') ?? (url.username ? decodeURIComponent(url.username) : undefined),
+    password: params.get('password') ?? (url.password ? decodeURIComponent(url.password) : undefined),
+    application_name: params.get('application_name') ?? 'airlock',
+    keepAlive: true,
+    connectionTimeoutMillis: Number(params.get('connect_timeout') ?? 10) * 1000 || 10_000,
+  };
+  const sslmode = params.get('sslmode') ?? (params.get('ssl') === 'true' ? 'require' : null);
+  if (sslmode !== null) {
+    if (!(sslmode in SSL_MODES)) throw configError(`upstream.url: unsupported sslmode ${sslmode}`);
+    base.ssl = SSL_MODES[sslmode as keyof typeof SSL_MODES];
+  }
+  const path = url.pathname.replace(/^\//, '');
+  const defaultDatabase = path ? decodeURIComponent(path) : (base.user ?? 'postgres');
+  return { base, defaultDatabase, extraOptions: params.get('options') ?? '' };
+}
+
+/** Database names come from agents: refuse what PostgreSQL could never accept, before connecting. */
+export function checkDatabaseName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw invalidParameterValue('database name must be a non-empty string');
+  if (name.includes('\0')) throw invalidParameterValue('database name contains a NUL byte');
+  if (Buffer.byteLength(name, 'utf8') > 63) throw invalidParameterValue('database name longer than 63 bytes');
+  return name;
+}
+
+/** Escape a value for a `-c name=value` startup option (spaces and backslashes need a backslash). */
+export const startupOption = (name: string, value: string | number) =>
+  `-c ${name}=${String(value).replace(/\\/g, '\\\\').replace(/ /g, '\\ ')}`;
