@@ -89,8 +89,20 @@ export interface FunctionVerdict {
   harmless?: boolean;
 }
 
-/** Resolve a call the way PostgreSQL would for an unqualified or pg_catalog-qualified name. */
+const verdicts = new Map<string, FunctionVerdict>();
+
+/** Resolve a call the way PostgreSQL would for an unqualified or pg_catalog-qualified name (memoised). */
 export function classifyFunction(schema: string | null, rawName: string): FunctionVerdict {
+  const key = schema === null ? rawName : `${schema}\u0000${rawName}`;
+  let verdict = verdicts.get(key);
+  if (!verdict) {
+    verdict = resolveFunction(schema, rawName);
+    if (verdicts.size < 100_000) verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+function resolveFunction(schema: string | null, rawName: string): FunctionVerdict {
   const name = rawName.toLowerCase();
   if (BLOCKED.has(name)) return { volatility: CATALOG.get(name) ?? 'unknown', blocked: 'has effects outside the statement' };
   for (const [re, why] of BLOCKED_PATTERNS) {

@@ -64,12 +64,18 @@ export function walk(node: string, tree: Obj): WalkFacts {
   const targets = new Set<Obj>();
   const cteNames = new Set<string>();
   const rangeVars: Obj[] = [];
-  const stack: { type: string | null; value: unknown }[] = [{ type: node, value: tree }];
-  while (stack.length > 0) {
-    const { type, value } = stack.pop()!;
+  // two parallel stacks instead of one of {type, value} objects: this loop is the hot path
+  const types: (string | null)[] = [node];
+  const values: unknown[] = [tree];
+  while (values.length > 0) {
+    const type = types.pop()!;
+    const value = values.pop();
     if (value === null || typeof value !== 'object') continue;
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ type: null, value: value[i] });
+      for (let i = value.length - 1; i >= 0; i--) {
+        types.push(null);
+        values.push(value[i]);
+      }
       continue;
     }
     const o = value as Obj;
@@ -83,7 +89,8 @@ export function walk(node: string, tree: Obj): WalkFacts {
       const child = o[key];
       if (child !== null && typeof child === 'object') {
         const code = key.charCodeAt(0);
-        stack.push({ type: code >= 65 && code <= 90 ? key : null, value: child });
+        types.push(code >= 65 && code <= 90 ? key : null);
+        values.push(child);
       }
     }
   }

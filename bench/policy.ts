@@ -1,0 +1,54 @@
+// Policy engine speed over shared/corpus/pg-regress.jsonl: µs per statement uncached and cached.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PolicyEngine, initPolicy } from '../src/policy/index.js';
+
+const CORPUS = process.env.AIRLOCK_CORPUS_DIR ?? fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+export async function benchPolicy(): Promise<Record<string, number>> {
+  await initPolicy();
+  const sqls = readFileSync(`${CORPUS}/pg-regress.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l).sql as string);
+  // warm the JIT on a throwaway engine
+  const warm = new PolicyEngine({ cacheSize: 0 });
+  for (const s of sqls) warm.decide(s);
+
+  const uncachedEngine = new PolicyEngine({ cacheSize: 0 });
+  const uncached: number[] = [];
+  const t0 = process.hrtime.bigint();
+  for (const s of sqls) {
+    const a = process.hrtime.bigint();
+    uncachedEngine.decide(s);
+    uncached.push(Number(process.hrtime.bigint() - a) / 1000);
+  }
+  const totalUncachedS = Number(process.hrtime.bigint() - t0) / 1e9;
+
+  const cachedEngine = new PolicyEngine({ cacheSize: 50_000 });
+  for (const s of sqls) cachedEngine.decide(s);
+  const REPS = 200;
+  const cached: number[] = [];
+  const t1 = process.hrtime.bigint();
+  for (const s of sqls) {
+    const a = process.hrtime.bigint();
+    for (let i = 0; i < REPS; i++) cachedEngine.decide(s);
+    cached.push(Number(process.hrtime.bigint() - a) / 1000 / REPS);
+  }
+  const totalCachedS = Number(process.hrtime.bigint() - t1) / 1e9;
+  uncached.sort((a, b) => a - b);
+  cached.sort((a, b) => a - b);
+  return {
+    statements: sqls.length,
+    uncached_median_us: pct(uncached, 0.5),
+    uncached_p99_us: pct(uncached, 0.99),
+    uncached_statements_per_s: sqls.length / totalUncachedS,
+    cached_median_us: pct(cached, 0.5),
+    cached_p99_us: pct(cached, 0.99),
+    cached_statements_per_s: (sqls.length * REPS) / totalCachedS,
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = await benchPolicy();
+  for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(30)} ${Number.isInteger(v) ? v : v.toFixed(3)}\n`);
+}
