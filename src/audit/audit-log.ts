@@ -86,13 +86,15 @@ export class AuditLog {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.write().catch((err: Error) => {
-        this.failures++;
-        const retry = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures, 12));
-        logger.error({ err: err.message, pending: this.queue.length, retryMs: retry }, 'audit write failed; will retry');
-        if (!this.timer && this.queue.length) this.kick(retry);
-      });
+      this.write().catch(() => undefined); // failures are logged and retried by write()
     }, delayMs);
+  }
+
+  private retryLater(err: Error): void {
+    this.failures++;
+    const retry = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures - 1, 12));
+    logger.error({ err: err.message, pending: this.queue.length, retryMs: retry }, 'audit write failed; will retry');
+    if (!this.closed && this.queue.length) this.kick(retry);
   }
 
   /** The single writer: drains the queue batch by batch; concurrent callers share it. */
@@ -103,7 +105,10 @@ export class AuditLog {
       // Registered before any caller's await, so a settled writer is cleared before they resume.
       p.then(
         () => this.writing === p && (this.writing = null),
-        () => this.writing === p && (this.writing = null),
+        (err: Error) => {
+          if (this.writing === p) this.writing = null;
+          this.retryLater(err);
+        },
       );
     }
     return this.writing;

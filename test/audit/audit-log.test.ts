@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog, canonicalJson, redact, verifyChain } from '../../src/audit/index.js';
+import type { Store } from '../../src/store/store.js';
+import { TARGETS, type StoreTarget } from '../store/fixtures.js';
+
+describe('redact', () => {
+  it('drops secret-named keys at any depth and copies the rest', () => {
+    const input = {
+      sql: 'select 1',
+      Password: 'x',
+      db_password: 'x',
+      accessToken: 'x',
+      client_secret: 'x',
+      nested: [{ authorization: 'x', 'x-api-key': 'x', keep: [1, 2, { cookie: 'x', n: null }] }],
+      when: new Date(0),
+      big: 12n,
+      nan: Number.NaN,
+      fn: () => 1,
+      bytes: Buffer.from('abc'),
+      err: Object.assign(new Error('boom'), { code: '42501', password: 'x' }),
+    };
+    expect(redact(input)).toEqual({
+      sql: 'select 1',
+      nested: [{ keep: [1, 2, { n: null }] }],
+      when: '1970-01-01T00:00:00.000Z',
+      big: '12',
+      nan: null,
+      bytes: { $bytes: 3 },
+      err: { name: 'Error', message: 'boom', code: '42501' },
+    });
+    expect(input.Password).toBe('x'); // the caller's object is untouched
+  });
+
+  it('survives cycles and absurd depth', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    a.shared = [{ v: 1 }];
+    a.again = a.shared;
+    expect(redact(a)).toEqual({ name: 'a', self: '[circular]', shared: [{ v: 1 }], again: [{ v: 1 }] });
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 100; i++) deep = deep.next = {} as Record<string, unknown>;
+    expect(JSON.stringify(redact(root))).toContain('[too deep]');
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys recursively, no whitespace, drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: undefined }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"z":1}]},"b":1}');
+    expect(canonicalJson([undefined, null, 1.5, 'é'])).toBe('[null,null,1.5,"é"]');
+  });
+});
+
+describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
+  let target: StoreTarget;
+  let store: Store;
+  beforeEach(async () => {
+    target = await make();
+    store = await target.open();
+  });
+  afterEach(async () => {
+    await target.cleanup();
+  });
+
+  it('keeps the chain valid for awkward text: NUL, lone surrogates, emoji, huge data', async () => {
+    const log = new AuditLog(store);
+    log.append({ type: 'request', agent: 'a\u0000b', rule: 'x\uD800y', data: { s: 'nul\u0000 \uDC00 😀', deep: { k: 'é' } } });
+    log.append({ type: 'tool.call', data: { blob: 'x'.repeat(400_000) } });
+    log.append({ type: 'error', data: { cycle: (() => { const o: Record<string, unknown> = {}; o.o = o; return o; })() } });
+    await log.flush();
+    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 3 });
+    const [first, second] = await store.listAudit({ order: 'asc' });
+    expect(first.agent).toBe('a\uFFFDb');
+    expect(first.data).toEqual({ s: 'nul\u0000 \uDC00 😀', deep: { k: 'é' } });
+    expect(second.data).toMatchObject({ $truncated: true, keys: ['blob'] });
+  });
+
+  it('holds events while the store fails, reports it from flush, then catches up', async () => {
+    const log = new AuditLog(store, { maxBatch: 10 });
+    for (let i = 0; i < 5; i++) log.append({ type: 'request', requestId: `before-${i}` });
+    await log.flush();
+    await target.raw('ALTER TABLE audit_events RENAME TO audit_events_away');
+    for (let i = 0; i < 25; i++) log.append({ type: 'request', requestId: `during-${i}` });
+    await expect(log.flush()).rejects.toThrow(/audit_events/);
+    expect(log.pending).toBe(25);
+    await target.raw('ALTER TABLE audit_events_away RENAME TO audit_events');
+    // the background retry gets there on its own
+    const deadline = Date.now() + 5000;
+    while (log.pending && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(log.pending).toBe(0);
+    await log.flush();
+    const ids = (await store.listAudit({ order: 'asc' })).map((e) => e.request_id);
+    expect(ids).toEqual([...Array.from({ length: 5 }, (_, i) => `before-${i}`), ...Array.from({ length: 25 }, (_, i) => `during-${i}`)]);
+    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 30 });
+  });
+
+  it('drops beyond maxQueue while the store is down and records how many were lost', async () => {
+    const log = new AuditLog(store, { maxBatch: 10, maxQueue: 20, flushIntervalMs: 10_000 });
+    await target.raw('ALTER TABLE audit_events RENAME TO audit_events_away');
+    for (let i = 0; i < 35; i++) log.append({ type: 'request', requestId: `r-${i}` });
+    expect(log.pending).toBe(20);
+    await expect(log.flush()).rejects.toThrow();
+    await target.raw('ALTER TABLE audit_events_away RENAME TO audit_events');
+    await log.close();
+    const events = await store.listAudit({ order: 'asc' });
+    expect(events.length).toBe(21);
+    expect(events[20]).toMatchObject({ type: 'error', data: { dropped: 15 } });
+    log.append({ type: 'request' }); // after close: dropped with a log line, never thrown
+    expect(log.pending).toBe(0);
+  });
+});
