@@ -1,31 +1,25 @@
 // Execution queue on Redis via BullMQ, so approved executions survive restarts and run once
 // across several gateways. The request path (enqueue, healthy) uses its own connection that
-// fails fast when Redis is down; the Worker reconnects in the background on its own.
-import { Queue, Worker, type Job } from 'bullmq';
+// fails fast when Redis is down; the Worker (queue-bullmq-worker.ts) keeps trying in the background.
+import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AirlockError, connectionFailure, notInPrerequisiteState } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
+import { SupervisedWorker, type JobData } from './queue-bullmq-worker.js';
 import {
   asError,
   checkApprovalId,
   checkConcurrency,
   notifyExhausted,
   raceTimeout,
-  retryDelayMs,
   type ExecutionHandler,
   type ExecutionQueue,
   type QueueOptions,
   type StartOptions,
 } from './queue-types.js';
 
-interface JobData {
-  approvalId: string;
-}
-
 const JOB_NAME = 'execute';
 const BACKOFF_TYPE = 'airlock-capped';
-/** a job may lose its worker (crash, kill -9) this many times before BullMQ fails it */
-const MAX_STALLED = 2;
 
 /** host:port of a Redis URL, for messages: never the password. */
 export function redisTarget(url: string): string {
@@ -60,9 +54,7 @@ export class BullmqExecutionQueue implements ExecutionQueue {
   /** request-path connection: no offline queue, one retry, short connect timeout */
   private readonly client: Redis;
   private readonly queue: Queue<JobData>;
-  /** template the Worker duplicates (never connects itself) */
-  private workerTemplate?: Redis;
-  private worker?: Worker<JobData>;
+  private worker?: SupervisedWorker;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   private readyWaiter?: Promise<void>;
@@ -112,33 +104,22 @@ export class BullmqExecutionQueue implements ExecutionQueue {
     });
   }
 
-  /** Start a Worker; returns once it is connected, or after the request timeout while it keeps connecting. */
+  /** Start consuming; returns once the worker is connected, or after the request timeout while it keeps trying. */
   async start(handler: ExecutionHandler, opts: StartOptions = {}): Promise<void> {
     if (this.closed) throw notInPrerequisiteState('execution queue is closed');
     if (this.worker) throw notInPrerequisiteState('execution queue already started');
-    const concurrency = checkConcurrency(opts.concurrency);
-    this.workerTemplate = new Redis(this.opts.redisUrl, {
-      lazyConnect: true,
-      maxRetriesPerRequest: null,
-      retryStrategy: (times: number) => Math.min(250 * times, 5000),
-    });
-    const worker = new Worker<JobData>(this.opts.name, (job) => this.process(job, handler, opts), {
-      connection: this.workerTemplate,
-      prefix: this.opts.prefix,
-      concurrency,
-      lockDuration: this.opts.lockDurationMs,
-      stalledInterval: this.opts.stalledIntervalMs,
-      maxStalledCount: MAX_STALLED,
-      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.opts) },
+    const worker = new SupervisedWorker({
+      opts: this.opts,
+      concurrency: checkConcurrency(opts.concurrency),
+      processor: (job) => this.process(job, handler, opts),
+      whenReachable: () => this.whenReady(),
+      log: this.log,
+      onError: throttledWarn(this.log, 'worker error (will keep reconnecting)'),
     });
     this.worker = worker;
-    worker.on('error', throttledWarn(this.log, 'worker error (will keep reconnecting)'));
-    worker.on('stalled', (jobId) => this.log.warn({ approvalId: jobId }, 'execution lost its worker, requeued'));
-    const ready = await raceTimeout(
-      worker.waitUntilReady().catch((err: unknown) => this.log.warn({ err: asError(err).message }, 'worker not ready')),
-      this.opts.requestTimeoutMs,
-    );
-    if (ready === 'timeout') this.log.warn('redis unreachable: worker keeps connecting in the background');
+    worker.run();
+    const ready = await raceTimeout(worker.ready, this.opts.requestTimeoutMs);
+    if (ready === 'timeout') this.log.warn('redis unreachable: worker keeps trying in the background');
   }
 
   /** Redis answers a PING within the request timeout; false at once while known down. Never throws. */
@@ -159,17 +140,12 @@ export class BullmqExecutionQueue implements ExecutionQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const worker = this.worker;
-    if (worker) {
-      await raceTimeout(worker.pause(true), this.opts.closeTimeoutMs).catch(() => undefined);
-      if (this.inFlight.size > 0) {
-        const done = await raceTimeout(Promise.allSettled([...this.inFlight]), this.opts.closeTimeoutMs);
-        // an abandoned job keeps its lock until it expires, then another worker retakes it
-        if (done === 'timeout') this.log.warn({ running: this.inFlight.size }, 'closing with executions still running');
-      }
-      await worker.close(true).catch((err: unknown) => this.log.warn({ err: asError(err).message }, 'worker close'));
-      this.workerTemplate?.disconnect();
-    }
+    await this.worker?.stop(async () => {
+      if (this.inFlight.size === 0) return;
+      const done = await raceTimeout(Promise.allSettled([...this.inFlight]), this.opts.closeTimeoutMs);
+      // an abandoned job keeps its lock until it expires, then another worker retakes it
+      if (done === 'timeout') this.log.warn({ running: this.inFlight.size }, 'closing with executions still running');
+    }, this.opts.closeTimeoutMs);
     await this.queue.close().catch((err: unknown) => this.log.warn({ err: asError(err).message }, 'queue close'));
     this.client.disconnect();
   }

@@ -158,6 +158,28 @@ describe('execution queue (bullmq only)', () => {
     console.info(`[measure] outage: enqueue rejected in ${enqueueMs} ms, healthy() false in ${healthyMs} ms, healthy again ${backMs} ms after Redis returned, worker resumed`);
   });
 
+  it('a worker started while Redis is down starts working when Redis comes up', async () => {
+    const proxy = new FlakyRedisProxy();
+    await proxy.up();
+    await proxy.down(); // the port is known but nothing listens yet
+    const name = newName();
+    const q = openQueue({ redisUrl: proxy.url, name, prefix: TEST_PREFIX, requestTimeoutMs: 500 });
+    opened.push(q);
+    const rec = new Recorder();
+    const t0 = Date.now();
+    await q.start(rec.handler());
+    expect(Date.now() - t0).toBeLessThan(1500);
+    await sleep(1500); // several failed connection attempts
+    await proxy.up();
+    const t1 = Date.now();
+    while (!(await q.healthy()) && Date.now() - t1 < 10_000) await sleep(50);
+    await q.enqueue('late');
+    await waitFor(() => rec.count('late') === 1, 15_000, 'job handled by the late worker');
+    console.info(`[measure] worker started before Redis: first job handled ${Date.now() - t1} ms after Redis came up`);
+    await q.close();
+    await proxy.down();
+  });
+
   it('never leaks the Redis password into errors', async () => {
     const q = openQueue({ redisUrl: 'redis://user:hunter2secret@127.0.0.1:1', name: uniqueName('pw'), prefix: TEST_PREFIX, requestTimeoutMs: 300 });
     opened.push(q);

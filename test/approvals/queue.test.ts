@@ -138,6 +138,19 @@ describe.each(BACKENDS)('execution queue ($backend)', ({ backend, redisUrl }) =>
     await q.close();
     expect(finished).toBe(true);
   });
+
+  it('close() gives up on a hanging handler after closeTimeoutMs', async () => {
+    const q = open({ closeTimeoutMs: 300 });
+    const rec = new Recorder();
+    await q.start(rec.handler({ gate: new Promise<void>(() => {}) }));
+    await q.enqueue('stuck');
+    await waitFor(() => rec.count('stuck') === 1, 5000);
+    const t0 = Date.now();
+    await q.close();
+    const ms = Date.now() - t0;
+    expect(ms).toBeGreaterThanOrEqual(250);
+    expect(ms).toBeLessThan(2000);
+  });
 });
 
 describe('openQueue options', () => {
