@@ -1,0 +1,270 @@
+// One raw protocol connection to the upstream PostgreSQL, used by the wire proxy.
+// It authenticates itself, then relays frames to whichever client session currently owns it and
+// keeps a FIFO of expected ReadyForQuery messages so internal Syncs/queries can be swallowed.
+import net from 'node:net';
+import {
+  AuthCode,
+  Back,
+  FrameReader,
+  ScramClient,
+  cancelMessage,
+  decodeAuth,
+  decodeBackendKey,
+  decodeNotice,
+  decodeParameterStatus,
+  md5Password,
+  passwordMessage,
+  queryMessage,
+  rfqStatus,
+  saslInitialMessage,
+  saslResponseMessage,
+  startupMessage,
+  syncMessage,
+  terminateMessage,
+} from '../../protocol/index.js';
+import { connectionFailure, invalidPassword, AirlockError, type SqlStateCode } from '../errors.js';
+
+export interface UpstreamTarget {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  statementTimeoutMs: number;
+}
+
+/** The client session currently bound to a server connection. */
+export interface ServerOwner {
+  /** a frame to pass to the client (buf[start..end)) */
+  fromServer(type: number, buf: Buffer, start: number, end: number): void;
+  /** end of one upstream chunk: flush what was collected */
+  fromServerEnd(): void;
+  /** a client-visible ReadyForQuery arrived (already passed to fromServer) */
+  serverReady(status: number): void;
+  /** the upstream connection broke */
+  serverLost(err: Error): void;
+}
+
+const Expect = { client: 0, internal: 1 } as const;
+
+export class ServerConn {
+  readonly params = new Map<string, string>();
+  pid = 0;
+  secret = 0;
+  /** transaction status from the last ReadyForQuery */
+  status = 0x49;
+  owner: ServerOwner | null = null;
+  closed = false;
+  /** set by the pool: key of the sub-pool this connection belongs to */
+  poolKey = '';
+  /** the session holds state (named statements, SET...) and needs a reset before reuse */
+  dirty = false;
+  lastUsed = Date.now();
+  private readonly expect: number[] = [];
+  private internalError: Record<string, string> | null = null;
+  private drainWaiters: (() => void)[] = [];
+  private readonly reader = new FrameReader(1 << 30);
+
+  private constructor(
+    readonly socket: net.Socket,
+    readonly target: UpstreamTarget,
+  ) {}
+
+  /** Opens, authenticates and waits for the first ReadyForQuery. */
+  static async connect(target: UpstreamTarget, startupParams: Record<string, string>): Promise<ServerConn> {
+    const socket = net.connect({ host: target.host, port: target.port });
+    socket.setNoDelay(true);
+    const conn = new ServerConn(socket, target);
+    await conn.startup(startupParams);
+    return conn;
+  }
+
+  private startup(startupParams: Record<string, string>): Promise<void> {
+    const t = this.target;
+    return new Promise<void>((resolve, reject) => {
+      let scram: ScramClient | null = null;
+      const fail = (err: Error) => {
+        this.socket.destroy();
+        this.closed = true;
+        reject(err);
+      };
+      const onFrame = (type: number, buf: Buffer, start: number, end: number) => {
+        switch (type) {
+          case Back.authentication: {
+            const { code, data } = decodeAuth(buf, start, end);
+            if (code === AuthCode.ok) return;
+            if (code === AuthCode.cleartext) return this.socket.write(passwordMessage(t.password ?? ''));
+            if (code === AuthCode.md5) return this.socket.write(passwordMessage(md5Password(t.user, t.password ?? '', data.subarray(0, 4))));
+            if (code === AuthCode.sasl) {
+              scram = new ScramClient(t.password ?? '');
+              return this.socket.write(saslInitialMessage('SCRAM-SHA-256', scram.clientFirst));
+            }
+            if (code === AuthCode.saslContinue && scram) return this.socket.write(saslResponseMessage(scram.final(data.toString('utf8'))));
+            if (code === AuthCode.saslFinal && scram) return scram.verify(data.toString('utf8'));
+            throw connectionFailure(`upstream asked for unsupported authentication method ${code}`);
+          }
+          case Back.parameterStatus: {
+            const p = decodeParameterStatus(buf, start, end);
+            this.params.set(p.name, p.value);
+            return;
+          }
+          case Back.backendKeyData: {
+            const k = decodeBackendKey(buf, start, end);
+            this.pid = k.pid;
+            this.secret = k.secret;
+            return;
+          }
+          case Back.errorResponse: {
+            const f = decodeNotice(buf, start, end);
+            const code = (f.C ?? '08006') as SqlStateCode;
+            throw code.startsWith('28') ? invalidPassword(`upstream: ${f.M}`) : new AirlockError(`upstream: ${f.M}`, code, 503);
+          }
+          case Back.readyForQuery:
+            this.status = rfqStatus(buf, start);
+            this.socket.off('data', onData);
+            this.socket.off('error', fail);
+            this.socket.off('close', onClose);
+            this.attach();
+            return resolve();
+          default:
+            return; // NoticeResponse, NegotiateProtocolVersion: nothing to do
+        }
+      };
+      const onData = (chunk: Buffer) => {
+        try {
+          this.reader.feed(chunk, onFrame);
+        } catch (err) {
+          fail(err as Error);
+        }
+      };
+      const onClose = () => fail(connectionFailure('upstream closed the connection during startup'));
+      this.socket.on('data', onData);
+      this.socket.once('error', fail);
+      this.socket.once('close', onClose);
+      this.socket.once('connect', () => {
+        this.socket.write(
+          startupMessage({
+            user: t.user,
+            database: t.database,
+            ...startupParams,
+          }),
+        );
+      });
+    });
+  }
+
+  private attach(): void {
+    this.socket.on('data', (chunk: Buffer) => {
+      try {
+        this.reader.feed(chunk, this.onFrame);
+      } catch (err) {
+        this.lost(err as Error);
+        return;
+      }
+      this.owner?.fromServerEnd();
+    });
+    this.socket.on('error', (err) => this.lost(err));
+    this.socket.on('close', () => this.lost(connectionFailure('upstream connection closed')));
+  }
+
+  private lost(err: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    const owner = this.owner;
+    this.owner = null;
+    this.expect.length = 0;
+    this.wakeDrain();
+    owner?.serverLost(err);
+  }
+
+  private readonly onFrame = (type: number, buf: Buffer, start: number, end: number): void => {
+    const head = this.expect.length > 0 ? this.expect[0] : Expect.client;
+    if (head === Expect.internal) {
+      if (type === Back.errorResponse && !this.internalError) this.internalError = decodeNotice(buf, start, end);
+      if (type === Back.readyForQuery) {
+        this.status = rfqStatus(buf, start);
+        this.expect.shift();
+        if (this.expect.length === 0) this.wakeDrain();
+      }
+      return;
+    }
+    const owner = this.owner;
+    if (type === Back.readyForQuery) {
+      this.status = rfqStatus(buf, start);
+      if (this.expect.length > 0) this.expect.shift();
+      if (owner) {
+        owner.fromServer(type, buf, start, end);
+        owner.serverReady(this.status);
+      }
+      if (this.expect.length === 0) this.wakeDrain();
+      return;
+    }
+    owner?.fromServer(type, buf, start, end);
+  };
+
+  /** Number of ReadyForQuery messages still to come. */
+  get outstanding(): number {
+    return this.expect.length;
+  }
+
+  /** Records that a client Sync or Query was written: its ReadyForQuery goes to the client. */
+  expectClientReady(): void {
+    this.expect.push(Expect.client);
+  }
+
+  /** Writes an internal Sync whose ReadyForQuery is swallowed; returns the server error it met, if any. */
+  async internalSync(): Promise<Record<string, string> | null> {
+    this.internalError = null;
+    this.expect.push(Expect.internal);
+    this.socket.write(syncMessage);
+    await this.drained();
+    const e = this.internalError;
+    this.internalError = null;
+    return e;
+  }
+
+  /** Runs an internal simple query (reset, SET); its results never reach the client. */
+  async internalQuery(sql: string): Promise<Record<string, string> | null> {
+    this.internalError = null;
+    this.expect.push(Expect.internal);
+    this.socket.write(queryMessage(sql));
+    await this.drained();
+    const e = this.internalError;
+    this.internalError = null;
+    return e;
+  }
+
+  /** Resolves once every expected ReadyForQuery has arrived. */
+  drained(): Promise<void> {
+    if (this.expect.length === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrain(): void {
+    const w = this.drainWaiters;
+    if (w.length === 0) return;
+    this.drainWaiters = [];
+    for (const f of w) f();
+  }
+
+  write(buf: Buffer): boolean {
+    return this.socket.write(buf);
+  }
+
+  /** Asks the upstream to cancel whatever this connection is running (a separate short connection). */
+  cancel(): void {
+    const s = net.connect({ host: this.target.host, port: this.target.port });
+    s.on('error', () => s.destroy());
+    s.on('connect', () => s.end(cancelMessage(this.pid, this.secret)));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner = null;
+    this.wakeDrain();
+    if (!this.socket.destroyed) this.socket.end(terminateMessage);
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,242 @@
+// Pool of raw upstream connections for the wire proxy (transaction pooling).
+// Connections are grouped by (database, client startup settings) so a client only ever lands on a
+// server whose session settings equal its own; the total per database is capped. Every server runs
+// with default_transaction_read_only=on and statement_timeout as startup options (the auto-path
+// backstop). Idle clients keep their last server until another client needs it ("lazy" release).
+import { ServerConn, type UpstreamTarget } from './wire-conn.js';
+import { logger } from '../logger.js';
+
+export interface PoolOptions {
+  /** most upstream connections per database */
+  maxPerDatabase: number;
+  /** close connections idle for longer than this */
+  idleTimeoutMs: number;
+}
+
+interface Waiter {
+  key: string;
+  resolve: (s: ServerConn) => void;
+  reject: (e: Error) => void;
+}
+
+interface DbPool {
+  total: number;
+  idle: Map<string, ServerConn[]>;
+  /** servers bound to idle clients that may be taken back */
+  lendable: Set<ServerConn>;
+  waiters: Waiter[];
+}
+
+/** Called on a lent server when the pool takes it back from its idle client. */
+export type Reclaim = (s: ServerConn) => void;
+
+export class WirePool {
+  private readonly dbs = new Map<string, DbPool>();
+  private readonly reclaimers = new WeakMap<ServerConn, Reclaim>();
+  private readonly statusCache = new Map<string, Map<string, string>>();
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly opts: PoolOptions,
+    private readonly targetFor: (database: string) => UpstreamTarget,
+  ) {
+    this.timer = setInterval(() => this.reapIdle(), Math.max(1000, Math.min(opts.idleTimeoutMs, 30_000)));
+    this.timer.unref();
+  }
+
+  /** Key of the sub-pool for a database and the client's (already filtered) startup settings. */
+  static key(database: string, settings: Record<string, string>): string {
+    const parts = Object.keys(settings)
+      .sort()
+      .map((k) => `${k}=${settings[k]}`);
+    return `${database}\u0000${parts.join('\u0000')}`;
+  }
+
+  private db(database: string): DbPool {
+    let d = this.dbs.get(database);
+    if (!d) {
+      d = { total: 0, idle: new Map(), lendable: new Set(), waiters: [] };
+      this.dbs.set(database, d);
+    }
+    return d;
+  }
+
+  /** An idle server for the key right now, or null (no allocation of promises on the hot path). */
+  tryAcquire(database: string, key: string): ServerConn | null {
+    const list = this.db(database).idle.get(key);
+    while (list && list.length > 0) {
+      const s = list.pop()!;
+      if (!s.closed) return s;
+      this.db(database).total--;
+    }
+    return null;
+  }
+
+  async acquire(database: string, key: string, settings: Record<string, string>): Promise<ServerConn> {
+    if (this.closed) throw new Error('pool closed');
+    const fast = this.tryAcquire(database, key);
+    if (fast) return fast;
+    const d = this.db(database);
+    if (d.total < this.opts.maxPerDatabase) return this.open(database, key, settings);
+    const p = new Promise<ServerConn>((resolve, reject) => d.waiters.push({ key, resolve, reject }));
+    this.makeRoom(d, database);
+    return p;
+  }
+
+  /** Frees a slot: close an idle server of another key, or take a server back from an idle client. */
+  private makeRoom(d: DbPool, database: string): void {
+    for (const list of d.idle.values()) {
+      if (list.length > 0) {
+        list.shift()!.close();
+        d.total--;
+        this.serveWaiters(database);
+        return;
+      }
+    }
+    for (const s of d.lendable) {
+      d.lendable.delete(s);
+      const reclaim = this.reclaimers.get(s);
+      this.reclaimers.delete(s);
+      reclaim?.(s);
+      // the client let go of it: release() hands it to a waiter (or replaces it by one of theirs)
+      this.release(s);
+      return;
+    }
+  }
+
+  private async open(database: string, key: string, settings: Record<string, string>): Promise<ServerConn> {
+    const d = this.db(database);
+    d.total++;
+    const target = this.targetFor(database);
+    try {
+      const s = await ServerConn.connect(target, {
+        ...settings,
+        default_transaction_read_only: 'on',
+        statement_timeout: String(target.statementTimeoutMs),
+      });
+      s.poolKey = key;
+      if (!this.statusCache.has(key)) this.statusCache.set(key, new Map(s.params));
+      return s;
+    } catch (err) {
+      d.total--;
+      this.serveWaiters(database);
+      throw err;
+    }
+  }
+
+  /** ParameterStatus values a server of this key reported at startup (for clients without a server). */
+  async parameterStatus(database: string, key: string, settings: Record<string, string>): Promise<Map<string, string>> {
+    const cached = this.statusCache.get(key);
+    if (cached) return cached;
+    const s = await this.acquire(database, key, settings);
+    this.release(s);
+    return this.statusCache.get(key) ?? new Map(s.params);
+  }
+
+  /** Marks a server bound to an idle client as reclaimable; `reclaim` detaches it from the client. */
+  lend(s: ServerConn, database: string, reclaim: Reclaim): void {
+    const d = this.db(database);
+    d.lendable.add(s);
+    this.reclaimers.set(s, reclaim);
+    if (d.waiters.length > 0) this.makeRoom(d, database);
+  }
+
+  /** The client is using its server again. */
+  unlend(s: ServerConn, database: string): void {
+    this.db(database).lendable.delete(s);
+    this.reclaimers.delete(s);
+  }
+
+  /** Returns a clean server (status idle, no session state) to the pool. */
+  release(s: ServerConn): void {
+    const database = s.target.database;
+    const d = this.db(database);
+    d.lendable.delete(s);
+    this.reclaimers.delete(s);
+    s.owner = null;
+    if (s.closed || this.closed || s.status !== 0x49 || s.outstanding > 0 || s.dirty) {
+      if (!s.closed) s.close();
+      d.total--;
+      this.serveWaiters(database);
+      return;
+    }
+    s.lastUsed = Date.now();
+    const wi = d.waiters.findIndex((w) => w.key === s.poolKey);
+    if (wi >= 0) {
+      d.waiters.splice(wi, 1)[0].resolve(s);
+      return;
+    }
+    if (d.waiters.length > 0) {
+      // a waiter for other settings: replace this server by one of theirs
+      s.close();
+      d.total--;
+      this.serveWaiters(database);
+      return;
+    }
+    let list = d.idle.get(s.poolKey);
+    if (!list) d.idle.set(s.poolKey, (list = []));
+    list.push(s);
+  }
+
+  /** Discards a server that can not be reused (broken, or state we can not reset). */
+  discard(s: ServerConn): void {
+    s.dirty = true;
+    this.release(s);
+  }
+
+  private serveWaiters(database: string): void {
+    const d = this.db(database);
+    while (d.waiters.length > 0 && d.total < this.opts.maxPerDatabase) {
+      const w = d.waiters.shift()!;
+      const settings = settingsFromKey(w.key);
+      this.open(database, w.key, settings).then(w.resolve, w.reject);
+    }
+  }
+
+  private reapIdle(): void {
+    const now = Date.now();
+    for (const [database, d] of this.dbs) {
+      for (const list of d.idle.values()) {
+        for (let i = list.length - 1; i >= 0; i--) {
+          if (now - list[i].lastUsed > this.opts.idleTimeoutMs) {
+            list.splice(i, 1)[0].close();
+            d.total--;
+          }
+        }
+      }
+      if (d.waiters.length > 0) this.serveWaiters(database);
+    }
+  }
+
+  stats(): { database: string; total: number; idle: number; lendable: number; waiting: number }[] {
+    return [...this.dbs].map(([database, d]) => ({
+      database,
+      total: d.total,
+      idle: [...d.idle.values()].reduce((n, l) => n + l.length, 0),
+      lendable: d.lendable.size,
+      waiting: d.waiters.length,
+    }));
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const d of this.dbs.values()) {
+      for (const list of d.idle.values()) for (const s of list) s.close();
+      d.idle.clear();
+      for (const w of d.waiters) w.reject(new Error('pool closed'));
+      d.waiters = [];
+    }
+    logger.debug('wire pool closed');
+  }
+}
+
+function settingsFromKey(key: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of key.split('\u0000').slice(1)) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i)] = part.slice(i + 1);
+  }
+  return out;
+}

@@ -1,0 +1,16 @@
+import type { Agent, GatewayRequest, GatewayOutcome, PreviewSummary } from '../gateway-types.js';
+import type { Decision } from '../policy/types.js';
+export interface WireGateway {
+  /** SCRAM verifier text (PostgreSQL format) for an agent; null when unknown or revoked */
+  agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string; tokenHash: string } | null>;
+  /** audit a connection attempt (ok or failed) */
+  auditConnection(e: { agentName: string; database: string; ok: boolean; reason?: string; remote?: string; client?: string }): void;
+  /** classify one SQL string (may hold several statements) and audit the decision; synchronous and cached */
+  decide(req: GatewayRequest): Decision;
+  /** ask tier: reuse a one-time grant (approved+executed result for the same binding) or create an approval with preview */
+  hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome>;
+  /** wait until the approval is executed / denied / expired, or timeoutMs passes ({status:'error'} naming the id with SQLSTATE 57014 then) */
+  awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome>;
+  /** upstream connection settings for the auto path */
+  upstream(database: string): { host: string; port: number; user: string; password?: string; database: string; statementTimeoutMs: number };
+}

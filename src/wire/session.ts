@@ -1,0 +1,350 @@
+// Protocol half of a client session: every statement is classified before anything reaches the
+// upstream. Simple query: classify the whole string. Extended: classify at Parse, remember the
+// decision by statement name, enforce at Execute; after an error skip to Sync like PostgreSQL.
+import {
+  Front,
+  bindComplete,
+  closeComplete,
+  decodeBind,
+  decodeBindNames,
+  decodeExecute,
+  decodeParse,
+  decodeQuery,
+  decodeTarget,
+  emptyQueryResponse,
+  errorResponse,
+  noData,
+  parameterDescription,
+  parseComplete,
+  rfqFor,
+} from '../../protocol/index.js';
+import { AirlockError, asAirlockError, insufficientPrivilege, protocolViolation } from '../errors.js';
+import type { GatewayRequest } from '../gateway-types.js';
+import type { Decision } from '../policy/types.js';
+import { errorFrame, blockedFrame, resultFrames } from './result-frames.js';
+import { SessionCore, type Step } from './session-core.js';
+import { runHeld } from './held.js';
+
+interface Statement {
+  sql: string;
+  paramTypes: number[];
+  decision: Decision;
+  /** not auto: never sent upstream; the proxy answers for it */
+  held: boolean;
+}
+
+interface Portal {
+  stmt: Statement;
+  params: (string | Buffer | null)[];
+  /** a Describe of this held portal waits for the result's columns */
+  describePending: boolean;
+}
+
+const SESSION_KINDS = new Set(['set', 'session', 'notify']);
+
+/** Statements that leave state on the server session, so the client must keep that server. */
+function leavesSessionState(d: Decision): boolean {
+  for (const s of d.statements) {
+    if (SESSION_KINDS.has(s.kind)) return true;
+    if (s.functions.some((f) => f === 'set_config' || f.endsWith('.set_config'))) return true;
+  }
+  return false;
+}
+
+const unnamedOk = (name: string) => name === '';
+
+export class Session extends SessionCore {
+  private readonly statements = new Map<string, Statement>();
+  private readonly portals = new Map<string, Portal>();
+  private skipToSync = false;
+  private abort: AbortController | null = null;
+
+  protected dispatch(type: number, buf: Buffer, start: number, end: number): Step {
+    if (this.skipToSync && type !== Front.sync && type !== Front.terminate) return;
+    switch (type) {
+      case Front.query:
+        return this.onQuery(decodeQuery(buf, start, end), buf, start, end);
+      case Front.parse:
+        return this.onParse(buf, start, end);
+      case Front.bind:
+        return this.onBind(buf, start, end);
+      case Front.describe:
+        return this.onDescribe(buf, start, end);
+      case Front.execute:
+        return this.onExecute(buf, start, end);
+      case Front.close:
+        return this.onClose_(buf, start, end);
+      case Front.sync:
+        return this.onSync(buf, start, end);
+      case Front.flush:
+        if (this.server && this.forwardedSinceSync) this.forward(buf, start, end);
+        return;
+      case Front.terminate:
+        this.close();
+        return;
+      case Front.copyData:
+      case Front.copyDone:
+      case Front.copyFail:
+        // only meaningful while the upstream runs a COPY that was itself classified; else dropped
+        if (this.server && this.server.outstanding > 0) this.forward(buf, start, end);
+        return;
+      case Front.functionCall:
+        return this.synth(() => {
+          this.emit(errorFrame(insufficientPrivilege('fastpath function calls are not allowed through Airlock')));
+          this.emit(rfqFor(this.currentStatus()));
+        });
+      default:
+        throw protocolViolation(`invalid frontend message type ${type} ("${String.fromCharCode(type)}")`);
+    }
+  }
+
+  private request(sql: string, params?: unknown[]): GatewayRequest {
+    return {
+      agent: this.id.agent,
+      door: 'wire',
+      database: this.id.database,
+      sql,
+      params,
+      client: this.id.applicationName,
+      session: { inTransaction: this.currentStatus() !== 0x49, searchPath: this.id.settings.search_path },
+    };
+  }
+
+  private currentStatus(): number {
+    return this.server ? this.server.status : this.txStatus;
+  }
+
+  // ---- simple query ----
+
+  private onQuery(sql: string, buf: Buffer, start: number, end: number): Step {
+    if (/^\s*$/.test(sql)) {
+      return this.synth(() => {
+        this.emit(emptyQueryResponse);
+        this.emit(rfqFor(this.currentStatus()));
+      });
+    }
+    const decision = this.ctx.gateway.decide(this.request(sql));
+    if (decision.decision === 'block') {
+      return this.synth(() => {
+        this.emit(blockedFrame(decision));
+        this.emit(rfqFor(this.currentStatus()));
+      });
+    }
+    if (decision.decision === 'ask') return this.heldQuery(sql, decision);
+    if (leavesSessionState(decision)) this.pinned = true;
+    const s = this.tryServer();
+    if (!s) {
+      return this.acquire().then(
+        () => this.forwardQuery(buf, start, end),
+        (err) => {
+          this.emit(errorFrame(asAirlockError(err)));
+          this.emit(rfqFor(this.currentStatus()));
+        },
+      );
+    }
+    this.forwardQuery(buf, start, end);
+  }
+
+  private forwardQuery(buf: Buffer, start: number, end: number): void {
+    this.forward(buf, start, end);
+    this.server!.expectClientReady();
+  }
+
+  private async heldQuery(sql: string, decision: Decision): Promise<void> {
+    await this.syncPoint();
+    const r = await this.held(sql, undefined, decision);
+    if (r.ok) for (const f of resultFrames(r.result, true)) this.emit(f);
+    else this.emit(r.error);
+    this.emit(rfqFor(this.currentStatus()));
+  }
+
+  private async held(sql: string, params: unknown[] | undefined, decision: Decision) {
+    this.abort = new AbortController();
+    try {
+      return await runHeld(this.ctx.gateway, this.request(sql, params), decision, {
+        waitSeconds: this.ctx.approvalWaitSeconds,
+        signal: this.abort.signal,
+        notice: (b: Buffer) => {
+          this.emit(b);
+          this.flushClient();
+        },
+      });
+    } finally {
+      this.abort = null;
+    }
+  }
+
+  /** CancelRequest for this session: stop waiting for a reviewer, or cancel the upstream query. */
+  cancel(): void {
+    if (this.abort) this.abort.abort();
+    else if (this.server && this.server.outstanding > 0) this.server.cancel();
+  }
+
+  // ---- extended protocol ----
+
+  private onParse(buf: Buffer, start: number, end: number): Step {
+    const p = decodeParse(buf, start, end);
+    const decision = this.ctx.gateway.decide(this.request(p.sql));
+    if (decision.decision === 'block') return this.failExtended(blockedFrame(decision));
+    const held = decision.decision !== 'auto';
+    const stmt: Statement = { sql: p.sql, paramTypes: p.paramTypes, decision, held };
+    if (!unnamedOk(p.name) && this.statements.has(p.name)) {
+      return this.failExtended(errorResponse({ code: '42P05', message: `prepared statement "${p.name}" already exists` }));
+    }
+    this.statements.set(p.name, stmt);
+    if (held) return this.synth(() => this.emit(parseComplete));
+    if (!unnamedOk(p.name) || leavesSessionState(decision)) this.pinned = true;
+    return this.forwardExtended(buf, start, end);
+  }
+
+  private onBind(buf: Buffer, start: number, end: number): Step {
+    const names = decodeBindNames(buf, start, end);
+    const stmt = this.statements.get(names.statement);
+    if (!stmt) return this.failExtended(errorResponse({ code: '26000', message: `prepared statement "${names.statement}" does not exist` }));
+    if (stmt.held) {
+      const b = decodeBind(buf, start, end);
+      this.portals.set(names.portal, { stmt, params: b.params, describePending: false });
+      return this.synth(() => this.emit(bindComplete));
+    }
+    if (!unnamedOk(names.portal)) this.pinned = true;
+    this.portals.set(names.portal, { stmt, params: [], describePending: false });
+    return this.forwardExtended(buf, start, end);
+  }
+
+  private onDescribe(buf: Buffer, start: number, end: number): Step {
+    const t = decodeTarget(buf, start, end);
+    if (t.kind === 'S') {
+      const stmt = this.statements.get(t.name);
+      if (!stmt) return this.failExtended(errorResponse({ code: '26000', message: `prepared statement "${t.name}" does not exist` }));
+      if (!stmt.held) return this.forwardExtended(buf, start, end);
+      return this.synth(() => {
+        this.emit(parameterDescription(paramTypesOf(stmt)));
+        this.emit(noData);
+      });
+    }
+    const portal = this.portals.get(t.name);
+    if (!portal) return this.failExtended(errorResponse({ code: '34000', message: `portal "${t.name}" does not exist` }));
+    if (!portal.stmt.held) return this.forwardExtended(buf, start, end);
+    portal.describePending = true;
+  }
+
+  private onExecute(buf: Buffer, start: number, end: number): Step {
+    const { portal: name } = decodeExecute(buf, start, end);
+    const portal = this.portals.get(name);
+    if (!portal) return this.failExtended(errorResponse({ code: '34000', message: `portal "${name}" does not exist` }));
+    if (!portal.stmt.held) return this.forwardExtended(buf, start, end);
+    return this.heldExecute(portal);
+  }
+
+  private async heldExecute(portal: Portal): Promise<void> {
+    if (await this.syncPoint()) return;
+    if (/^\s*$/.test(portal.stmt.sql)) {
+      this.emit(emptyQueryResponse);
+      return;
+    }
+    const params = portal.params.map((p) => (Buffer.isBuffer(p) ? p.toString('hex') : p));
+    const r = await this.held(portal.stmt.sql, params, portal.stmt.decision);
+    const describe = portal.describePending;
+    portal.describePending = false;
+    if (!r.ok) {
+      this.emit(r.error);
+      this.skipToSync = true;
+      return;
+    }
+    if (describe && r.result.fields.length === 0) this.emit(noData);
+    for (const f of resultFrames(r.result, describe)) this.emit(f);
+  }
+
+  private onClose_(buf: Buffer, start: number, end: number): Step {
+    const t = decodeTarget(buf, start, end);
+    const map: Map<string, unknown> = t.kind === 'S' ? this.statements : this.portals;
+    const entry = map.get(t.name) as Statement | Portal | undefined;
+    map.delete(t.name);
+    const held = entry ? ('held' in entry ? entry.held : entry.stmt.held) : true;
+    if (held) return this.synth(() => this.emit(closeComplete));
+    return this.forwardExtended(buf, start, end);
+  }
+
+  private onSync(buf: Buffer, start: number, end: number): Step {
+    this.skipToSync = false;
+    for (const p of this.portals.values()) {
+      if (p.describePending) {
+        p.describePending = false;
+        this.emit(noData);
+      }
+    }
+    if (this.server && this.forwardedSinceSync) {
+      this.forwardedSinceSync = false;
+      this.forward(buf, start, end);
+      this.server.expectClientReady();
+      return;
+    }
+    return this.synth(() => this.emit(rfqFor(this.currentStatus())));
+  }
+
+  private forwardExtended(buf: Buffer, start: number, end: number): Step {
+    const s = this.tryServer();
+    if (!s) {
+      return this.acquire().then(() => {
+        this.forwardedSinceSync = true;
+        this.forward(buf, start, end);
+      });
+    }
+    this.forwardedSinceSync = true;
+    this.forward(buf, start, end);
+  }
+
+  /** Error for an extended-protocol message: ErrorResponse, then ignore everything until Sync. */
+  private failExtended(frame: Buffer): Step {
+    return this.synth(() => {
+      this.emit(frame);
+      this.skipToSync = true;
+    });
+  }
+
+  /**
+   * Runs `fn` (which emits proxy-made frames) after the upstream has answered everything already
+   * forwarded, so responses stay in order. Synchronous when nothing is in flight (the common case).
+   */
+  private synth(fn: () => void): Step {
+    const s = this.server;
+    if (!s || (!this.forwardedSinceSync && s.outstanding === 0)) {
+      fn();
+      return;
+    }
+    return this.syncPoint().then((serverFailed) => {
+      if (!serverFailed) fn();
+    });
+  }
+
+  /** Ends the forwarded run with an internal Sync and waits for it; true when the server reported an error. */
+  private async syncPoint(): Promise<boolean> {
+    const s = this.server;
+    if (!s) return false;
+    if (this.forwardedSinceSync) {
+      this.forwardedSinceSync = false;
+      this.flushServer();
+      const err = await s.internalSync();
+      this.txStatus = s.status;
+      if (err) this.skipToSync = true;
+      return err !== null;
+    }
+    await s.drained();
+    return false;
+  }
+
+  protected stepFailed(err: AirlockError): void {
+    this.emit(errorFrame(err));
+    this.skipToSync = true;
+  }
+}
+
+/** Parameter types for a held statement: declared ones, else text for each $n in the SQL. */
+function paramTypesOf(stmt: Statement): number[] {
+  let max = stmt.paramTypes.length;
+  for (const m of stmt.sql.matchAll(/\$(\d+)/g)) max = Math.max(max, Number(m[1]));
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(stmt.paramTypes[i] || 25);
+  return out;
+}
+
