@@ -1,5 +1,8 @@
 // The list of CLI commands; each module exports `register(program)`.
 import type { Command } from 'commander';
 import { register as check } from './check.js';
+import { register as migrate } from './migrate.js';
+import { register as audit } from './audit.js';
+import { register as agents } from './agents.js';
 
-export const commands: ((program: Command) => void)[] = [check];
+export const commands: ((program: Command) => void)[] = [check, migrate, audit, agents];

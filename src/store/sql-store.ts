@@ -59,7 +59,7 @@ const rowToSecret = (r: Row): SecretRecord => ({
 
 function parseName(name: string): string {
   const r = agentNameSchema.safeParse(name);
-  if (!r.success) throw invalidParameterValue(`invalid agent name ${JSON.stringify(name)}: ${formatIssues(r.error.issues)}`);
+  if (!r.success) throw invalidParameterValue(`invalid agent name ${JSON.stringify(name)}: ${r.error.issues[0]?.message}`);
   return r.data;
 }
 

@@ -1,0 +1,132 @@
+// `airlock audit list|export|verify`: read, export and check the hash-chained audit trail.
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { exportJsonl, exportLine } from '../audit/export.js';
+import { verifyChain } from '../audit/verify.js';
+import { invalidParameterValue } from '../errors.js';
+import { openConfiguredStore } from '../store/open.js';
+import type { AuditEvent, AuditFilter, Store } from '../store/store.js';
+
+interface FilterOpts {
+  store?: string;
+  json?: boolean;
+  agent?: string;
+  decision?: string;
+  table?: string;
+  type?: string;
+  since?: string;
+  until?: string;
+  limit?: string;
+}
+
+/** ISO 8601 (or ms since the epoch) → ms; the flag is named when it does not parse. */
+export function parseTime(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) throw invalidParameterValue(`--${flag}: "${value}" is not an ISO time (e.g. 2025-01-31T12:00:00Z)`);
+  return ms;
+}
+
+function filterFrom(opts: FilterOpts, defaultLimit?: number): AuditFilter {
+  let limit = defaultLimit;
+  if (opts.limit !== undefined) {
+    limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue(`--limit: "${opts.limit}" is not a positive integer`);
+  }
+  return {
+    agent: opts.agent,
+    decision: opts.decision,
+    table: opts.table,
+    type: opts.type,
+    since: parseTime('since', opts.since),
+    until: parseTime('until', opts.until),
+    limit,
+  };
+}
+
+async function withStore(cmd: Command, opts: FilterOpts, fn: (store: Store) => Promise<void>): Promise<void> {
+  const store = await openConfiguredStore({ configFile: cmd.optsWithGlobals().config, storeUrl: opts.store });
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** One readable line per event: what happened, to whom, and a hint of the payload. */
+function formatEvent(e: AuditEvent): string {
+  const d = e.data as Record<string, unknown>;
+  const hint = [d.sql, d.reason, d.message, d.tool].find((x) => typeof x === 'string') as string | undefined;
+  const short = hint ? ` ${JSON.stringify(hint.length > 80 ? `${hint.slice(0, 77)}...` : hint)}` : '';
+  const cols = [
+    String(e.seq).padStart(6),
+    new Date(e.ts).toISOString(),
+    e.type.padEnd(18),
+    (e.agent ?? '-').padEnd(12),
+    (e.decision ?? '-').padEnd(5),
+    e.rule ?? '-',
+  ];
+  return `${cols.join('  ')}${e.approval_id ? ` approval=${e.approval_id}` : ''}${short}`;
+}
+
+const filterOptions = (c: Command) =>
+  c
+    .option('--store <url>', 'store URL: sqlite:PATH or postgresql://... (env AIRLOCK_STORE_URL)')
+    .option('--agent <name>', 'only this agent')
+    .option('--decision <tier>', 'only this decision (auto | ask | block)')
+    .option('--table <name>', 'only events naming this table (schema-qualified or not)')
+    .option('--type <type>', 'only this event type (request, decision, approval.approved, ...)')
+    .option('--since <time>', 'from this ISO time on')
+    .option('--until <time>', 'up to this ISO time')
+    .option('--limit <n>', 'at most n events');
+
+export function register(program: Command): void {
+  const audit = program.command('audit').description('list, export and verify the audit trail');
+
+  filterOptions(audit.command('list').description('list events, newest first (JSON lines with --json)'))
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: FilterOpts, cmd: Command) =>
+      withStore(cmd, opts, async (store) => {
+        const events = await store.listAudit(filterFrom(opts, 100));
+        process.stdout.write(events.map((e) => (opts.json ? exportLine(e) : `${formatEvent(e)}\n`)).join(''));
+      }),
+    );
+
+  filterOptions(audit.command('export').description('export events oldest first, with their hashes'))
+    .option('--format <format>', 'output format (jsonl)', 'jsonl')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (opts: FilterOpts & { format: string; out?: string }, cmd: Command) => {
+      if (opts.format !== 'jsonl') throw invalidParameterValue(`--format: "${opts.format}" is not supported (use jsonl)`);
+      const filter = filterFrom(opts);
+      await withStore(cmd, opts, async (store) => {
+        if (!opts.out) {
+          await exportJsonl(store, process.stdout, filter);
+          return;
+        }
+        const file = createWriteStream(opts.out);
+        await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject)).catch((err: Error) => {
+          throw invalidParameterValue(`--out: cannot create ${opts.out}: ${err.message}`);
+        });
+        const n = await exportJsonl(store, file, filter);
+        file.end();
+        await finished(file);
+        process.stderr.write(`exported ${n} events to ${opts.out}\n`);
+      });
+    });
+
+  audit
+    .command('verify')
+    .description('recompute the hash chain; exit 1 and name the first broken seq if it does not hold')
+    .option('--store <url>', 'store URL: sqlite:PATH or postgresql://... (env AIRLOCK_STORE_URL)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: FilterOpts, cmd: Command) =>
+      withStore(cmd, opts, async (store) => {
+        const r = await verifyChain(store);
+        if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else if (r.ok) process.stdout.write(`audit chain ok: ${r.count} events${r.headHash ? `, head seq ${r.lastSeq} ${r.headHash}` : ''}\n`);
+        else process.stdout.write(`audit chain BROKEN at seq ${r.firstBrokenSeq}: ${r.reason} (${r.count} events intact before it)\n`);
+        if (!r.ok) process.exitCode = 1;
+      }),
+    );
+}
