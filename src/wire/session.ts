@@ -51,6 +51,9 @@ function leavesSessionState(d: Decision): boolean {
   return false;
 }
 
+/** Only whitespace, comments or semicolons: PostgreSQL answers EmptyQueryResponse, nothing runs. */
+const isEmpty = (d: Decision) => d.rule === 'empty' && d.statements.length === 0;
+
 const unnamedOk = (name: string) => name === '';
 
 export class Session extends SessionCore {
@@ -124,6 +127,12 @@ export class Session extends SessionCore {
       });
     }
     const decision = this.ctx.gateway.decide(this.request(sql));
+    if (isEmpty(decision)) {
+      return this.synth(() => {
+        this.emit(emptyQueryResponse);
+        this.emit(rfqFor(this.currentStatus()));
+      });
+    }
     if (decision.decision === 'block') {
       return this.synth(() => {
         this.emit(blockedFrame(decision));
@@ -185,7 +194,7 @@ export class Session extends SessionCore {
   private onParse(buf: Buffer, start: number, end: number): Step {
     const p = decodeParse(buf, start, end);
     const decision = this.ctx.gateway.decide(this.request(p.sql));
-    if (decision.decision === 'block') return this.failExtended(blockedFrame(decision));
+    if (decision.decision === 'block' && !isEmpty(decision)) return this.failExtended(blockedFrame(decision));
     const held = decision.decision !== 'auto';
     const stmt: Statement = { sql: p.sql, paramTypes: p.paramTypes, decision, held };
     if (!unnamedOk(p.name) && this.statements.has(p.name)) {
@@ -238,7 +247,7 @@ export class Session extends SessionCore {
 
   private async heldExecute(portal: Portal): Promise<void> {
     if (await this.syncPoint()) return;
-    if (/^\s*$/.test(portal.stmt.sql)) {
+    if (isEmpty(portal.stmt.decision)) {
       this.emit(emptyQueryResponse);
       return;
     }

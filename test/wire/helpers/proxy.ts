@@ -1,0 +1,72 @@
+// Starts the proxy on a random port with the test gateway, an agent, and (optionally) its own
+// database, and builds connection strings for the client matrix.
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+import { startWireServer, type WireServer, type WireServerConfig } from '../../../src/wire/server.js';
+import { createTestGateway, type TestGateway } from './test-gateway.js';
+import { DATABASE_URL, uniqueName } from '../../helpers/env.js';
+
+export interface Proxy {
+  gw: TestGateway;
+  server: WireServer;
+  agent: string;
+  token: string;
+  database: string;
+  /** postgresql://agent:token@127.0.0.1:port/db */
+  url: (extra?: string) => string;
+  /** direct (admin) connection string to the same database */
+  directUrl: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database on the local PostgreSQL; returns its name. */
+export async function createDatabase(prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  const c = new pg.Client(DATABASE_URL);
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  return name;
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const c = new pg.Client(DATABASE_URL);
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.end();
+}
+
+export function directUrlFor(database: string): string {
+  const u = new URL(DATABASE_URL);
+  u.pathname = '/' + database;
+  return u.toString();
+}
+
+/** Runs psql directly against a database (setup only: fixtures, pgbench -i). */
+export function psqlDirect(database: string, args: string[], input?: string): string {
+  return execFileSync('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', directUrlFor(database), ...args], { input, encoding: 'utf8' });
+}
+
+export async function startProxy(opts: { database?: string; config?: Partial<WireServerConfig> } = {}): Promise<Proxy> {
+  const gw = await createTestGateway();
+  const agent = uniqueName('agent');
+  const { token } = await gw.store.createAgent(agent);
+  const server = await startWireServer({
+    gateway: gw,
+    config: { host: '127.0.0.1', port: 0, approvalWaitSeconds: 5, maxMessageBytes: 1 << 20, ...opts.config },
+  });
+  const database = opts.database ?? new URL(DATABASE_URL).pathname.slice(1);
+  return {
+    gw,
+    server,
+    agent,
+    token,
+    database,
+    url: (extra = '') => `postgresql://${agent}:${encodeURIComponent(token)}@127.0.0.1:${server.port}/${database}${extra}`,
+    directUrl: directUrlFor(database),
+    async close() {
+      await server.close();
+      await gw.close();
+    },
+  };
+}
