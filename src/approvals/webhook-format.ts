@@ -36,7 +36,8 @@ export const approvalEventSchema = z.object({
     agent: z.string().min(1),
     database: z.string(),
     sql: z.string(),
-    preview: previewSummarySchema,
+    /** absent when no preview was taken (e.g. the event is about a decision, not a statement) */
+    preview: previewSummarySchema.optional(),
     reviewUrl: z.string().url(),
     status: z.enum(APPROVAL_STATUSES).optional(),
     /** reviewer who approved/denied, when there is one */
@@ -76,6 +77,7 @@ function sqlBlockText(sql: string): string {
 }
 
 function effectLine(preview: ApprovalEvent['approval']['preview']): string {
+  if (!preview) return '*Preview:* none';
   if (!preview.available) return `*Preview unavailable:* ${esc(preview.reason ?? 'unknown reason')}`;
   const n = preview.affectedRows;
   return n === undefined ? '*Affected rows:* unknown' : `*Affected rows:* ${n}`;
@@ -88,7 +90,7 @@ export function slackPayload(event: ApprovalEvent): Record<string, unknown> {
   const who = `Agent *${esc(a.agent)}* on database *${esc(a.database)}*${a.actor ? ` · by *${esc(a.actor)}*` : ''}`;
   const link = `<${a.reviewUrl.replace(/[|>]/g, encodeURIComponent)}|Review approval ${esc(a.id)}>`;
   const details = [effectLine(a.preview), a.comment ? `*Note:* ${esc(a.comment)}` : '', link].filter(Boolean).join('\n');
-  const affected = a.preview.available ? `${a.preview.affectedRows ?? '?'} rows` : 'no preview';
+  const affected = a.preview?.available ? `${a.preview.affectedRows ?? '?'} rows` : 'no preview';
   return {
     text: `${title}: ${a.agent} on ${a.database} (${affected}) ${a.reviewUrl}`,
     blocks: [

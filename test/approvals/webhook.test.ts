@@ -126,6 +126,18 @@ describe('webhook notifier', () => {
     expect(JSON.stringify(denied.blocks)).toContain('Preview unavailable');
   });
 
+  it('accepts an event without a preview', async () => {
+    const { url, received } = await serve(reply(200));
+    const n = notifier([{ url, format: 'slack' }, { url }]);
+    n.notify({ ...event({ preview: undefined, actor: 'alice', comment: 'ok <3' }), type: 'approval.approved' });
+    await n.flush();
+    expect(received).toHaveLength(2);
+    const slack = received.map((r) => JSON.parse(r.body)).find((b) => b.blocks);
+    expect(JSON.stringify(slack.blocks)).toContain('*Preview:* none');
+    expect(JSON.stringify(slack.blocks)).toContain('by *alice*');
+    expect(JSON.stringify(slack.blocks)).toContain('ok &lt;3');
+  });
+
   it('retries a 500 and delivers on the next 200, with the same delivery id', async () => {
     const { url, received } = await serve((i, res) => reply(i === 0 ? 500 : 200)(i, res));
     const n = notifier([{ url, retries: 3 }]);
