@@ -139,6 +139,4 @@ describe('block tier', () => {
       await c.end();
     }
   });
-    }
-  });
 });
