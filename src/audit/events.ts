@@ -11,6 +11,7 @@ export const AUDIT_EVENT_TYPES = [
   'approval.approved',
   'approval.denied',
   'approval.expired',
+  'approval.grant-used',
   'execution.started',
   'execution.executed',
   'execution.failed',
@@ -42,17 +43,10 @@ export interface AuditInput {
   data?: Record<string, unknown>;
 }
 
-/** Past this size the data is replaced by a note, so one huge event cannot stall the log. */
-export const MAX_DATA_BYTES = 256 * 1024;
-
-/** Snapshot an input into the stored body: redacted, JSON-safe, size-capped. */
+/** Snapshot an input into the body to store: redacted and JSON-safe (the store caps its size). */
 export function toAuditBody(input: AuditInput, now = Date.now()): AuditBody {
   let data = redact(input.data ?? {}) as Record<string, unknown>;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) data = { value: data };
-  const text = JSON.stringify(data);
-  if (text.length > MAX_DATA_BYTES) {
-    data = { $truncated: true, bytes: text.length, keys: Object.keys(data).slice(0, 50) };
-  }
   return {
     ts: input.ts ?? now,
     type: input.type,

@@ -29,12 +29,16 @@ export const APPROVAL_COLUMNS = {
   error: 'error',
   attempts: 'attempts',
   version: 'version',
+  requestKey: 'request_key',
+  grantUsedAt: 'grant_used_at',
 } as const satisfies Record<keyof ApprovalRecord, string>;
 
 type Field = keyof typeof APPROVAL_COLUMNS;
 const FIELDS = Object.keys(APPROVAL_COLUMNS) as Field[];
 const JSON_FIELDS = new Set<Field>(['params', 'decision', 'preview', 'approvals', 'result']);
 const INT_FIELDS = new Set<Field>(['createdAt', 'updatedAt', 'expiresAt', 'requiredApprovals', 'attempts', 'version']);
+/** integer columns where NULL means "not yet" */
+const NULLABLE_INT_FIELDS = new Set<Field>(['grantUsedAt']);
 const TEXT_FIELDS = new Set<Field>(['id', 'status', 'agentId', 'agentName', 'door', 'database', 'sql', 'binding']);
 
 export function assertStatus(s: unknown): asserts s is ApprovalStatus {
@@ -50,7 +54,8 @@ export function toColumnValue(field: Field, value: unknown): unknown {
     if (field === 'approvals') return JSON.stringify(value ?? []);
     return value === undefined || value === null ? null : JSON.stringify(value);
   }
-  if (INT_FIELDS.has(field)) {
+  if (NULLABLE_INT_FIELDS.has(field) && (value === null || value === undefined)) return null;
+  if (INT_FIELDS.has(field) || NULLABLE_INT_FIELDS.has(field)) {
     const n = Number(value);
     if (!Number.isFinite(n)) throw invalidParameterValue(`approval ${field} must be a number`);
     return Math.trunc(n);
@@ -74,6 +79,7 @@ export function rowToApproval(row: Row): ApprovalRecord {
     const v = row[APPROVAL_COLUMNS[f]];
     if (JSON_FIELDS.has(f)) rec[f] = parseJson(v);
     else if (INT_FIELDS.has(f)) rec[f] = Number(v);
+    else if (NULLABLE_INT_FIELDS.has(f)) rec[f] = v === null || v === undefined ? null : Number(v);
     else rec[f] = v ?? null;
   }
   if (!Array.isArray(rec.approvals)) rec.approvals = [];
@@ -94,6 +100,8 @@ export function newApprovalRecord(input: NewApproval, now = Date.now()): Approva
     result: null,
     error: null,
     attempts: 0,
+    requestKey: null,
+    grantUsedAt: null,
     ...input,
     createdAt,
     updatedAt: input.updatedAt ?? createdAt,

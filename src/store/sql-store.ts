@@ -8,12 +8,12 @@ import { formatIssues } from '../config/load.js';
 import {
   APPROVAL_INSERT_COLUMNS, approvalInsertValues, assertStatus, newApprovalRecord, patchAssignments, rowToApproval,
 } from './approval-rows.js';
-import { appendAuditRows, auditPageQuery, auditQuery, rowToAuditEvent } from './audit-sql.js';
+import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent } from './audit-sql.js';
 import { loadMigrations, runMigrations } from './migrate.js';
 import { makeScramVerifier } from './scram-verifier.js';
-import { isUniqueViolation, type Row, type SqlDriver } from './sql-driver.js';
+import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import type {
-  AgentAuth, AgentRecord, ApprovalFilter, ApprovalRecord, ApprovalUpdate, AuditBody, AuditEvent, AuditFilter,
+  AgentAuth, AgentRecord, AppendResult, ApprovalFilter, ApprovalRecord, ApprovalUpdate, AuditBody, AuditEvent, AuditFilter,
   NewApproval, NewSecret, SecretRecord, Store,
 } from './store.js';
 
@@ -109,6 +109,13 @@ export class SqlStore implements Store {
     return auth && same ? auth.agent : null;
   }
 
+  async authenticateToken(token: string): Promise<AgentRecord | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
+    // the lookup is by a hash of the token, so timing reveals nothing about valid tokens
+    const rows = await this.db.all(`SELECT ${AGENT_COLS} FROM agents WHERE token_hash = ? AND revoked_at IS NULL`, [sha256Hex(token)]);
+    return rows.length ? rowToAgent(rows[0]) : null;
+  }
+
   async findAgentByName(name: string): Promise<AgentRecord | null> {
     const rows = await this.db.all(`SELECT ${AGENT_COLS} FROM agents WHERE name = ?`, [name]);
     return rows.length ? rowToAgent(rows[0]) : null;
@@ -192,6 +199,15 @@ export class SqlStore implements Store {
     return rows.map(rowToApproval);
   }
 
+  async findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
+    const s = statusList(statuses);
+    const rows = await this.db.all(
+      `SELECT * FROM approvals WHERE request_key = ? AND status IN (${s.sql}) ORDER BY created_at DESC, id LIMIT 1`,
+      [requestKey, ...s.values],
+    );
+    return rows.length ? rowToApproval(rows[0]) : null;
+  }
+
   async findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
     const s = statusList(statuses);
     const rows = await this.db.all(
@@ -230,9 +246,11 @@ export class SqlStore implements Store {
 
   // ---- audit ----
 
-  async appendAuditEvents(events: readonly AuditBody[]): Promise<AuditEvent[]> {
-    if (!events.length) return [];
-    return this.db.transaction((tx) => appendAuditRows(tx, events, this.db.insertChunkRows), 'audit');
+  async appendAuditEvents(events: readonly AuditBody[]): Promise<AppendResult> {
+    if (!events.length) return { firstSeq: 0, lastSeq: 0, lastHash: '' };
+    const insert = (tx: SqlExec, cols: readonly string[], rows: unknown[][]) =>
+      this.db.bulkInsert(tx, 'audit_events', cols, AUDIT_COLUMN_TYPES, rows);
+    return this.db.transaction((tx) => appendAuditRows(tx, events, insert), 'audit');
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {

@@ -49,6 +49,10 @@ export interface ApprovalRecord {
   attempts: number;
   /** bumped by every update; use it as `expectVersion` for read-modify-write */
   version: number;
+  /** hash of the request alone (no preview): finds "the identical statement" for one-time grants */
+  requestKey: string | null;
+  /** when a retry consumed the executed result (one-time grant); null while unused */
+  grantUsedAt: number | null;
 }
 
 /** What a caller supplies to create an approval; the rest gets defaults. */
@@ -107,6 +111,14 @@ export interface AuditEvent extends AuditBody {
   hash: string;
 }
 
+export interface AppendResult {
+  /** 0 when nothing was appended */
+  firstSeq: number;
+  lastSeq: number;
+  /** hash of the last event: the chain's head */
+  lastHash: string;
+}
+
 export interface AuditFilter {
   agent?: string;
   decision?: string;
@@ -137,6 +149,8 @@ export interface Store {
   listAgents(): Promise<AgentRecord[]>;
   /** Marks the agent revoked (idempotent); null when there is no such agent. */
   revokeAgent(name: string): Promise<AgentRecord | null>;
+  /** The agent holding this bearer token (looked up by its hash); null when unknown or revoked. */
+  authenticateToken(token: string): Promise<AgentRecord | null>;
   /** null for unknown or revoked agents */
   getAgentTokenHash(name: string): Promise<string | null>;
   /** null for unknown or revoked agents */
@@ -148,6 +162,8 @@ export interface Store {
   /** Compare-and-set; null when the status/version no longer match (someone else won). */
   updateApproval(id: string, update: ApprovalUpdate): Promise<ApprovalRecord | null>;
   listApprovalsByStatus(statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord[]>;
+  /** The newest approval with this request key in one of the statuses. */
+  findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
   /** The newest approval with this binding in one of the statuses. */
   findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
 
@@ -157,8 +173,8 @@ export interface Store {
   listSecretNames(): Promise<string[]>;
   deleteSecret(name: string): Promise<boolean>;
 
-  /** Extend the hash chain by these events in one transaction; returns them as stored. */
-  appendAuditEvents(events: readonly AuditBody[]): Promise<AuditEvent[]>;
+  /** Extend the hash chain by these events in one transaction (event i gets seq firstSeq + i). */
+  appendAuditEvents(events: readonly AuditBody[]): Promise<AppendResult>;
   listAudit(filter?: AuditFilter): Promise<AuditEvent[]>;
   /** All events in seq order, fetched page by page. */
   iterateAudit(fromSeq?: number): AsyncIterable<AuditEvent>;
