@@ -19,15 +19,20 @@ export interface ParsedStatement {
   node: string;
   /** the node's own fields */
   tree: Node;
+  /** the statement's own text, cut from the request at the parser's byte offsets */
+  text: string;
 }
 
 /** Parse SQL into statements; throws the parser's message on a syntax error. */
 export function parseStatements(sql: string): ParsedStatement[] {
-  const result = parseSync(sql) as { stmts?: { stmt?: Node }[] };
+  const result = parseSync(sql) as { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
+  const bytes = Buffer.from(sql, 'utf8');
   return (result.stmts ?? []).map((s) => {
     const stmt = s.stmt ?? {};
     const node = Object.keys(stmt)[0] ?? 'Empty';
-    return { node, tree: stmt[node] as Node };
+    const start = s.stmt_location ?? 0;
+    const end = s.stmt_len ? start + s.stmt_len : bytes.length;
+    return { node, tree: stmt[node] as Node, text: bytes.subarray(start, end).toString('utf8').trim() };
   });
 }
 
@@ -126,4 +131,24 @@ export function beforeImageSelect(update: Node, params: unknown[], limit: number
   };
   const renumbered = renumberParams(select, params);
   return { sql: deparseVerified('SelectStmt', renumbered.tree as Node), params: renumbered.params };
+}
+
+export const PREVIEWABLE = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+export interface RunnableStatement {
+  stmt: ParsedStatement;
+  /** the text sent to PostgreSQL: the original, or the verified RETURNING rewrite */
+  text: string;
+  /** RETURNING was added by us: the agent did not ask for rows back */
+  addedReturning: boolean;
+}
+
+/**
+ * The form in which preview and execution both run a write, so their row digests compare:
+ * rows come back through RETURNING (ours when the agent wrote none; MERGE has none in PG15).
+ */
+export function runnable(stmt: ParsedStatement, originalSql: string): RunnableStatement {
+  const rewritten = addReturning(stmt.node, stmt.tree);
+  if (!rewritten) return { stmt, text: originalSql, addedReturning: false };
+  return { stmt, text: deparseVerified(stmt.node, rewritten), addedReturning: true };
 }

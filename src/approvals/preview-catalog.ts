@@ -1,0 +1,239 @@
+// pg_catalog look-ups a preview needs before it may run a statement: what the named relations
+// are, which tables a write reaches (partitions, ON UPDATE/DELETE actions), their triggers,
+// rules, defaults, constraints, indexes and policies, and the functions behind names.
+import type { PoolClient } from 'pg';
+import type { QualifiedName } from './preview-facts.js';
+
+export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+export const qualifiedText = (q: QualifiedName) => (q.schema ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}` : quoteIdent(q.name));
+
+export interface RelationInfo {
+  oid: number;
+  /** schema-qualified, quoted as needed */
+  name: string;
+  relkind: string;
+}
+
+/** Resolve names as PostgreSQL would in this session (search_path); unknown names map to null. */
+export async function resolveRelations(client: PoolClient, names: QualifiedName[]): Promise<(RelationInfo | null)[]> {
+  if (names.length === 0) return [];
+  const { rows } = await client.query(
+    `SELECT r.i, c.oid::int8 AS oid, c.relkind, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+       FROM unnest($1::text[]) WITH ORDINALITY AS r(q, i)
+       LEFT JOIN pg_class c ON c.oid = to_regclass(r.q)
+       LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+      ORDER BY r.i`,
+    [names.map(qualifiedText)],
+  );
+  return rows.map((r) => (r.oid === null ? null : { oid: Number(r.oid), name: r.name, relkind: r.relkind }));
+}
+
+export interface ColumnInfo {
+  relid: number;
+  name: string;
+  identity: string;
+  generated: string;
+  /** the column's DEFAULT (or generation) expression as text */
+  expr: string | null;
+  typeOid: number;
+  /** the sequence behind a serial or identity column */
+  sequence: string | null;
+}
+
+export async function columnsOf(client: PoolClient, oids: number[]): Promise<ColumnInfo[]> {
+  const { rows } = await client.query(
+    `SELECT a.attrelid::int8 AS relid, a.attname, a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid) AS expr,
+            a.atttypid::int8 AS typ,
+            pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) AS seq
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`,
+    [oids],
+  );
+  return rows.map((r) => ({
+    relid: Number(r.relid),
+    name: r.attname,
+    identity: r.attidentity,
+    generated: r.attgenerated,
+    expr: r.expr,
+    typeOid: Number(r.typ),
+    sequence: r.seq,
+  }));
+}
+
+/** Partitions and inheritance children: a write to a parent reaches them and fires their triggers. */
+export async function descendants(client: PoolClient, oids: number[]): Promise<RelationInfo[]> {
+  const { rows } = await client.query(
+    `WITH RECURSIVE k(oid) AS (SELECT unnest($1::oid[]) UNION SELECT i.inhrelid FROM pg_inherits i JOIN k ON i.inhparent = k.oid)
+     SELECT c.oid::int8 AS oid, c.relkind, c.oid::regclass::text AS name FROM k JOIN pg_class c ON c.oid = k.oid`,
+    [oids],
+  );
+  return rows.map((r) => ({ oid: Number(r.oid), name: r.name, relkind: r.relkind }));
+}
+
+export interface ReferencingKey {
+  table: RelationInfo;
+  onUpdate: string;
+  onDelete: string;
+}
+
+/** Foreign keys pointing at these tables: their ON UPDATE/DELETE actions write elsewhere. */
+export async function referencingKeys(client: PoolClient, oids: number[]): Promise<ReferencingKey[]> {
+  const { rows } = await client.query(
+    `SELECT c.oid::int8 AS oid, c.relkind, c.oid::regclass::text AS name, k.confupdtype, k.confdeltype
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+      WHERE k.contype = 'f' AND k.confrelid = ANY($1::oid[])`,
+    [oids],
+  );
+  return rows.map((r) => ({ table: { oid: Number(r.oid), name: r.name, relkind: r.relkind }, onUpdate: r.confupdtype, onDelete: r.confdeltype }));
+}
+
+export interface TriggerInfo {
+  relid: number;
+  table: string;
+  name: string;
+  /** pg_trigger.tgtype bits: 4 INSERT, 8 DELETE, 16 UPDATE */
+  type: number;
+}
+
+export async function triggersOn(client: PoolClient, oids: number[]): Promise<TriggerInfo[]> {
+  const { rows } = await client.query(
+    `SELECT t.tgrelid::int8 AS relid, t.tgrelid::regclass::text AS tbl, t.tgname, t.tgtype::int AS type
+       FROM pg_trigger t WHERE t.tgrelid = ANY($1::oid[]) AND NOT t.tgisinternal ORDER BY t.tgname`,
+    [oids],
+  );
+  return rows.map((r) => ({ relid: Number(r.relid), table: r.tbl, name: r.tgname, type: Number(r.type) }));
+}
+
+export interface RuleInfo {
+  relid: number;
+  table: string;
+  name: string;
+  /** '2' UPDATE, '3' INSERT, '4' DELETE */
+  event: string;
+}
+
+export async function rulesOn(client: PoolClient, oids: number[]): Promise<RuleInfo[]> {
+  const { rows } = await client.query(
+    `SELECT r.ev_class::int8 AS relid, r.ev_class::regclass::text AS tbl, r.rulename, r.ev_type
+       FROM pg_rewrite r WHERE r.ev_class = ANY($1::oid[]) AND r.rulename <> '_RETURN' ORDER BY r.rulename`,
+    [oids],
+  );
+  return rows.map((r) => ({ relid: Number(r.relid), table: r.tbl, name: r.rulename, event: String(r.ev_type) }));
+}
+
+export interface CatalogExpression {
+  /** what it is, for the refusal reason: "check constraint c on t" */
+  what: string;
+  /** a parseable statement that contains the expression */
+  sql: string;
+}
+
+/** Expressions PostgreSQL evaluates while writing these tables: CHECKs, index expressions, generated columns. */
+export async function writeExpressions(client: PoolClient, oids: number[]): Promise<CatalogExpression[]> {
+  const { rows } = await client.query(
+    `SELECT 'check constraint ' || conname || ' on ' || conrelid::regclass AS what, 'SELECT ' || pg_get_expr(conbin, conrelid) AS sql
+       FROM pg_constraint WHERE conrelid = ANY($1::oid[]) AND contype = 'c'
+     UNION ALL
+     SELECT 'index ' || indexrelid::regclass, pg_get_indexdef(indexrelid)
+       FROM pg_index WHERE indrelid = ANY($1::oid[]) AND (indexprs IS NOT NULL OR indpred IS NOT NULL)
+     UNION ALL
+     SELECT 'generated column ' || a.attname || ' of ' || a.attrelid::regclass, 'SELECT ' || pg_get_expr(d.adbin, d.adrelid)
+       FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = ANY($1::oid[]) AND a.attgenerated <> '' AND NOT a.attisdropped`,
+    [oids],
+  );
+  return rows.map((r) => ({ what: r.what, sql: r.sql }));
+}
+
+/** Row-level security policies and view bodies: they run as part of reading these relations. */
+export async function readExpressions(client: PoolClient, oids: number[]): Promise<CatalogExpression[]> {
+  const { rows } = await client.query(
+    `SELECT 'policy ' || polname || ' on ' || polrelid::regclass AS what,
+            'SELECT ' || coalesce(pg_get_expr(polqual, polrelid), 'true') || ', ' || coalesce(pg_get_expr(polwithcheck, polrelid), 'true') AS sql
+       FROM pg_policy WHERE polrelid = ANY($1::oid[])
+     UNION ALL
+     SELECT 'view ' || c.oid::regclass, pg_get_viewdef(c.oid)
+       FROM pg_class c WHERE c.oid = ANY($1::oid[]) AND c.relkind = 'v'`,
+    [oids],
+  );
+  return rows.map((r) => ({ what: r.what, sql: r.sql }));
+}
+
+/** Domains behind column types (and their base domains): their CHECKs and DEFAULTs run on write. */
+export async function domainExpressions(client: PoolClient, typeOids: number[]): Promise<{ checks: CatalogExpression[]; defaults: Map<number, string> }> {
+  const { rows } = await client.query(
+    `WITH RECURSIVE d(oid) AS (
+        SELECT unnest($1::oid[])
+        UNION
+        SELECT v.x FROM pg_type t JOIN d ON t.oid = d.oid
+         CROSS JOIN LATERAL (VALUES (CASE WHEN t.typtype = 'd' THEN t.typbasetype END), (NULLIF(t.typelem, 0))) AS v(x)
+         WHERE v.x IS NOT NULL)
+     SELECT t.oid::int8 AS oid, t.typname, t.typdefault, k.conname, pg_get_expr(k.conbin, 0) AS expr
+       FROM d JOIN pg_type t ON t.oid = d.oid LEFT JOIN pg_constraint k ON k.contypid = t.oid AND k.contype = 'c'
+      WHERE t.typtype = 'd'`,
+    [typeOids],
+  );
+  const checks: CatalogExpression[] = [];
+  const defaults = new Map<number, string>();
+  for (const r of rows) {
+    if (r.expr) checks.push({ what: `domain constraint ${r.conname} on ${r.typname}`, sql: `SELECT ${r.expr}` });
+    if (r.typdefault) defaults.set(Number(r.oid), r.typdefault);
+  }
+  return { checks, defaults };
+}
+
+export interface ProcInfo {
+  name: string;
+  schema: string;
+  volatility: string;
+  language: string;
+  /** the schema is on this session's search path (or pg_catalog) */
+  visible: boolean;
+  /** for operators and casts: what the function stands behind */
+  via?: string;
+}
+
+const PROC_COLUMNS = `p.proname, pn.nspname AS schema, p.provolatile, l.lanname, pn.nspname = ANY(current_schemas(true)) AS visible`;
+const PROC_JOINS = `JOIN pg_namespace pn ON pn.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang`;
+const toProc = (r: Record<string, any>, via?: string): ProcInfo => ({
+  name: r.proname,
+  schema: r.schema,
+  volatility: r.provolatile,
+  language: r.lanname,
+  visible: r.visible === true,
+  via,
+});
+
+export async function functionsNamed(client: PoolClient, names: string[]): Promise<ProcInfo[]> {
+  if (names.length === 0) return [];
+  const { rows } = await client.query(`SELECT ${PROC_COLUMNS} FROM pg_proc p ${PROC_JOINS} WHERE p.proname = ANY($1::text[])`, [names]);
+  return rows.map((r) => toProc(r));
+}
+
+/** The functions behind operators of these names (an operator is a function call in disguise). */
+export async function operatorFunctions(client: PoolClient, names: string[]): Promise<(ProcInfo & { operator: string; operatorSchema: string; operatorVisible: boolean })[]> {
+  if (names.length === 0) return [];
+  const { rows } = await client.query(
+    `SELECT o.oprname, n.nspname AS oschema, n.nspname = ANY(current_schemas(true)) AS ovisible, ${PROC_COLUMNS}
+       FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace JOIN pg_proc p ON p.oid = o.oprcode ${PROC_JOINS}
+      WHERE o.oprname = ANY($1::text[])`,
+    [names],
+  );
+  return rows.map((r) => ({ ...toProc(r, `operator ${r.oschema}.${r.oprname}`), operator: r.oprname, operatorSchema: r.oschema, operatorVisible: r.ovisible === true }));
+}
+
+/** Cast functions to or from these types (by oid or by name as written in the statement). */
+export async function castFunctions(client: PoolClient, typeOids: number[], typeNames: string[]): Promise<ProcInfo[]> {
+  const { rows } = await client.query(
+    `WITH t AS (SELECT unnest($1::oid[]) AS oid UNION SELECT to_regtype(q)::oid FROM unnest($2::text[]) AS q)
+     SELECT c.castsource::regtype::text AS src, c.casttarget::regtype::text AS tgt, ${PROC_COLUMNS}
+       FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc ${PROC_JOINS}
+      WHERE c.castsource IN (SELECT oid FROM t WHERE oid IS NOT NULL) OR c.casttarget IN (SELECT oid FROM t WHERE oid IS NOT NULL)`,
+    [typeOids, typeNames],
+  );
+  return rows.map((r) => toProc(r, `cast ${r.src} -> ${r.tgt}`));
+}
