@@ -1,0 +1,286 @@
+// The approval spine: hold a write with its preview, collect reviewer votes, hand approved work
+// to the queue, execute it exactly once with a drift check, and expire what nobody decided.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Store, ApprovalRecord } from '../store/store.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ExecutionQueue } from './queue-types.js';
+import type { Notifier } from './webhook.js';
+import type { UpstreamPools } from '../upstream/pools.js';
+import type { ApprovalsConfig } from '../config/schema.js';
+import type { GatewayOutcome, GatewayRequest, PreviewSummary, ApprovalStatus } from '../gateway-types.js';
+import type { Decision } from '../policy/types.js';
+import type { AnalyzedStatement } from '../policy/analyze.js';
+import { preview } from './preview.js';
+import { executeApproved, wasExecuted } from './execute.js';
+import { approvalBinding, requestKey } from './binding.js';
+import { thresholdFor } from './thresholds.js';
+import { approvalOutcome } from './outcome.js';
+import { checkReviewerAction, validateApprovalId } from './review-rules.js';
+import { connectionFailure, notInPrerequisiteState, undefinedObject, asAirlockError } from '../errors.js';
+import { logger } from '../logger.js';
+
+export interface ApprovalServiceDeps {
+  store: Store;
+  audit: AuditLog;
+  pools: UpstreamPools;
+  queue: ExecutionQueue;
+  notifier?: Notifier;
+  config: ApprovalsConfig;
+  /** base URL of the web console, for review links */
+  publicUrl: string;
+}
+
+const OPEN: readonly ApprovalStatus[] = ['pending', 'approved', 'executing'];
+const FINAL: readonly ApprovalStatus[] = ['executed', 'denied', 'expired', 'failed', 'drifted'];
+
+export class ApprovalService {
+  private readonly events = new EventEmitter();
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: ApprovalServiceDeps) {
+    this.events.setMaxListeners(0);
+  }
+
+  reviewUrl(id: string): string {
+    return `${this.deps.publicUrl.replace(/\/$/, '')}/approvals/${id}`;
+  }
+
+  /** Start consuming the queue, re-enqueue work that survived a restart, and start expiring. */
+  async start(): Promise<void> {
+    await this.deps.queue.start((id) => this.execute(id), {
+      concurrency: 4,
+      onExhausted: (id, err) => this.finish(id, ['approved', 'executing'], 'failed', { error: err.message }).then(() => undefined),
+    });
+    for (const rec of await this.deps.store.listApprovalsByStatus(['approved', 'executing'])) {
+      await this.deps.queue.enqueue(rec.id).catch((err) => logger.warn({ err: err.message, id: rec.id }, 'could not re-enqueue approval'));
+    }
+    this.sweeper = setInterval(() => void this.expireDue().catch(() => undefined), 1000);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  /** Hold an ask-tier request: reuse a grant or pending approval for the identical request, else create one. */
+  async hold(req: GatewayRequest, decision: Decision, statements: AnalyzedStatement[]): Promise<GatewayOutcome> {
+    const { store, config } = this.deps;
+    const key = requestKey(req);
+    const existing = await store.findApprovalByRequestKey(key, [...OPEN, 'executed']);
+    if (existing?.status === 'executed' && existing.grantUsedAt === null) {
+      const used = await store.updateApproval(existing.id, { fromStatus: ['executed'], expectVersion: existing.version, patch: { grantUsedAt: Date.now() } });
+      if (used) {
+        this.audit('approval.grant-used', used, { requestId: req.requestId });
+        return approvalOutcome(used, decision, this.reviewUrl(used.id));
+      }
+    }
+    if (existing && OPEN.includes(existing.status)) return { status: 'pending', decision, approvalId: existing.id, reviewUrl: this.reviewUrl(existing.id), preview: existing.preview ?? { available: false } };
+    if (!(await this.deps.queue.healthy())) {
+      throw connectionFailure('approval queue is unreachable: write requests are refused until it is back (fail closed)');
+    }
+    const summary: PreviewSummary = await preview(this.deps.pools, {
+      database: req.database,
+      sql: req.sql,
+      params: req.params ?? [],
+      analysis: statements,
+      rowLimit: config.previewRowLimit,
+      timeoutMs: config.previewTimeoutMs,
+    }).catch((err) => ({ available: false, reason: `preview unavailable: ${asAirlockError(err).message}` }));
+    const tables = [...new Set(statements.flatMap((s) => s.tablesWritten))];
+    const threshold = thresholdFor(config.thresholds, tables, summary);
+    const now = Date.now();
+    const id = randomUUID();
+    const record = await store.insertApproval({
+      id,
+      status: threshold.autoApprove ? 'approved' : 'pending',
+      expiresAt: now + config.expiryMinutes * 60_000,
+      agentId: req.agent.id,
+      agentName: req.agent.name,
+      door: req.door,
+      database: req.database,
+      sql: req.sql,
+      params: req.params ?? null,
+      binding: approvalBinding(key, summary.digest),
+      requestKey: key,
+      decision,
+      preview: summary,
+      requiredApprovals: threshold.dual ? Math.max(2, config.requiredApprovals) : config.requiredApprovals,
+      approvals: threshold.autoApprove ? [{ reviewer: 'airlock:threshold', at: now, comment: threshold.reason }] : [],
+    });
+    this.audit('approval.created', record, { requestId: req.requestId, data: { preview: previewForAudit(summary), tables, client: req.client } });
+    if (threshold.autoApprove) {
+      this.audit('approval.approved', record, { data: { reviewer: 'airlock:threshold', reason: threshold.reason } });
+      await this.deps.queue.enqueue(id);
+    } else {
+      this.deps.notifier?.notify({ type: 'approval.pending', approval: this.eventView(record) });
+    }
+    return { status: 'pending', decision, approvalId: id, reviewUrl: this.reviewUrl(id), preview: summary };
+  }
+
+  async get(id: string): Promise<ApprovalRecord> {
+    validateApprovalId(id);
+    const rec = await this.deps.store.getApproval(id);
+    if (!rec) throw undefinedObject(`approval ${id} does not exist`);
+    return rec;
+  }
+
+  /** Record one reviewer's approval; the last required vote moves it to the queue. */
+  async approve(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const rec = await this.expireIfDue(await this.get(id));
+      checkReviewerAction(rec, reviewer, this.deps.config, 'approve');
+      const votes = [...rec.approvals, { reviewer, at: Date.now(), ...(comment ? { comment } : {}) }];
+      const done = votes.length >= rec.requiredApprovals;
+      const updated = await this.deps.store.updateApproval(id, {
+        fromStatus: ['pending'],
+        expectVersion: rec.version,
+        patch: { approvals: votes, status: done ? 'approved' : 'pending', comment: comment ?? rec.comment },
+      });
+      if (!updated) continue; // someone else voted or decided at the same time: re-read and re-check
+      this.audit(done ? 'approval.approved' : 'approval.voted', updated, { data: { reviewer, comment, votes: votes.length, required: rec.requiredApprovals } });
+      if (done) {
+        await this.deps.queue.enqueue(id).catch((err) => {
+          // stays `approved`; recovery at the next start (or another gateway) re-enqueues it
+          logger.error({ err: err.message, id }, 'approved but could not enqueue');
+        });
+        this.deps.notifier?.notify({ type: 'approval.approved', approval: this.eventView(updated) });
+      }
+      this.events.emit(id);
+      return updated;
+    }
+    throw notInPrerequisiteState(`approval ${id} is changing too fast; try again`);
+  }
+
+  async deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    const rec = await this.expireIfDue(await this.get(id));
+    checkReviewerAction(rec, reviewer, this.deps.config, 'deny');
+    const updated = await this.deps.store.updateApproval(id, { fromStatus: ['pending'], expectVersion: rec.version, patch: { status: 'denied', deniedBy: reviewer, comment: comment ?? null } });
+    if (!updated) throw notInPrerequisiteState(`approval ${id} was decided by someone else meanwhile; reload it`);
+    this.audit('approval.denied', updated, { data: { reviewer, comment } });
+    this.deps.notifier?.notify({ type: 'approval.denied', approval: this.eventView(updated) });
+    this.events.emit(id);
+    return updated;
+  }
+
+  /** Queue handler: run an approved statement once; safe to call again after a crash. */
+  async execute(id: string): Promise<void> {
+    let rec = await this.deps.store.getApproval(id);
+    if (!rec || FINAL.includes(rec.status) || rec.status === 'pending') return;
+    if (rec.status === 'executing' && (await wasExecuted(this.deps.pools, rec.database, id))) {
+      await this.finish(id, ['executing'], 'executed', { result: { note: 'executed before a restart; result not kept' } });
+      return;
+    }
+    if (rec.status === 'approved') {
+      const claimed = await this.deps.store.updateApproval(id, { fromStatus: ['approved'], expectVersion: rec.version, patch: { status: 'executing', attempts: rec.attempts + 1 } });
+      if (!claimed) return; // another worker claimed it
+      rec = claimed;
+      this.audit('execution.started', rec, {});
+    }
+    const p = rec.preview;
+    const outcome = await executeApproved(this.deps.pools, {
+      approvalId: id,
+      database: rec.database,
+      sql: rec.sql,
+      params: rec.params ?? [],
+      expected: p?.available ? { affectedRows: p.affectedRows ?? 0, digest: p.digest ?? '' } : undefined,
+      tolerance: this.deps.config.driftTolerance,
+      rowLimit: this.deps.config.previewRowLimit,
+    });
+    if (outcome.status === 'executed') await this.finish(id, ['executing'], 'executed', { result: outcome.result });
+    else if (outcome.status === 'already-executed') await this.finish(id, ['executing'], 'executed', {});
+    else if (outcome.status === 'drifted') await this.finish(id, ['executing'], 'drifted', { error: `rows changed since the preview: ${JSON.stringify(outcome.actual)}` });
+    else await this.finish(id, ['executing'], 'failed', { error: outcome.error });
+  }
+
+  /** Wait for an approval to reach a final state, or time out with 57014 naming it. */
+  async awaitOutcome(id: string, timeoutMs: number, decision: Decision, signal?: AbortSignal): Promise<GatewayOutcome> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rec = await this.deps.store.getApproval(id);
+      if (!rec) return { status: 'error', decision, approvalId: id, error: undefinedObject(`approval ${id} does not exist`) };
+      if (FINAL.includes(rec.status)) return approvalOutcome(rec, decision, this.reviewUrl(id));
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return approvalOutcome(rec, decision, this.reviewUrl(id), true);
+      await this.sleepUntilChange(id, Math.min(left, 250), signal);
+    }
+  }
+
+  /** Mark due pending approvals expired (safe with several gateways: compare-and-set). */
+  async expireDue(): Promise<number> {
+    let n = 0;
+    for (const rec of await this.deps.store.listApprovalsByStatus(['pending'])) {
+      if (rec.expiresAt <= Date.now() && (await this.expireIfDue(rec)).status === 'expired') n++;
+    }
+    return n;
+  }
+
+  private async expireIfDue(rec: ApprovalRecord): Promise<ApprovalRecord> {
+    if (rec.status !== 'pending' || rec.expiresAt > Date.now()) return rec;
+    const updated = await this.deps.store.updateApproval(rec.id, { fromStatus: ['pending'], expectVersion: rec.version, patch: { status: 'expired' } });
+    if (!updated) return (await this.deps.store.getApproval(rec.id)) ?? rec;
+    this.audit('approval.expired', updated, {});
+    this.events.emit(rec.id);
+    return updated;
+  }
+
+  private async finish(id: string, from: readonly ApprovalStatus[], status: ApprovalStatus, patch: { result?: unknown; error?: string }) {
+    const updated = await this.deps.store.updateApproval(id, { fromStatus: from, patch: { status, ...patch } });
+    if (updated) {
+      const type = status === 'executed' ? 'execution.executed' : status === 'drifted' ? 'execution.drifted' : 'execution.failed';
+      const result = patch.result as { rowCount?: number } | undefined;
+      this.audit(type, updated, { data: { error: patch.error, rowCount: result?.rowCount } });
+      this.events.emit(id);
+    }
+    return updated;
+  }
+
+  private sleepUntilChange(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.events.off(id, done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.events.on(id, done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  private eventView(rec: ApprovalRecord) {
+    const p = rec.preview;
+    return {
+      id: rec.id,
+      agent: rec.agentName,
+      database: rec.database,
+      sql: rec.sql,
+      status: rec.status,
+      reviewUrl: this.reviewUrl(rec.id),
+      preview: p ? { available: p.available, reason: p.reason, affectedRows: p.affectedRows, rows: p.rows?.slice(0, 5) } : { available: false },
+      actor: rec.deniedBy ?? rec.approvals.at(-1)?.reviewer,
+      comment: rec.comment ?? undefined,
+    };
+  }
+
+  private audit(type: Parameters<AuditLog['append']>[0]['type'], rec: ApprovalRecord, extra: { requestId?: string; data?: Record<string, unknown> }) {
+    this.deps.audit.append({
+      type,
+      agent: rec.agentName,
+      door: rec.door,
+      database: rec.database,
+      decision: rec.decision?.decision ?? 'ask',
+      rule: rec.decision?.rule ?? null,
+      approvalId: rec.id,
+      requestId: extra.requestId ?? null,
+      data: { status: rec.status, sql: rec.sql.slice(0, 4096), ...extra.data },
+    });
+  }
+}
+
+function previewForAudit(p: PreviewSummary) {
+  return { available: p.available, reason: p.reason, affectedRows: p.affectedRows, digest: p.digest };
+}
+

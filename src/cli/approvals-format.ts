@@ -1,0 +1,51 @@
+// Text rendering of approvals for the CLI: one line per approval, or the full review view.
+import type { ApprovalRecord } from '../store/store.js';
+
+const cell = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/** A plain text table of rows (columns from the first row). */
+export function textTable(rows: Record<string, unknown>[], mark?: (row: Record<string, unknown>, col: string) => boolean): string {
+  if (rows.length === 0) return '  (none)';
+  const cols = Object.keys(rows[0]);
+  const data = rows.map((r) => cols.map((c) => cell(r[c]).replace(/\s+/g, ' ').slice(0, 60) + (mark?.(r, c) ? ' *' : '')));
+  const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i].length)));
+  const line = (vals: string[]) => `  ${vals.map((v, i) => v.padEnd(widths[i])).join(' | ')}`;
+  return [line(cols), `  ${widths.map((w) => '-'.repeat(w)).join('-+-')}`, ...data.map(line)].join('\n');
+}
+
+export function renderApprovalLine(r: ApprovalRecord): string {
+  const rows = r.preview?.available ? `${r.preview.affectedRows} rows` : 'no preview';
+  const sql = r.sql.replace(/\s+/g, ' ');
+  return `${r.id}  ${r.status.padEnd(9)} ${r.agentName}@${r.database}  ${rows}  ${sql.length > 60 ? `${sql.slice(0, 57)}...` : sql}`;
+}
+
+export function renderApproval(r: ApprovalRecord, url: string): string {
+  const p = r.preview;
+  const lines = [
+    `Approval ${r.id}  [${r.status}]`,
+    `  agent ${r.agentName} · database ${r.database} · via ${r.door} · created ${new Date(r.createdAt).toISOString()} · expires ${new Date(r.expiresAt).toISOString()}`,
+    `  approvals ${r.approvals.length}/${r.requiredApprovals}${r.approvals.length ? ` (${r.approvals.map((a) => a.reviewer).join(', ')})` : ''}${r.deniedBy ? ` · denied by ${r.deniedBy}` : ''}${r.comment ? ` · "${r.comment}"` : ''}`,
+    `  review ${url}`,
+    '',
+    'SQL:',
+    ...r.sql.split('\n').map((l) => `  ${l}`),
+  ];
+  if (r.params?.length) lines.push(`  params: ${JSON.stringify(r.params)}`);
+  lines.push('');
+  if (!p || !p.available) lines.push(p?.reason ?? 'preview unavailable');
+  else {
+    lines.push(`Preview: ${p.affectedRows} row(s) affected${p.truncated ? ` (showing ${p.rows?.length ?? 0})` : ''}`);
+    if (p.before?.length) {
+      const before = p.before;
+      lines.push('Before:', textTable(before));
+      // mark changed cells of the after-image by position (rows are paired by primary key in the preview)
+      lines.push('After (* = changed):', textTable(p.rows ?? [], (row, col) => {
+        const i = (p.rows ?? []).indexOf(row);
+        return i < before.length && cell(before[i]?.[col]) !== cell(row[col]);
+      }));
+    } else if (p.rows?.length) lines.push('Rows:', textTable(p.rows));
+  }
+  if (r.error) lines.push('', `Error: ${r.error}`);
+  if (r.result && r.status === 'executed') lines.push('', `Result: ${JSON.stringify(r.result).slice(0, 500)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,28 @@
+// Shared plumbing for CLI commands: config from --config + env + flags, and a gateway to act through.
+import type { Command } from 'commander';
+import { loadConfig, type LoadOptions } from '../config/load.js';
+import type { AirlockConfig } from '../config/schema.js';
+import { Gateway } from '../gateway.js';
+
+export interface CommonFlags {
+  store?: string;
+  upstream?: string;
+  redis?: string;
+  json?: boolean;
+}
+
+export function configFor(cmd: Command, flags: CommonFlags, extra: LoadOptions['overrides'] = {}): AirlockConfig {
+  return loadConfig({ file: cmd.optsWithGlobals().config, overrides: { store: flags.store, upstream: flags.upstream, redis: flags.redis, ...extra } });
+}
+
+/** A gateway for one CLI action (no queue workers of its own); always closed afterwards. */
+export async function withGateway<T>(cmd: Command, flags: CommonFlags, fn: (gw: Gateway) => Promise<T>): Promise<T> {
+  const gw = await Gateway.open(configFor(cmd, flags), { startWorkers: false });
+  try {
+    return await fn(gw);
+  } finally {
+    await gw.close();
+  }
+}
+
+export const storeOption = ['--store <url>', 'store URL (sqlite:PATH or postgresql://...); env AIRLOCK_STORE_URL'] as const;

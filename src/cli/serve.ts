@@ -1,0 +1,91 @@
+// `airlock serve`: the gateway with its front doors (wire proxy, HTTP API + console, MCP).
+import type { Command } from 'commander';
+import type { AirlockConfig } from '../config/schema.js';
+import { Gateway } from '../gateway.js';
+import { startWireServer, type WireServer } from '../wire/server.js';
+import { startHttpServer, type HttpServer } from '../rest/http-server.js';
+import { mountMcp } from '../mcp/http.js';
+import { invalidParameterValue } from '../errors.js';
+import { logger } from '../logger.js';
+import { configFor } from './context.js';
+
+export interface Running {
+  gateway: Gateway;
+  wire: WireServer;
+  http: HttpServer;
+  close(): Promise<void>;
+}
+
+/** Start everything `serve` runs; used by `serve`, `demo` and end-to-end tests. */
+export async function startAll(config: AirlockConfig, opts: { queueName?: string; storeSchema?: string } = {}): Promise<Running> {
+  const gateway = await Gateway.open(config, opts);
+  try {
+    const role = await gateway.pools.checkUpstreamRole().catch(() => null);
+    if (role?.superuser || role?.bypassRls) {
+      logger.warn({ role: role.role }, `upstream role ${role.role} is ${role.superuser ? 'a superuser' : 'allowed to bypass row-level security'}: plain SELECTs can read password hashes and server files; use a dedicated non-superuser role`);
+    }
+    const wire = await startWireServer({ gateway, config: { ...config.wire, poolSize: config.upstream.poolSize } });
+    const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: (app) => mountMcp(app, gateway) });
+    return {
+      gateway,
+      wire,
+      http,
+      close: async () => {
+        await wire.close();
+        await http.close();
+        await gateway.close();
+      },
+    };
+  } catch (err) {
+    await gateway.close();
+    throw err;
+  }
+}
+
+const port = (v: string | undefined, name: string) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw invalidParameterValue(`${name} must be a port number (0-65535)`);
+  return n;
+};
+
+/** Close cleanly on SIGINT/SIGTERM so queued audit events are written. */
+export function closeOnSignals(running: Running): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    void running.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the gateway: wire proxy, reviewer API and console, MCP over HTTP')
+    .option('--upstream <url>', 'PostgreSQL that agents reach; env AIRLOCK_UPSTREAM_URL')
+    .option('--store <url>', 'sqlite:PATH (default) or postgresql://...; env AIRLOCK_STORE_URL')
+    .option('--redis <url>', 'BullMQ approval queue on Redis; env REDIS_URL')
+    .option('--wire-port <port>', 'wire proxy port (default 6432)')
+    .option('--http-port <port>', 'HTTP port (default 8080)')
+    .option('--approval-wait <seconds>', 'how long a wire client waits for a decision (default 60)')
+    .action(async (flags: { upstream?: string; store?: string; redis?: string; wirePort?: string; httpPort?: string; approvalWait?: string }, cmd: Command) => {
+      const wait = flags.approvalWait === undefined ? undefined : Number(flags.approvalWait);
+      if (wait !== undefined && !(wait >= 0)) throw invalidParameterValue('--approval-wait must be a number of seconds');
+      const config = configFor(cmd, flags, { wirePort: port(flags.wirePort, '--wire-port'), httpPort: port(flags.httpPort, '--http-port'), approvalWait: wait });
+      const running = await startAll(config);
+      closeOnSignals(running);
+      const host = config.wire.host;
+      process.stdout.write(
+        [
+          `airlock: wire proxy on postgresql://AGENT:TOKEN@${host}:${running.wire.port}/DATABASE`,
+          `airlock: console and API on http://${config.http.host}:${running.http.port}/  (MCP: /mcp)`,
+          `airlock: store ${config.store.url.replace(/\/\/[^@]*@/, '//***@')}, queue ${config.redis.url ? 'BullMQ on Redis' : 'in-process'}`,
+          '',
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,153 @@
+// The one service every front door calls: analyze → decide → run | hold | refuse → audit.
+// Doors translate their protocol into a GatewayRequest; rules live in the policy engine only.
+import { randomUUID } from 'node:crypto';
+import type { AirlockConfig } from './config/schema.js';
+import type { Agent, GatewayOutcome, GatewayRequest } from './gateway-types.js';
+import type { WireGateway } from './wire/port.js';
+import type { Decision } from './policy/types.js';
+import type { Store } from './store/store.js';
+import { PolicyEngine, initPolicy } from './policy/engine.js';
+import { openStore } from './store/open.js';
+import { AuditLog } from './audit/audit-log.js';
+import { UpstreamPools } from './upstream/pools.js';
+import { parseUpstreamUrl } from './upstream/url.js';
+import { openQueue } from './approvals/queue.js';
+import { Notifier } from './approvals/webhook.js';
+import { ApprovalService } from './approvals/service.js';
+import { asAirlockError, insufficientPrivilege } from './errors.js';
+import { logger } from './logger.js';
+
+export interface GatewayOptions {
+  /** BullMQ queue name (tests use their own); default "airlock-executions" */
+  queueName?: string;
+  /** PostgreSQL store schema (tests use their own) */
+  storeSchema?: string;
+  /** start queue consumers, recovery and the expiry sweeper (default true) */
+  startWorkers?: boolean;
+}
+
+const AUDIT_SQL_CHARS = 4096;
+
+export class Gateway implements WireGateway {
+  private constructor(
+    readonly config: AirlockConfig,
+    readonly engine: PolicyEngine,
+    readonly store: Store,
+    readonly audit: AuditLog,
+    readonly pools: UpstreamPools,
+    readonly approvals: ApprovalService,
+    private readonly closers: (() => Promise<unknown>)[],
+  ) {}
+
+  /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
+  static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+    await initPolicy();
+    const engine = new PolicyEngine(config.policy);
+    const store = await openStore(config.store.url, opts.storeSchema ? { schema: opts.storeSchema } : {});
+    const audit = new AuditLog(store);
+    const pools = new UpstreamPools(config.upstream);
+    const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? 'airlock-executions' });
+    const notifier = new Notifier(config.approvals.webhooks);
+    const publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+    const approvals = new ApprovalService({ store, audit, pools, queue, notifier, config: config.approvals, publicUrl });
+    const closers = [() => approvals.stop(), () => queue.close(), () => notifier.flush(), () => pools.close(), () => audit.close(), () => store.close()];
+    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers);
+    if (opts.startWorkers !== false) await approvals.start();
+    return gw;
+  }
+
+  async agentAuth(agentName: string) {
+    const auth = await this.store.getAgentAuth(agentName);
+    if (!auth || !auth.scramVerifier) return null;
+    return { agent: { id: auth.agent.id, name: auth.agent.name }, scramVerifier: auth.scramVerifier, tokenHash: auth.tokenHash };
+  }
+
+  /** Bearer-token authentication for HTTP and MCP: the token alone identifies the agent. */
+  async authenticateToken(token: string, door: GatewayRequest['door'], remote?: string): Promise<Agent | null> {
+    const agent = typeof token === 'string' && token.length > 0 && token.length < 512 ? await this.store.authenticateToken(token) : null;
+    if (!agent) this.audit.append({ type: 'auth.failed', door, data: { reason: 'unknown or revoked token', remote } });
+    return agent ? { id: agent.id, name: agent.name } : null;
+  }
+
+  auditConnection(e: { agentName: string; database: string; ok: boolean; reason?: string; remote?: string; client?: string }): void {
+    this.audit.append({ type: e.ok ? 'auth.ok' : 'auth.failed', agent: e.agentName, door: 'wire', database: e.database, data: { reason: e.reason, remote: e.remote, client: e.client } });
+  }
+
+  /** Classify and audit. Synchronous and cached: the wire proxy calls it for every statement. */
+  decide(req: GatewayRequest): Decision {
+    const decision = this.engine.decide(req.sql, { agent: req.agent.name, database: req.database });
+    const tables = new Set<string>();
+    for (const s of decision.statements) {
+      for (const t of s.tablesRead) tables.add(t);
+      for (const t of s.tablesWritten) tables.add(t);
+    }
+    this.audit.append({
+      type: 'decision',
+      agent: req.agent.name,
+      door: req.door,
+      database: req.database,
+      decision: decision.decision,
+      rule: decision.rule,
+      requestId: req.requestId ?? null,
+      data: {
+        sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null,
+        reason: decision.reason,
+        tables: [...tables],
+        kinds: decision.statements.map((s) => s.kind),
+        client: req.client,
+      },
+    });
+    return decision;
+  }
+
+  async hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome> {
+    try {
+      return await this.approvals.hold(req, decision, this.engine.analyze(req.sql).statements);
+    } catch (err) {
+      const error = asAirlockError(err);
+      this.audit.append({ type: 'error', agent: req.agent.name, door: req.door, database: req.database, decision: 'ask', rule: decision.rule, requestId: req.requestId ?? null, data: { error: error.message, code: error.code } });
+      return { status: 'error', decision, error };
+    }
+  }
+
+  async awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome> {
+    const rec = await this.approvals.get(approvalId);
+    return this.approvals.awaitOutcome(approvalId, timeoutMs, rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] }, signal);
+  }
+
+  upstream(database: string) {
+    const t = parseUpstreamUrl(this.config.upstream.url);
+    return {
+      host: String(t.base.host ?? '127.0.0.1'),
+      port: Number(t.base.port ?? 5432),
+      user: String(t.base.user ?? process.env.USER ?? 'postgres'),
+      password: typeof t.base.password === 'string' ? t.base.password : undefined,
+      database,
+      statementTimeoutMs: this.config.upstream.statementTimeoutMs,
+    };
+  }
+
+  /** The whole flow for request/response doors (MCP, REST, CLI): run auto, hold ask, refuse block. */
+  async query(req: GatewayRequest, opts: { maxRows?: number } = {}): Promise<GatewayOutcome> {
+    req.requestId ??= randomUUID();
+    const decision = this.decide(req);
+    if (decision.decision === 'block') {
+      return { status: 'blocked', decision, error: insufficientPrivilege(`blocked by ${decision.rule}: ${decision.reason}`) };
+    }
+    if (decision.decision === 'ask') return this.hold(req, decision);
+    try {
+      const result = await this.pools.runReadOnly(req.database, req.sql, req.params ?? [], { maxRows: opts.maxRows, searchPath: req.session?.searchPath });
+      return { status: 'executed', decision, result };
+    } catch (err) {
+      const error = asAirlockError(err);
+      this.audit.append({ type: 'execution.failed', agent: req.agent.name, door: req.door, database: req.database, decision: 'auto', rule: decision.rule, requestId: req.requestId, data: { error: error.message, code: error.code } });
+      return { status: 'error', decision, error };
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers) {
+      await close().catch((err) => logger.warn({ err: (err as Error).message }, 'error while closing gateway'));
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// Reviewer HTTP API: list, show, approve and deny approvals; read and verify the audit trail.
+import { Router, json } from 'express';
+import { z } from 'zod';
+import type { Gateway } from '../gateway.js';
+import { APPROVAL_STATUSES } from '../gateway-types.js';
+import { invalidParameterValue } from '../errors.js';
+import { formatIssues } from '../config/load.js';
+import { verifyChain } from '../audit/verify.js';
+import { sendError } from './http-errors.js';
+import { reviewerAuth } from './reviewer-auth.js';
+
+const listQuery = z.object({
+  status: z.enum(APPROVAL_STATUSES).optional(),
+  agent: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const actionBody = z.object({ comment: z.string().max(4000).optional() }).strict();
+const auditQuery = z.object({
+  agent: z.string().max(200).optional(),
+  decision: z.enum(['auto', 'ask', 'block']).optional(),
+  table: z.string().max(200).optional(),
+  type: z.string().max(100).optional(),
+  since: z.coerce.number().int().optional(),
+  until: z.coerce.number().int().optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw invalidParameterValue(`invalid ${what}: ${formatIssues(r.error.issues)}`);
+  return r.data;
+}
+
+export function approvalsApi(gateway: Gateway): Router {
+  const router = Router();
+  router.use(reviewerAuth(gateway.config.reviewers));
+  router.use(json({ limit: '64kb' }));
+
+  router.get('/approvals', async (req, res) => {
+    try {
+      const q = parse(listQuery, req.query, 'query');
+      res.json({ approvals: await gateway.store.listApprovals(q) });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.get('/approvals/:id', async (req, res) => {
+    try {
+      res.json({ approval: await gateway.approvals.get(req.params.id) });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  for (const action of ['approve', 'deny'] as const) {
+    router.post(`/approvals/:id/${action}`, async (req, res) => {
+      try {
+        const { comment } = parse(actionBody, req.body, 'body');
+        const reviewer = res.locals.reviewer as string;
+        const rec = action === 'approve' ? await gateway.approvals.approve(req.params.id, reviewer, comment) : await gateway.approvals.deny(req.params.id, reviewer, comment);
+        res.json({ approval: rec });
+      } catch (err) {
+        sendError(res, err);
+      }
+    });
+  }
+
+  router.get('/audit', async (req, res) => {
+    try {
+      const q = parse(auditQuery, req.query, 'query');
+      res.json({ events: await gateway.store.listAudit(q) });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.get('/audit/verify', async (_req, res) => {
+    try {
+      await gateway.audit.flush();
+      res.json(await verifyChain(gateway.store));
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+  return router;
+}

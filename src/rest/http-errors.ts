@@ -1,0 +1,21 @@
+// Every HTTP error is JSON with the SQLSTATE-style code and a clear message.
+import type { ErrorRequestHandler, Response } from 'express';
+import { asAirlockError, AirlockError } from '../errors.js';
+import { logger } from '../logger.js';
+
+export function sendError(res: Response, err: unknown): void {
+  const e = asAirlockError(err);
+  const status = e instanceof AirlockError && e.httpStatus >= 400 && e.httpStatus < 600 ? e.httpStatus : 500;
+  if (status >= 500) logger.error({ err: e.message }, 'http request failed');
+  res.status(status).json({ error: { code: e.code, message: e.message } });
+}
+
+/** Express's last handler: body-parser errors (bad JSON, too large) become 4xx JSON too. */
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : undefined;
+  if (status) {
+    res.status(status).json({ error: { code: status === 413 ? '54000' : '22023', message: err.type === 'entity.too.large' ? 'request body too large' : `invalid request: ${err.message}` } });
+    return;
+  }
+  sendError(res, err);
+};

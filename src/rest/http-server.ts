@@ -1,0 +1,46 @@
+// The HTTP listener of `airlock serve`: reviewer API, web console, and (when mounted) MCP.
+import express, { type Express } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Gateway } from '../gateway.js';
+import { approvalsApi } from './approvals-api.js';
+import { consolePage } from './console-page.js';
+import { errorHandler } from './http-errors.js';
+
+export interface HttpServer {
+  app: Express;
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Extra routers (MCP, REST proxy) are mounted by the caller through `mount`. */
+export async function startHttpServer(gateway: Gateway, opts: { host: string; port: number; mount?: (app: Express) => void }): Promise<HttpServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/api', approvalsApi(gateway));
+  opts.mount?.(app);
+  app.get(['/', '/approvals', '/approvals/:id'], (_req, res) => {
+    res.type('html').send(consolePage());
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: '42704', message: 'not found' } });
+  });
+  app.use(errorHandler);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(opts.port, opts.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  return {
+    app,
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
