@@ -1,43 +1,48 @@
 // Audit rows in SQL for both dialects: extending the chain inside a locked transaction,
 // filtered listing, and row mapping.
 import { invalidParameterValue } from '../errors.js';
-import { chainHash, GENESIS_HASH, normalizeAuditBody, tablesOf } from './chain-hash.js';
+import { GENESIS_HASH, preparedHash, prepareAudit } from './chain-hash.js';
 import type { Row, SqlExec } from './sql-driver.js';
-import type { AuditBody, AuditEvent, AuditFilter } from './store.js';
+import type { AppendResult, AuditBody, AuditEvent, AuditFilter } from './store.js';
 
-const COLUMNS = [
+export const AUDIT_COLUMNS = [
   'seq', 'ts', 'type', 'agent', 'door', 'database', 'decision', 'rule',
   'request_id', 'approval_id', 'data', 'tables', 'prev_hash', 'hash',
 ] as const;
 const SELECT = `SELECT seq, ts, type, agent, door, database, decision, rule, request_id, approval_id, data, prev_hash, hash FROM audit_events`;
 
+/** Column types, for drivers that bind whole columns (PostgreSQL unnest). */
+export const AUDIT_COLUMN_TYPES = [
+  'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text',
+  'text', 'text', 'text', 'text', 'text', 'text',
+] as const;
+
 /**
  * Extend the chain. Must run inside a transaction holding the audit lock, so the last
  * seq/hash read here is still the last when the rows commit.
  */
-export async function appendAuditRows(tx: SqlExec, events: readonly AuditBody[], chunkRows: number): Promise<AuditEvent[]> {
+export async function appendAuditRows(
+  tx: SqlExec,
+  events: readonly AuditBody[],
+  insert: (tx: SqlExec, columns: readonly string[], rows: unknown[][]) => Promise<void>,
+): Promise<AppendResult> {
   const last = (await tx.all<{ seq: unknown; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'))[0];
   let seq = last ? Number(last.seq) : 0;
   let prev = last ? last.hash : GENESIS_HASH;
-  const out: AuditEvent[] = [];
-  const values: unknown[][] = [];
+  const firstSeq = seq + 1;
+  const rows: unknown[][] = [];
   for (const e of events) {
-    const body = normalizeAuditBody(e);
-    const hash = chainHash(prev, body);
-    const ev: AuditEvent = { seq: ++seq, ...body, prev_hash: prev, hash };
-    out.push(ev);
-    values.push([
-      ev.seq, ev.ts, ev.type, ev.agent, ev.door, ev.database, ev.decision, ev.rule,
-      ev.request_id, ev.approval_id, JSON.stringify(ev.data), tablesOf(ev.data), ev.prev_hash, ev.hash,
+    const p = prepareAudit(e);
+    const hash = preparedHash(prev, p);
+    const b = p.body;
+    rows.push([
+      ++seq, b.ts, b.type, b.agent, b.door, b.database, b.decision, b.rule,
+      b.request_id, b.approval_id, p.dataText, p.tables, prev, hash,
     ]);
     prev = hash;
   }
-  const rowSql = `(${COLUMNS.map(() => '?').join(',')})`;
-  for (let i = 0; i < values.length; i += chunkRows) {
-    const chunk = values.slice(i, i + chunkRows);
-    await tx.run(`INSERT INTO audit_events (${COLUMNS.join(',')}) VALUES ${chunk.map(() => rowSql).join(',')}`, chunk.flat());
-  }
-  return out;
+  await insert(tx, AUDIT_COLUMNS, rows);
+  return { firstSeq, lastSeq: seq, lastHash: prev };
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

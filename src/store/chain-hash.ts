@@ -6,86 +6,120 @@ import type { AuditBody } from './store.js';
 /** prev_hash of the first event */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with object keys sorted recursively and no whitespace: one text per value. */
+const skipped = (x: unknown) => x === undefined || typeof x === 'function' || typeof x === 'symbol';
+
+/**
+ * JSON with object keys sorted recursively (by UTF-16 code units) and no whitespace: one text
+ * per value. Idempotent over a JSON round trip, so a stored event re-hashes to the same bytes.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
   switch (typeof value) {
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'boolean':
     case 'string':
       return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'bigint':
-      return JSON.stringify(value.toString());
-    case 'object': {
-      const v = value as { toJSON?: () => unknown };
-      if (typeof v.toJSON === 'function') return canonicalJson(v.toJSON());
-      if (Array.isArray(value)) {
-        return `[${value.map((x) => (x === undefined || typeof x === 'function' ? 'null' : canonicalJson(x))).join(',')}]`;
-      }
-      const obj = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const key of Object.keys(obj).sort()) {
-        const x = obj[key];
-        if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-        parts.push(`${JSON.stringify(key)}:${canonicalJson(x)}`);
-      }
-      return `{${parts.join(',')}}`;
-    }
+      return `"${value}"`;
+    case 'object':
+      break;
     default:
       return 'null';
   }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i) out += ',';
+      out += skipped(value[i]) ? 'null' : canonicalJson(value[i]);
+    }
+    return out + ']';
+  }
+  const obj = value as Record<string, unknown> & { toJSON?: () => unknown };
+  if (typeof obj.toJSON === 'function') return canonicalJson(obj.toJSON());
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(obj).sort()) {
+    const x = obj[key];
+    if (skipped(x)) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(x);
+    first = false;
+  }
+  return out + '}';
 }
 
-/** The hashed fields of an event, always all ten, absent ones as null. */
-export function auditBodyOf(e: AuditBody): AuditBody {
-  return {
-    ts: e.ts,
-    type: e.type,
-    agent: e.agent ?? null,
-    door: e.door ?? null,
-    database: e.database ?? null,
-    decision: e.decision ?? null,
-    rule: e.rule ?? null,
-    request_id: e.request_id ?? null,
-    approval_id: e.approval_id ?? null,
-    data: e.data === undefined ? {} : e.data,
-  };
+const text = (s: string | null) => (s === null ? 'null' : JSON.stringify(s));
+
+/**
+ * canonicalJson of the ten hashed fields, with data given as its canonical text. Keys in sorted
+ * order: agent, approval_id, data, database, decision, door, request_id, rule, ts, type.
+ */
+function bodyText(e: AuditBody, dataText: string): string {
+  return (
+    `{"agent":${text(e.agent ?? null)},"approval_id":${text(e.approval_id ?? null)},"data":${dataText}` +
+    `,"database":${text(e.database ?? null)},"decision":${text(e.decision ?? null)},"door":${text(e.door ?? null)}` +
+    `,"request_id":${text(e.request_id ?? null)},"rule":${text(e.rule ?? null)},"ts":${canonicalJson(e.ts)},"type":${text(e.type)}}`
+  );
 }
+
+const sha256 = (prevHash: string, body: string) => createHash('sha256').update(prevHash).update(body).digest('hex');
+
+/** hash = sha256 hex over prev_hash followed by the canonical JSON of the ten body fields. */
+export function chainHash(prevHash: string, body: AuditBody): string {
+  return sha256(prevHash, bodyText(body, canonicalJson(body.data === undefined ? {} : body.data)));
+}
+
+/** Past this size an event's data is replaced by a note, so one huge event cannot stall the log. */
+export const MAX_DATA_BYTES = 256 * 1024;
 
 const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const cleanText = (s: string | null | undefined): string | null =>
   s === null || s === undefined ? null : String(s).replace(BAD_TEXT, '\uFFFD');
 
-/** The body exactly as it will read back from either database (text columns cannot hold NUL or lone surrogates). */
-export function normalizeAuditBody(e: AuditBody): AuditBody {
+export interface PreparedAudit {
+  /** the body as it will read back (data excluded: see dataText) */
+  body: Omit<AuditBody, 'data'>;
+  /** canonical JSON of data: stored as is, and hashed as is */
+  dataText: string;
+  /** the tables column (filter index), derived from data */
+  tables: string | null;
+}
+
+/**
+ * Fix an event into exactly what either database will give back: text columns cannot hold NUL
+ * or lone surrogates, data must be a JSON object (canonical text, size-capped).
+ */
+export function prepareAudit(e: AuditBody): PreparedAudit {
   const ts = Number(e.ts);
+  let data: unknown = e.data ?? {};
+  if (typeof data !== 'object' || Array.isArray(data) || typeof (data as { toJSON?: unknown }).toJSON === 'function') {
+    data = { value: data };
+  }
+  let dataText = canonicalJson(data);
+  if (dataText.length > MAX_DATA_BYTES) {
+    dataText = canonicalJson({ $truncated: true, bytes: dataText.length, keys: Object.keys(data as object).slice(0, 50) });
+  }
   return {
-    ts: Number.isFinite(ts) ? Math.trunc(ts) : Date.now(),
-    type: cleanText(e.type) ?? 'unknown',
-    agent: cleanText(e.agent),
-    door: cleanText(e.door),
-    database: cleanText(e.database),
-    decision: cleanText(e.decision),
-    rule: cleanText(e.rule),
-    request_id: cleanText(e.request_id),
-    approval_id: cleanText(e.approval_id),
-    data: jsonSafe(e.data),
+    body: {
+      ts: Number.isFinite(ts) ? Math.trunc(ts) : Date.now(),
+      type: cleanText(e.type) ?? 'unknown',
+      agent: cleanText(e.agent),
+      door: cleanText(e.door),
+      database: cleanText(e.database),
+      decision: cleanText(e.decision),
+      rule: cleanText(e.rule),
+      request_id: cleanText(e.request_id),
+      approval_id: cleanText(e.approval_id),
+    },
+    dataText,
+    tables: tablesOf(data as Record<string, unknown>),
   };
 }
 
-/** hash = sha256 hex over prev_hash followed by the canonical JSON of the event body. */
-export function chainHash(prevHash: string, body: AuditBody): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(auditBodyOf(body))).digest('hex');
-}
-
-/** Normalize data the way a JSON round trip through the store would, so the hash survives it. */
-export function jsonSafe(data: unknown): Record<string, unknown> {
-  if (data === undefined || data === null) return {};
-  const text = JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-  const parsed = text === undefined ? {} : (JSON.parse(text) as unknown);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { value: parsed };
-  return parsed as Record<string, unknown>;
+/** The chain hash of a prepared event (no second serialization of data). */
+export function preparedHash(prevHash: string, p: PreparedAudit): string {
+  return sha256(prevHash, bodyText(p.body as AuditBody, p.dataText));
 }
 
 const tableName = (t: unknown): string | null => {

@@ -27,7 +27,6 @@ function executor(q: (text: string, values?: unknown[]) => Promise<pg.QueryResul
 
 class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
-  readonly insertChunkRows = 2000;
   readonly preamble: readonly string[];
   private readonly exec_: SqlExec;
 
@@ -71,6 +70,14 @@ class PostgresDriver implements SqlDriver {
     } finally {
       client.release(broken);
     }
+  }
+
+  async bulkInsert(tx: SqlExec, table: string, columns: readonly string[], types: readonly string[], rows: unknown[][]): Promise<void> {
+    if (!rows.length) return;
+    // One array parameter per column: the statement stays tiny however many rows there are.
+    const arrays = columns.map((_, c) => rows.map((r) => r[c]));
+    const unnest = types.map((t) => `?::${t}[]`).join(', ');
+    await tx.run(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
   }
 
   close(): Promise<void> {
