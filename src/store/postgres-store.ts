@@ -2,6 +2,7 @@
 // every connection's search_path, so several stores (or tests) can share one database.
 import pg from 'pg';
 import { AirlockError, configError, connectionFailure } from '../errors.js';
+import { logger } from '../logger.js';
 import { numberPlaceholders, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 
@@ -115,7 +116,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
   // An idle client dying (server restart) must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'idle store connection failed; the pool replaces it'));
   const store = new SqlStore(new PostgresDriver(pool, schema), 'postgres', opts);
   if (opts.migrate !== false) {
     try {

@@ -171,6 +171,21 @@ describe.each(TARGETS)('store on $kind', ({ make }) => {
     });
   });
 
+  it('finds an agent by bearer token and an approval by request key', async () => {
+    const { agent, token } = await store.createAgent('bearer-bot');
+    expect(await store.authenticateToken(token)).toEqual(agent);
+    expect(await store.authenticateToken(token.slice(0, -1))).toBeNull();
+    expect(await store.authenticateToken('')).toBeNull();
+    await store.revokeAgent('bearer-bot');
+    expect(await store.authenticateToken(token)).toBeNull();
+    const rec = await store.insertApproval(approval({ requestKey: 'rk-1' }));
+    expect(rec).toMatchObject({ requestKey: 'rk-1', grantUsedAt: null });
+    expect((await store.findApprovalByRequestKey('rk-1', ['pending']))?.id).toBe(rec.id);
+    const used = await store.updateApproval(rec.id, { fromStatus: ['pending'], patch: { grantUsedAt: 123 } });
+    expect(used?.grantUsedAt).toBe(123);
+    expect(await store.findApprovalByRequestKey('rk-1', ['executed'])).toBeNull();
+  });
+
   describe('vault', () => {
     it('puts, replaces, lists and deletes ciphertexts', async () => {
       await store.putSecret({ name: 'github', ciphertext: 'c1', iv: 'i1', tag: 't1' });
