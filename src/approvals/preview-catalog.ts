@@ -75,20 +75,34 @@ export async function descendants(client: PoolClient, oids: number[]): Promise<R
 }
 
 export interface ReferencingKey {
+  /** the referenced (parent) table */
+  parent: number;
   table: RelationInfo;
   onUpdate: string;
   onDelete: string;
+  /** referenced columns of the parent, referencing columns of the child */
+  parentColumns: string[];
+  childColumns: string[];
 }
 
 /** Foreign keys pointing at these tables: their ON UPDATE/DELETE actions write elsewhere. */
 export async function referencingKeys(client: PoolClient, oids: number[]): Promise<ReferencingKey[]> {
   const { rows } = await client.query(
-    `SELECT c.oid::int8 AS oid, c.relkind, c.oid::regclass::text AS name, k.confupdtype, k.confdeltype
+    `SELECT k.confrelid::int8 AS parent, c.oid::int8 AS oid, c.relkind, c.oid::regclass::text AS name, k.confupdtype, k.confdeltype,
+            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY(k.confkey)) AS pcols,
+            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)) AS ccols
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
       WHERE k.contype = 'f' AND k.confrelid = ANY($1::oid[])`,
     [oids],
   );
-  return rows.map((r) => ({ table: { oid: Number(r.oid), name: r.name, relkind: r.relkind }, onUpdate: r.confupdtype, onDelete: r.confdeltype }));
+  return rows.map((r) => ({
+    parent: Number(r.parent),
+    table: { oid: Number(r.oid), name: r.name, relkind: r.relkind },
+    onUpdate: r.confupdtype,
+    onDelete: r.confdeltype,
+    parentColumns: r.pcols,
+    childColumns: r.ccols,
+  }));
 }
 
 export interface TriggerInfo {

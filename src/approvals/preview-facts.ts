@@ -176,6 +176,21 @@ export function defaultedColumns(node: string, tree: Node, columns: string[]): S
   return out;
 }
 
+/** Columns an UPDATE (or ON CONFLICT DO UPDATE / MERGE … UPDATE) assigns; others keep their values. */
+export function updatedColumns(node: string, tree: Node): Set<string> {
+  const lists: unknown[] =
+    node === 'UpdateStmt'
+      ? [tree.targetList]
+      : node === 'InsertStmt'
+        ? [tree.onConflictClause?.targetList]
+        : node === 'MergeStmt'
+          ? ((tree.mergeWhenClauses ?? []) as Node[]).filter((w) => w.MergeWhenClause?.commandType === 'CMD_UPDATE').map((w) => w.MergeWhenClause.targetList)
+          : [];
+  const out = new Set<string>();
+  for (const list of lists) for (const t of (Array.isArray(list) ? list : []) as Node[]) if (t.ResTarget?.name) out.add(String(t.ResTarget.name));
+  return out;
+}
+
 /** Which kinds of row change a statement makes, for following ON UPDATE / ON DELETE actions. */
 export function writeActions(node: string, tree: Node): { update: boolean; delete: boolean; insert: boolean } {
   if (node === 'InsertStmt') return { insert: true, update: Boolean(tree.onConflictClause?.targetList), delete: false };

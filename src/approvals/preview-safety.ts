@@ -4,7 +4,7 @@
 // run on its behalf: column defaults, CHECKs, index expressions, domains, policies, views, casts.
 import type { PoolClient } from 'pg';
 import { classifyFunction } from '../policy/functions.js';
-import { collectFacts, defaultedColumns, writeActions, type TreeFacts } from './preview-facts.js';
+import { collectFacts, defaultedColumns, updatedColumns, writeActions, type TreeFacts } from './preview-facts.js';
 import * as cat from './preview-catalog.js';
 import { parseStatements, type Node, type ParsedStatement } from './rewrite.js';
 
@@ -74,33 +74,48 @@ function parseAll(exprs: cat.CatalogExpression[]): Source[] | string {
   return out;
 }
 
-/** Everything the write reaches: target, its partitions, and tables changed by ON UPDATE/DELETE actions. */
-async function writeSet(client: PoolClient, target: cat.RelationInfo, actions: ReturnType<typeof writeActions>) {
+interface Reach {
+  rel: cat.RelationInfo;
+  /** TRIGGER_BITS of the row events that happen in this table */
+  bits: number;
+  /** columns an UPDATE here may change (null: any) */
+  changed: Set<string> | null;
+}
+
+/**
+ * Everything the write reaches: the target, its partitions, and tables changed by
+ * ON UPDATE/DELETE actions of foreign keys (an UPDATE only cascades if it sets a referenced column).
+ */
+async function writeSet(client: PoolClient, target: cat.RelationInfo, node: string, tree: Node) {
+  const actions = writeActions(node, tree);
   const mask = new Map<number, number>();
   const tables = new Map<number, cat.RelationInfo>();
   const setDefault = new Set<number>();
   const own = (actions.insert ? TRIGGER_BITS.insert : 0) | (actions.update ? TRIGGER_BITS.update : 0) | (actions.delete ? TRIGGER_BITS.delete : 0);
-  let frontier: cat.RelationInfo[] = [target];
-  let bits = own;
-  let follow = { update: actions.update, delete: actions.delete };
-  for (let depth = 0; frontier.length && depth < 32; depth++) {
-    const fresh: cat.RelationInfo[] = [];
-    for (const rel of await cat.descendants(client, frontier.map((r) => r.oid))) {
-      mask.set(rel.oid, (mask.get(rel.oid) ?? 0) | bits);
-      if (!tables.has(rel.oid)) fresh.push(rel);
-      tables.set(rel.oid, rel);
+  let frontier: Reach[] = [{ rel: target, bits: own, changed: updatedColumns(node, tree) }];
+  for (let depth = 0; frontier.length; depth++) {
+    if (depth === 32) return 'foreign key actions cascade too deeply to analyze';
+    const reach = new Map<number, Reach>();
+    for (const f of frontier) {
+      for (const rel of await cat.descendants(client, [f.rel.oid])) {
+        const had = mask.get(rel.oid) ?? 0;
+        mask.set(rel.oid, had | f.bits);
+        tables.set(rel.oid, rel);
+        if ((had | f.bits) !== had || depth === 0) reach.set(rel.oid, { rel, bits: f.bits, changed: f.changed });
+      }
     }
-    const next: cat.RelationInfo[] = [];
-    for (const key of await cat.referencingKeys(client, fresh.map((r) => r.oid))) {
-      const viaUpdate = follow.update && 'cnd'.includes(key.onUpdate);
-      const viaDelete = follow.delete && 'cnd'.includes(key.onDelete);
+    const next: Reach[] = [];
+    for (const key of await cat.referencingKeys(client, [...reach.keys()])) {
+      const from = reach.get(key.parent)!;
+      const keyChanges = from.changed === null || key.parentColumns.some((c) => from.changed!.has(c));
+      const viaUpdate = (from.bits & TRIGGER_BITS.update) !== 0 && keyChanges && 'cnd'.includes(key.onUpdate);
+      const viaDelete = (from.bits & TRIGGER_BITS.delete) !== 0 && 'cnd'.includes(key.onDelete);
       if (!viaUpdate && !viaDelete) continue;
       if ((viaUpdate && key.onUpdate === 'd') || (viaDelete && key.onDelete === 'd')) setDefault.add(key.table.oid);
-      if (!tables.has(key.table.oid)) next.push(key.table);
+      const bits = (viaUpdate ? TRIGGER_BITS.update : 0) | (viaDelete ? (key.onDelete === 'c' ? TRIGGER_BITS.delete : TRIGGER_BITS.update) : 0);
+      next.push({ rel: key.table, bits, changed: new Set(key.childColumns) });
     }
     frontier = next;
-    bits = TRIGGER_BITS.update | TRIGGER_BITS.delete;
-    follow = { update: true, delete: true };
   }
   return { tables, mask, setDefault };
 }
@@ -117,8 +132,9 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
   if (!target) return refuse(`relation ${relation?.relname} does not exist`);
   if (target.relkind !== 'r' && target.relkind !== 'p') return refuse(`target ${target.name} is not a plain table (relkind ${target.relkind})`);
 
-  const actions = writeActions(stmt.node, tree);
-  const { tables, mask, setDefault } = await writeSet(client, target, actions);
+  const reached = await writeSet(client, target, stmt.node, tree);
+  if (typeof reached === 'string') return refuse(reached);
+  const { tables, mask, setDefault } = reached;
   const writeOids = [...tables.keys()];
   const foreign = [...tables.values()].find((t) => t.relkind === 'f');
   if (foreign) return refuse(`writes foreign table ${foreign.name}`);
