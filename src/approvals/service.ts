@@ -52,11 +52,16 @@ export class ApprovalService {
       concurrency: 4,
       onExhausted: (id, err) => this.finish(id, ['approved', 'executing'], 'failed', { error: err.message }).then(() => undefined),
     });
-    for (const rec of await this.deps.store.listApprovalsByStatus(['approved', 'executing'])) {
-      await this.deps.queue.enqueue(rec.id).catch((err) => logger.warn({ err: err.message, id: rec.id }, 'could not re-enqueue approval'));
-    }
-    this.sweeper = setInterval(() => void this.expireDue().catch(() => undefined), 1000);
+    await this.enqueueApproved(['approved', 'executing']);
+    // approvals decided by another process (CLI, another gateway) reach the queue even when it is in-process
+    this.sweeper = setInterval(() => void Promise.all([this.expireDue(), this.enqueueApproved(['approved'])]).catch(() => undefined), 1000);
     this.sweeper.unref();
+  }
+
+  private async enqueueApproved(statuses: readonly ApprovalStatus[]): Promise<void> {
+    for (const rec of await this.deps.store.listApprovalsByStatus(statuses)) {
+      await this.deps.queue.enqueue(rec.id).catch((err) => logger.warn({ err: err.message, id: rec.id }, 'could not enqueue approval'));
+    }
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,6 @@ import type { AirlockConfig } from '../config/schema.js';
 import { Gateway } from '../gateway.js';
 import { startWireServer, type WireServer } from '../wire/server.js';
 import { startHttpServer, type HttpServer } from '../rest/http-server.js';
-import { mountMcp } from '../mcp/http.js';
 import { invalidParameterValue } from '../errors.js';
 import { logger } from '../logger.js';
 import { configFor } from './context.js';
@@ -25,6 +24,8 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
       logger.warn({ role: role.role }, `upstream role ${role.role} is ${role.superuser ? 'a superuser' : 'allowed to bypass row-level security'}: plain SELECTs can read password hashes and server files; use a dedicated non-superuser role`);
     }
     const wire = await startWireServer({ gateway, config: { ...config.wire, poolSize: config.upstream.poolSize } });
+    // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
+    const { mountMcp } = await import('../mcp/http.js');
     const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: (app) => mountMcp(app, gateway) });
     return {
       gateway,
