@@ -1,0 +1,70 @@
+// Turn approved SQL into the steps execution runs inside its own transaction. A request that is
+// one explicit transaction (BEGIN; …; COMMIT) loses its BEGIN/COMMIT to ours; transaction control
+// anywhere else would commit or discard work behind the exactly-once marker, so it is refused.
+import { deparseVerified, ensureParser, parseStatements, PREVIEWABLE, runnable, RewriteError, type Node, type ParsedStatement } from './rewrite.js';
+
+export interface ExecStep {
+  text: string;
+  /** INSERT/UPDATE/DELETE/MERGE: rows and counts feed the drift check */
+  write: boolean;
+  /** we added RETURNING: the agent asked for no rows */
+  addedReturning: boolean;
+}
+
+export interface ExecPlan {
+  steps: ExecStep[];
+  /** SET TRANSACTION … carrying the options of the request's own BEGIN */
+  setTransaction?: string;
+}
+
+const INSIDE_OK = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
+const isTx = (s: ParsedStatement, ...kinds: string[]) => s.node === 'TransactionStmt' && kinds.includes(String(s.tree.kind));
+
+/** The steps, or a string saying why this request cannot be executed under the marker. */
+export async function planExecution(sql: string, params: unknown[]): Promise<ExecPlan | string> {
+  await ensureParser();
+  let stmts: ParsedStatement[];
+  try {
+    stmts = parseStatements(sql);
+  } catch (err) {
+    return `does not parse: ${(err as Error).message}`;
+  }
+  if (stmts.length === 0) return 'empty statement';
+  let setTransaction: string | undefined;
+  if (stmts.length > 1 && isTx(stmts[0], 'TRANS_STMT_BEGIN', 'TRANS_STMT_START')) {
+    const options = (stmts[0].tree.options as Node[] | undefined) ?? [];
+    if (options.some((o) => o.DefElem?.defname === 'transaction_read_only' && o.DefElem?.arg?.A_Const?.ival?.ival === 1)) {
+      return 'a READ ONLY transaction cannot carry an approved write';
+    }
+    if (options.length) {
+      try {
+        setTransaction = deparseVerified('VariableSetStmt', { kind: 'VAR_SET_MULTI', name: 'TRANSACTION', args: options });
+      } catch (err) {
+        return (err as Error).message;
+      }
+    }
+    stmts = stmts.slice(1);
+    const last = stmts[stmts.length - 1];
+    if (!last || !isTx(last, 'TRANS_STMT_COMMIT') || last.tree.chain) return 'BEGIN without a matching COMMIT at the end of the request';
+    stmts = stmts.slice(0, -1);
+  }
+  const control = stmts.find((s) => s.node === 'TransactionStmt' && !INSIDE_OK.has(String(s.tree.kind)));
+  if (control) return `transaction control (${control.text}) inside an approved request is not supported`;
+  if (stmts.length > 1 && params.length > 0) return 'parameters are only supported with a single statement';
+  const steps: ExecStep[] = [];
+  for (const s of stmts) {
+    if (!PREVIEWABLE.has(s.node)) {
+      steps.push({ text: s.text, write: false, addedReturning: false });
+      continue;
+    }
+    try {
+      // a single statement runs exactly as previewed (same RETURNING rewrite, same digest)
+      const r = runnable(s, stmts.length === 1 && !setTransaction ? sql : s.text);
+      steps.push({ text: r.text, write: true, addedReturning: r.addedReturning });
+    } catch (err) {
+      if (err instanceof RewriteError) return err.message;
+      throw err;
+    }
+  }
+  return { steps, setTransaction };
+}
