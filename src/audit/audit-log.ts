@@ -57,6 +57,7 @@ export class AuditLog {
     }
     this.queue.push(body);
     this.enqueued++;
+    if (this.failures) return; // backing off: the scheduled retry will take it
     if (this.queue.length >= this.maxBatch) this.kick(0);
     else if (!this.timer) this.kick(this.interval);
   }
@@ -75,26 +76,31 @@ export class AuditLog {
     }
   }
 
-  /** Flush, then refuse further appends. */
+  /** Flush, then refuse further appends; stops retrying even when the final flush fails. */
   async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
-    if (this.timer) (clearTimeout(this.timer), (this.timer = null));
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      if (this.timer) (clearTimeout(this.timer), (this.timer = null));
+    }
   }
 
-  private kick(delayMs: number): void {
+  private kick(delayMs: number, retry = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.write().catch(() => undefined); // failures are logged and retried by write()
     }, delayMs);
+    // A retry must not keep a finished process (a CLI whose flush already failed) alive forever.
+    if (retry) this.timer.unref();
   }
 
   private retryLater(err: Error): void {
     this.failures++;
     const retry = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures - 1, 12));
     logger.error({ err: err.message, pending: this.queue.length, retryMs: retry }, 'audit write failed; will retry');
-    if (!this.closed && this.queue.length) this.kick(retry);
+    if (!this.closed && this.queue.length) this.kick(retry, true);
   }
 
   /** The single writer: drains the queue batch by batch; concurrent callers share it. */

@@ -1,7 +1,14 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog, canonicalJson, redact, verifyChain } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/store.js';
 import { TARGETS, type StoreTarget } from '../store/fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('redact', () => {
   it('drops secret-named keys at any depth and copies the rest', () => {
@@ -41,6 +48,36 @@ describe('redact', () => {
     const root = deep;
     for (let i = 0; i < 100; i++) deep = deep.next = {} as Record<string, unknown>;
     expect(JSON.stringify(redact(root))).toContain('[too deep]');
+  });
+});
+
+describe('AuditLog in a short-lived process', () => {
+  it('exits promptly when its store is gone instead of retrying forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-exit-'));
+    const script = join(dir, 'script.mts');
+    const src = (f: string) => JSON.stringify(pathToFileURL(join(ROOT, 'src', f)).href);
+    writeFileSync(
+      script,
+      `import { openStore } from ${src('store/open.ts')};
+       import { AuditLog } from ${src('audit/audit-log.ts')};
+       const store = await openStore('sqlite::memory:');
+       const log = new AuditLog(store);
+       await store.close();
+       log.append({ type: 'request' });
+       await log.flush().then(() => process.stdout.write('flushed'), () => process.stdout.write('failed'));`,
+    );
+    try {
+      const started = Date.now();
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, timeout: 20_000 }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        ),
+      );
+      expect(out).toBe('failed');
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
