@@ -120,7 +120,7 @@ export class Gateway implements WireGateway {
     return {
       host: String(t.base.host ?? '127.0.0.1'),
       port: Number(t.base.port ?? 5432),
-      user: String(t.base.user ?? process.env.USER ?? 'postgres'),
+      user: String(t.base.user ?? 'postgres'),
       password: typeof t.base.password === 'string' ? t.base.password : undefined,
       database,
       statementTimeoutMs: this.config.upstream.statementTimeoutMs,

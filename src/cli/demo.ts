@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig, parseConfig } from '../config/load.js';
 import { invalidParameterValue } from '../errors.js';
 import { startAll, closeOnSignals } from './serve.js';
+import { parseUpstreamUrl } from '../upstream/url.js';
 
 function sampleSql(): string {
   // src/cli/ under tsx, dist/src/cli/ when built
@@ -23,7 +24,8 @@ function sampleSql(): string {
 
 /** Create the demo database if needed and load the sample tables. */
 async function prepareDatabase(upstream: string, database: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: upstream });
+  const target = parseUpstreamUrl(upstream);
+  const admin = new pg.Client({ ...target.base, database: target.defaultDatabase });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -33,7 +35,8 @@ async function prepareDatabase(upstream: string, database: string): Promise<stri
   }
   const url = new URL(upstream);
   url.pathname = `/${encodeURIComponent(database)}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  if (!url.username && target.base.user) url.username = encodeURIComponent(String(target.base.user));
+  const client = new pg.Client({ ...target.base, database });
   await client.connect();
   try {
     await client.query(sampleSql());

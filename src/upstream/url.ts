@@ -1,6 +1,7 @@
 // Turn the operator's upstream URL into pg connection settings with the database name
 // replaced per request. The name goes to pg as a field, never back into a URL, so any
 // legal database name (spaces, '/', '#', '%') reaches PostgreSQL unchanged.
+import { userInfo } from 'node:os';
 import type { ClientConfig } from 'pg';
 import { configError, invalidParameterValue } from '../errors.js';
 
@@ -23,6 +24,17 @@ const SSL_MODES = {
   'verify-full': { rejectUnauthorized: true },
 } as const;
 
+/** libpq's default when the URL names no user: PGUSER, else the OS user (USER may be unset in services). */
+export function defaultUser(): string | undefined {
+  if (process.env.PGUSER) return process.env.PGUSER;
+  if (process.env.USER) return process.env.USER;
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parse postgres:// or postgresql:// URLs (host may be a socket directory via ?host=). */
 export function parseUpstreamUrl(raw: string): UpstreamTarget {
   let url: URL;
@@ -39,7 +51,7 @@ export function parseUpstreamUrl(raw: string): UpstreamTarget {
   const base: ClientConfig = {
     host: params.get('host') ?? (hostname ? decodeURIComponent(hostname) : '127.0.0.1'),
     port: Number(params.get('port') ?? url.port ?? 5432) || 5432,
-    user: params.get('user') ?? (url.username ? decodeURIComponent(url.username) : undefined),
+    user: params.get('user') ?? (url.username ? decodeURIComponent(url.username) : defaultUser()),
     password: params.get('password') ?? (url.password ? decodeURIComponent(url.password) : undefined),
     application_name: params.get('application_name') ?? 'airlock',
     keepAlive: true,
