@@ -82,6 +82,25 @@ export const approvalsSchema = z
   })
   .strict();
 
+export const mcpSchema = z
+  .object({
+    /** rows returned by the query tool when the agent does not ask for max_rows */
+    defaultMaxRows: z.number().int().positive().default(100),
+    /** the most rows one tool result may carry */
+    maxRows: z.number().int().positive().default(1000),
+    /** longest approval_status long-poll, seconds */
+    maxWaitSeconds: z.number().int().nonnegative().default(60),
+    /** cap on the text table shown to the model (the structured rows keep the row limit) */
+    maxTextChars: z.number().int().positive().default(64 * 1024),
+    /** open Streamable HTTP / SSE sessions at once; the oldest idle one is closed beyond this */
+    maxSessions: z.number().int().positive().default(1000),
+    /** an HTTP session unused this long is closed */
+    sessionIdleMinutes: z.number().positive().default(30),
+    /** largest MCP HTTP request body; larger bodies get 413 */
+    maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     upstream: z
@@ -121,6 +140,7 @@ export const configSchema = z
       .default([]),
     policy: policySchema.default(policySchema.parse({})),
     approvals: approvalsSchema.default(approvalsSchema.parse({})),
+    mcp: mcpSchema.default(mcpSchema.parse({})),
   })
   .strict();
 
@@ -128,3 +148,4 @@ export type AirlockConfig = z.infer<typeof configSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
 export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
+export type McpConfig = z.infer<typeof mcpSchema>;

@@ -1,0 +1,70 @@
+// What every tool handler shares: the gateway, the agent behind this MCP session, the client's
+// name from `initialize`, and one wrapper that audits the call and turns throws into isError.
+import { randomUUID } from 'node:crypto';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Gateway } from '../gateway.js';
+import type { Agent } from '../gateway-types.js';
+import type { McpConfig } from '../config/schema.js';
+import { asAirlockError, invalidAuthorization } from '../errors.js';
+import { logger } from '../logger.js';
+import { errorResult } from './results.js';
+
+export interface McpSessionOptions {
+  /** the agent the session was opened for */
+  agent: Agent;
+  /** re-check the agent before every call (stdio: the token may be revoked while the process runs) */
+  reauthorize?: () => Promise<Agent | null>;
+}
+
+export interface CallScope {
+  agent: Agent;
+  database: string;
+  requestId: string;
+  client?: string;
+}
+
+export class ToolContext {
+  constructor(
+    readonly gateway: Gateway,
+    private readonly server: McpServer,
+    private readonly session: McpSessionOptions,
+  ) {}
+
+  get cfg(): McpConfig {
+    return this.gateway.config.mcp;
+  }
+
+  get defaultDatabase(): string {
+    return this.gateway.pools.defaultDatabase;
+  }
+
+  /** "name/version" from the client's initialize request, for the audit trail. */
+  clientName(): string | undefined {
+    const info = this.server.server.getClientVersion();
+    if (!info?.name) return undefined;
+    return `${info.name}${info.version ? `/${info.version}` : ''}`.slice(0, 200);
+  }
+
+  /** Run one tool call: authorize, audit (agent, client, tool), and never let an exception escape. */
+  async call(tool: string, database: string | undefined, fn: (scope: CallScope) => Promise<CallToolResult>): Promise<CallToolResult> {
+    const agent = this.session.reauthorize ? await this.session.reauthorize().catch(() => null) : this.session.agent;
+    if (!agent) return errorResult(invalidAuthorization('the agent token is unknown or was revoked; restart the MCP server with a valid token'));
+    const scope: CallScope = { agent, database: database ?? this.defaultDatabase, requestId: randomUUID(), client: this.clientName() };
+    this.gateway.audit.append({
+      type: 'tool.call',
+      agent: agent.name,
+      door: 'mcp',
+      database: scope.database,
+      requestId: scope.requestId,
+      data: { tool, client: scope.client ?? null },
+    });
+    try {
+      return await fn(scope);
+    } catch (err) {
+      const e = asAirlockError(err);
+      if (e.httpStatus >= 500) logger.error({ err: e.message, tool }, 'mcp tool failed');
+      return errorResult(e);
+    }
+  }
+}

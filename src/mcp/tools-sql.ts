@@ -1,0 +1,124 @@
+// The SQL tools: query (auto runs, ask is held, block is refused), approval_status (the outcome of
+// a held statement, long-polled), and explain (plain EXPLAIN of one statement, decided by policy).
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Decision } from '../policy/types.js';
+import { approvalOutcome } from '../approvals/outcome.js';
+import { featureNotSupported, undefinedObject } from '../errors.js';
+import type { ToolContext } from './context.js';
+import { DESCRIPTIONS } from './descriptions.js';
+import { errorResult, statementResult } from './results.js';
+import { explainOutput, statementOutput, type ApprovalStatusInput, type ExplainInput, type QueryInput, type ToolInputs } from './schemas.js';
+import { untrusted } from './format.js';
+
+const OPEN_STATUSES = new Set(['pending', 'approved', 'executing']);
+const HELD: Decision = { decision: 'ask', rule: 'ask', reason: 'held for approval', statements: [] };
+
+/** A refusal for tools whose output schema cannot carry a statement outcome. */
+function plainError(result: CallToolResult): CallToolResult {
+  const { structuredContent: _drop, ...rest } = result;
+  return { ...rest, isError: true };
+}
+
+export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
+  server.registerTool(
+    'query',
+    {
+      title: 'Run SQL (guarded)',
+      description: DESCRIPTIONS.query,
+      inputSchema: inputs.query,
+      outputSchema: statementOutput,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    (args: QueryInput) =>
+      ctx.call('query', args.database, async (s) => {
+        const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
+        const outcome = await ctx.gateway.query(
+          { agent: s.agent, door: 'mcp', database: s.database, sql: args.sql, params: args.params, client: s.client, requestId: s.requestId },
+          { maxRows },
+        );
+        return statementResult(outcome, { database: s.database, maxRows, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars });
+      }),
+  );
+
+  server.registerTool(
+    'approval_status',
+    {
+      title: 'Status of a held statement',
+      description: DESCRIPTIONS.approval_status,
+      inputSchema: inputs.approval_status,
+      outputSchema: statementOutput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args: ApprovalStatusInput, extra) =>
+      ctx.call('approval_status', undefined, async (s) => {
+        const approvals = ctx.gateway.approvals;
+        let rec = await approvals.get(args.id);
+        // another agent's approval is reported exactly like a missing one
+        if (rec.agentId !== s.agent.id) throw undefinedObject(`approval ${args.id} does not exist`);
+        const decision = rec.decision ?? HELD;
+        const waitMs = Math.round((args.wait_seconds ?? 0) * 1000);
+        if (waitMs > 0 && OPEN_STATUSES.has(rec.status)) {
+          await approvals.awaitOutcome(args.id, waitMs, decision, extra.signal);
+          rec = await approvals.get(args.id);
+        }
+        const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
+        const outcome = approvalOutcome(rec, decision, approvals.reviewUrl(rec.id));
+        return statementResult(outcome, { database: rec.database, maxRows, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars, approvalStatus: rec.status });
+      }),
+  );
+
+  server.registerTool(
+    'explain',
+    {
+      title: 'Query plan (never executes)',
+      description: DESCRIPTIONS.explain,
+      inputSchema: inputs.explain,
+      outputSchema: explainOutput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args: ExplainInput) =>
+      ctx.call('explain', args.database, async (s) => {
+        const format = args.format ?? 'text';
+        const wrapped = explainText(ctx, args.sql, format);
+        if ('error' in wrapped) return errorResult(wrapped.error);
+        const outcome = await ctx.gateway.query(
+          { agent: s.agent, door: 'mcp', database: s.database, sql: wrapped.sql, params: args.params, client: s.client, requestId: s.requestId },
+          { maxRows: 100_000 },
+        );
+        if (outcome.status !== 'executed') {
+          return plainError(statementResult(outcome, { database: s.database, maxRows: 10, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars }));
+        }
+        const lines = outcome.result.rows.map((r) => String(Object.values(r)[0] ?? ''));
+        const text = lines.join('\n');
+        const plan = format === 'json' ? JSON.parse(text) : text;
+        return {
+          content: [{ type: 'text', text: `Plan (EXPLAIN, not executed; ${outcome.decision.decision} by ${outcome.decision.rule}):\n${untrusted(text)}` }],
+          structuredContent: { database: s.database, decision: outcome.decision.decision, format, plan },
+        };
+      }),
+  );
+}
+
+/**
+ * `EXPLAIN (FORMAT x) <statement>`, only when the input is exactly one statement that is not
+ * itself an EXPLAIN, and the wrapped text still parses as exactly one EXPLAIN. The policy then
+ * decides the wrapped text like any other statement.
+ */
+export function explainText(ctx: ToolContext, sql: string, format: 'text' | 'json'): { sql: string } | { error: ReturnType<typeof featureNotSupported> } {
+  const engine = ctx.gateway.engine;
+  const input = engine.analyze(sql);
+  if (input.ok && input.statements.length !== 1) {
+    return { error: featureNotSupported(`explain takes exactly one statement; got ${input.statements.length}. Send them one at a time.`) };
+  }
+  if (input.ok && input.statements[0].kind === 'explain') {
+    return { error: featureNotSupported('pass the statement without EXPLAIN; the explain tool adds plain EXPLAIN itself (ANALYZE is never run)') };
+  }
+  const wrapped = `EXPLAIN (FORMAT ${format.toUpperCase()}) ${sql}`;
+  const check = engine.analyze(wrapped);
+  if (check.ok && (check.statements.length !== 1 || check.statements[0].kind !== 'explain')) {
+    return { error: featureNotSupported('explain takes exactly one plannable statement (SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, CREATE TABLE AS)') };
+  }
+  // unparseable input stays unparseable after wrapping: the policy refuses it with the parser's message
+  return { sql: wrapped };
+}
