@@ -148,7 +148,7 @@ function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' |
   }
   if (node === 'DefineStmt') options.defineKind = String(tree.kind);
   if (node === 'DiscardStmt') options.target = String(tree.target);
-  const functions = facts.functions.map(({ blocked: _b, harmless: _h, ...f }) => f);
+  const functions = facts.functions;
   const settings = settingsOf(node, tree, facts.functions);
   if (facts.flags.has('sequence-advance') || kind === 'notify') facts.flags.add('escapes-rollback');
   return {

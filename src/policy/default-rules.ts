@@ -1,9 +1,8 @@
 // The default SQL policy of shared/design.md, one statement at a time. Pure: analysis in, verdict out.
 import type { AnalyzedStatement } from './analyze.js';
 import type { PolicyConfig } from '../config/schema.js';
-import type { RiskFlag, Tier } from './types.js';
+import type { FunctionRef, RiskFlag, Tier } from './types.js';
 import { judgeSetting } from './settings.js';
-import { classifyFunction } from './functions.js';
 
 export interface Verdict {
   tier: Tier;
@@ -96,8 +95,7 @@ function judgeRead(a: AnalyzedStatement, cfg: PolicyConfig): Verdict {
 const fname = (f: { schema: string | null; name: string }) => (f.schema ? `${f.schema}.${f.name}` : f.name);
 
 /** Harmless volatile functions (allow-list), and set_config, which is judged as the SET it is. */
-const isHarmless = (f: { schema: string | null; name: string }) =>
-  f.name === 'set_config' || Boolean(classifyFunction(f.schema, f.name).harmless);
+const isHarmless = (f: FunctionRef) => f.name === 'set_config' || Boolean(f.harmless);
 
 function judgeSettings(a: AnalyzedStatement, cfg: PolicyConfig): Verdict {
   if (a.node === 'ConstraintsSetStmt') return v('auto', 'auto.set-constraints', 'SET CONSTRAINTS only defers checks');

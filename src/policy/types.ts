@@ -55,6 +55,10 @@ export interface FunctionRef {
   volatility: Volatility;
   /** the first argument when it is a string constant (set_config, pg_sleep, dblink...) */
   constArgs: (string | number | null)[];
+  /** why the function is blocked wherever it appears */
+  blocked?: string;
+  /** volatile but on the harmless allow-list */
+  harmless?: boolean;
 }
 
 export interface SettingChange {

@@ -11,7 +11,7 @@ export interface TableRef {
 export interface WalkFacts {
   tablesRead: TableRef[];
   tablesWritten: TableRef[];
-  functions: (FunctionRef & { blocked?: string; harmless?: boolean })[];
+  functions: FunctionRef[];
   flags: Set<RiskFlag>;
   /** INSERT/UPDATE/MERGE nodes below the top statement */
   nestedWrites: number;
