@@ -91,7 +91,8 @@ export async function executeApproved(pools: UpstreamPools, raw: ExecuteInput): 
       destroy = true;
     });
   } finally {
-    client.release(destroy);
+    // a session that ran anything but plain DML (DEALLOCATE, SET, LISTEN …) is not reused
+    client.release(destroy || plan.steps.some((s) => !s.write));
   }
   if (outcome) return outcome;
   const code = (thrown as { code?: string }).code;
@@ -167,7 +168,6 @@ async function runSteps(client: PoolClient, plan: ExecPlan, params: unknown[], r
  */
 async function outsideTransaction(pools: UpstreamPools, input: z.infer<typeof executeInputSchema>, plan: ExecPlan): Promise<ExecuteOutcome> {
   const client = await pools.connect(input.database, POOL_KINDS.readWrite);
-  let broken = false;
   try {
     await client.query('BEGIN');
     if (!(await claimMarker(client, input.approvalId))) {
@@ -176,7 +176,6 @@ async function outsideTransaction(pools: UpstreamPools, input: z.infer<typeof ex
     }
     await client.query('COMMIT');
     if (input.timeoutMs) await client.query("SELECT set_config('statement_timeout', $1, false)", [String(input.timeoutMs)]);
-    broken = input.timeoutMs !== undefined; // the session setting must not outlive this call
     try {
       const r = await streamQuery(client, plan.steps[0].text, input.params, () => undefined);
       return { status: 'executed', result: { command: r.command, rowCount: r.rowCount, fields: [], rows: [] }, actual: { affectedRows: r.rowCount ?? 0 } };
@@ -185,11 +184,11 @@ async function outsideTransaction(pools: UpstreamPools, input: z.infer<typeof ex
       return failed(err);
     }
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
+    await client.query('ROLLBACK').catch(() => undefined);
+    if (isConnectionError(err)) throw asAirlockError(err);
     return failed(err);
   } finally {
-    client.release(broken);
+    // VACUUM, DISCARD ALL and friends: this session's state is not worth keeping
+    client.release(true);
   }
 }

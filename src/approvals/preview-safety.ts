@@ -217,10 +217,5 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
     const why = judgeProc(p);
     if (why) return refuse(why);
   }
-  const { rows } = await client.query(
-    `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-      WHERE i.indrelid = $1 AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
-    [target.oid],
-  );
-  return { deterministic, target, primaryKey: rows.map((r) => String(r.attname)) };
+  return { deterministic, target, primaryKey: await cat.primaryKey(client, target.oid) };
 }
