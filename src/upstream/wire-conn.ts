@@ -45,7 +45,15 @@ export interface ServerOwner {
   serverLost(err: Error): void;
 }
 
-const Expect = { client: 0, internal: 1 } as const;
+/** What to do with the responses up to the next ReadyForQuery. */
+const Expect = {
+  /** client Sync/Query: everything goes to the client */
+  client: 0,
+  /** internal Sync closing a run of client messages: their responses go to the client, the ReadyForQuery does not */
+  sync: 1,
+  /** internal query (reset, SET): nothing reaches the client */
+  query: 2,
+} as const;
 
 export class ServerConn {
   readonly params = new Map<string, string>();
@@ -180,14 +188,15 @@ export class ServerConn {
 
   private readonly onFrame = (type: number, buf: Buffer, start: number, end: number): void => {
     const head = this.expect.length > 0 ? this.expect[0] : Expect.client;
-    if (head === Expect.internal) {
+    if (head !== Expect.client) {
       if (type === Back.errorResponse && !this.internalError) this.internalError = decodeNotice(buf, start, end);
       if (type === Back.readyForQuery) {
         this.status = rfqStatus(buf, start);
         this.expect.shift();
         if (this.expect.length === 0) this.wakeDrain();
+        return;
       }
-      return;
+      if (head === Expect.query) return;
     }
     const owner = this.owner;
     if (type === Back.readyForQuery) {
@@ -216,7 +225,7 @@ export class ServerConn {
   /** Writes an internal Sync whose ReadyForQuery is swallowed; returns the server error it met, if any. */
   async internalSync(): Promise<Record<string, string> | null> {
     this.internalError = null;
-    this.expect.push(Expect.internal);
+    this.expect.push(Expect.sync);
     this.socket.write(syncMessage);
     await this.drained();
     const e = this.internalError;
@@ -227,7 +236,7 @@ export class ServerConn {
   /** Runs an internal simple query (reset, SET); its results never reach the client. */
   async internalQuery(sql: string): Promise<Record<string, string> | null> {
     this.internalError = null;
-    this.expect.push(Expect.internal);
+    this.expect.push(Expect.query);
     this.socket.write(queryMessage(sql));
     await this.drained();
     const e = this.internalError;

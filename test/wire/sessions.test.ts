@@ -1,0 +1,168 @@
+// Session-level behaviour with exact bytes: SSL/GSSENC negotiation, TLS, authentication failures
+// (audited), refused startups, fastpath, unknown messages, size limits, extended-protocol ordering.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { serialize } from 'pg-protocol';
+import { startupMessage } from '../../protocol/index.js';
+import { startProxy, type Proxy } from './helpers/proxy.js';
+import { RawClient, fields } from './helpers/raw-client.js';
+
+let proxy: Proxy;
+beforeAll(async () => {
+  proxy = await startProxy({ config: { maxMessageBytes: 64 * 1024 } });
+});
+afterAll(async () => proxy?.close());
+
+const login = (extra?: Record<string, string>) => RawClient.login(proxy.server.port, proxy.agent, proxy.token, proxy.database, extra);
+const sslRequest = () => {
+  const b = Buffer.alloc(8);
+  b.writeInt32BE(8, 0);
+  b.writeInt32BE(80877103, 4);
+  return b;
+};
+
+describe('negotiation and startup', () => {
+  it('declines SSL and GSSENC when no certificate is configured, then accepts the startup', async () => {
+    for (const code of [80877103, 80877104]) {
+      const c = await RawClient.connect(proxy.server.port);
+      const req = Buffer.alloc(8);
+      req.writeInt32BE(8, 0);
+      req.writeInt32BE(code, 4);
+      c.socket.removeAllListeners('data');
+      const answer = new Promise<Buffer>((resolve) => c.socket.once('data', resolve));
+      c.send(req);
+      expect((await answer).toString()).toBe('N');
+      c.close();
+    }
+  });
+
+  it('speaks TLS when a certificate is configured (psql sslmode=require)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const tlsProxy = await startProxy({ config: { tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: join(dir, 'key.pem') } } });
+    try {
+      const { stdout } = await promisify(execFile)('psql', ['-X', '-At', tlsProxy.url('?sslmode=require'), '-c', 'SELECT 1'], { encoding: 'utf8' });
+      expect(stdout.trim()).toBe('1');
+    } finally {
+      await tlsProxy.close();
+    }
+    await expect(promisify(execFile)('psql', ['-X', '-At', proxy.url('?sslmode=require'), '-c', 'SELECT 1'])).rejects.toThrow(/SSL/);
+  });
+
+  it('refuses a wrong token or an unknown agent with 28P01, and audits the attempt', async () => {
+    const wrong = new pg.Client({ connectionString: proxy.url().replace(encodeURIComponent(proxy.token), 'not-the-token') });
+    await expect(wrong.connect()).rejects.toMatchObject({ code: '28P01' });
+    const unknown = new pg.Client({ connectionString: proxy.url().replace(proxy.agent, 'nobody_here') });
+    await expect(unknown.connect()).rejects.toMatchObject({ code: '28P01' });
+    const failed = proxy.gw.audit.filter((e) => e.type === 'connection' && e.ok === false);
+    expect(failed.map((e) => e.agentName)).toEqual(expect.arrayContaining([proxy.agent, 'nobody_here']));
+  });
+
+  it('refuses replication startups and protected settings in the startup packet', async () => {
+    for (const extra of [{ replication: 'database' }, { options: '-c default_transaction_read_only=off' }, { default_transaction_read_only: 'off' }]) {
+      const c = await RawClient.connect(proxy.server.port);
+      c.send(startupMessage({ user: proxy.agent, database: proxy.database, ...extra }));
+      const e = await c.next('E');
+      expect(fields(e).C).toBe('42501');
+      expect(await c.waitClosed()).toBe(true);
+    }
+  });
+
+  it('closes a client that never finishes its startup, without hurting others', async () => {
+    const slowProxy = await startProxy({ config: { startupTimeoutMs: 300 } });
+    try {
+      const slow = await RawClient.connect(slowProxy.server.port);
+      slow.send(Buffer.from([0, 0, 0, 40, 0, 3]));
+      const ok = await RawClient.login(slowProxy.server.port, slowProxy.agent, slowProxy.token, slowProxy.database);
+      expect(await slow.waitClosed(3000)).toBe(true);
+      ok.send(serialize.query('SELECT 1'));
+      expect((await ok.untilReady()).map((f) => f.type).join('')).toBe('TDCZ');
+      ok.close();
+    } finally {
+      await slowProxy.close();
+    }
+  });
+});
+
+describe('messages', () => {
+  it('runs auto sessions read-only upstream (the backstop)', async () => {
+    const c = new pg.Client(proxy.url());
+    await c.connect();
+    expect((await c.query('SHOW default_transaction_read_only')).rows[0].default_transaction_read_only).toBe('on');
+    await c.end();
+  });
+
+  it('refuses fastpath FunctionCall with 42501 and keeps the session', async () => {
+    const c = await login();
+    const body = Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    c.send(Buffer.concat([Buffer.from('F'), Buffer.from([0, 0, 0, 4 + body.length]), body]));
+    const e = await c.next('E');
+    expect(fields(e).C).toBe('42501');
+    await c.next('Z');
+    c.send(serialize.query('SELECT 1'));
+    expect((await c.untilReady()).map((f) => f.type).join('')).toBe('TDCZ');
+    c.close();
+  });
+
+  it('closes on an unknown message type with 08P01, and on an oversized message with 54000', async () => {
+    const a = await login();
+    a.send(Buffer.from([0x7a, 0, 0, 0, 4]));
+    expect(fields(await a.next('E')).C).toBe('08P01');
+    expect(await a.waitClosed()).toBe(true);
+    const b = await login();
+    b.send(Buffer.from([0x51, 0x40, 0, 0, 0]));
+    expect(fields(await b.next('E')).C).toBe('54000');
+    expect(await b.waitClosed()).toBe(true);
+  });
+
+  it('pipelined extended protocol: a blocked Parse errors in order, the rest is skipped to Sync', async () => {
+    const c = await login();
+    c.send(
+      Buffer.concat([
+        serialize.parse({ text: 'SELECT 1' }),
+        serialize.bind({}),
+        serialize.execute({}),
+        serialize.parse({ text: 'DROP TABLE pg_temp.nothing' }),
+        serialize.bind({}),
+        serialize.execute({}),
+        serialize.sync(),
+        serialize.query('SELECT 2'),
+      ]),
+    );
+    const first = await c.untilReady();
+    expect(first.map((f) => f.type).join('')).toBe('12DCEZ');
+    expect(fields(first[4]).C).toBe('42501');
+    const second = await c.untilReady();
+    expect(second.map((f) => f.type).join('')).toBe('TDCZ');
+    c.close();
+  });
+
+  it('a held statement between auto ones keeps responses in order', async () => {
+    const c = await login();
+    const next = proxy.gw.nextApproval();
+    c.send(
+      Buffer.concat([
+        serialize.parse({ text: 'SELECT 1' }),
+        serialize.bind({}),
+        serialize.execute({}),
+        serialize.parse({ name: 'w', text: 'CREATE TABLE pg_temp.t_held (id int)' }),
+        serialize.bind({ statement: 'w' }),
+        serialize.describe({ type: 'P' }),
+        serialize.execute({}),
+        serialize.sync(),
+      ]),
+    );
+    const approval = await next;
+    proxy.gw.deny(approval.id, 'no tables today');
+    const frames = await c.untilReady();
+    // 1 2 D C (auto), 1 2 (held parse/bind), N (notice), E (denied), Z
+    expect(frames.map((f) => f.type).join('')).toBe('12DC12NEZ');
+    expect(fields(frames[7]).M).toMatch(/no tables today/);
+    c.close();
+  });
+});
