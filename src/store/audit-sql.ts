@@ -1,9 +1,9 @@
 // Audit rows in SQL for both dialects: extending the chain inside a locked transaction,
 // filtered listing, and row mapping.
 import { invalidParameterValue } from '../errors.js';
-import { GENESIS_HASH, preparedHash, prepareAudit } from './chain-hash.js';
+import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js';
 import type { Row, SqlExec } from './sql-driver.js';
-import type { AppendResult, AuditBody, AuditEvent, AuditFilter } from './store.js';
+import type { AppendResult, AuditEvent, AuditFilter } from './store.js';
 
 export const AUDIT_COLUMNS = [
   'seq', 'ts', 'type', 'agent', 'door', 'database', 'decision', 'rule',
@@ -23,7 +23,7 @@ export const AUDIT_COLUMN_TYPES = [
  */
 export async function appendAuditRows(
   tx: SqlExec,
-  events: readonly AuditBody[],
+  events: readonly PreparedAudit[],
   insert: (tx: SqlExec, columns: readonly string[], rows: unknown[][]) => Promise<void>,
 ): Promise<AppendResult> {
   const last = (await tx.all<{ seq: unknown; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'))[0];
@@ -31,8 +31,7 @@ export async function appendAuditRows(
   let prev = last ? last.hash : GENESIS_HASH;
   const firstSeq = seq + 1;
   const rows: unknown[][] = [];
-  for (const e of events) {
-    const p = prepareAudit(e);
+  for (const p of events) {
     const hash = preparedHash(prev, p);
     const b = p.body;
     rows.push([

@@ -9,6 +9,7 @@ import {
   APPROVAL_INSERT_COLUMNS, approvalInsertValues, assertStatus, newApprovalRecord, patchAssignments, rowToApproval,
 } from './approval-rows.js';
 import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent } from './audit-sql.js';
+import { prepareAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
 import { makeScramVerifier } from './scram-verifier.js';
 import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
@@ -250,7 +251,9 @@ export class SqlStore implements Store {
     if (!events.length) return { firstSeq: 0, lastSeq: 0, lastHash: '' };
     const insert = (tx: SqlExec, cols: readonly string[], rows: unknown[][]) =>
       this.db.bulkInsert(tx, 'audit_events', cols, AUDIT_COLUMN_TYPES, rows);
-    return this.db.transaction((tx) => appendAuditRows(tx, events, insert), 'audit');
+    // Serialize outside the lock; only the chained sha256 needs the previous hash.
+    const prepared = events.map(prepareAudit);
+    return this.db.transaction((tx) => appendAuditRows(tx, prepared, insert), 'audit');
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {
