@@ -60,7 +60,7 @@ export function matches(expected: Actual | undefined, actual: Actual, tolerance:
 function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return code.startsWith('08') || code.startsWith('57P');
+  return (code.startsWith('08') && code !== '08P01') || code.startsWith('57P');
 }
 
 /**

@@ -26,9 +26,16 @@ function statementRefusal(s: StatementAnalysis): string | null {
   return null;
 }
 
-/** A reason to refuse taken from an Analysis or a single StatementAnalysis, or null. */
+/** A reason to refuse taken from an Analysis, a StatementAnalysis or a list of them, or null. */
 export function analysisRefusal(analysis: unknown): string | null {
   if (!analysis || typeof analysis !== 'object') return null;
+  if (Array.isArray(analysis)) {
+    for (const s of analysis) {
+      const why = analysisRefusal(s);
+      if (why) return why;
+    }
+    return null;
+  }
   if (isStatement(analysis)) return statementRefusal(analysis);
   const a = analysis as Analysis;
   if (a.ok === false) return `does not parse: ${a.error ?? 'unknown error'}`;

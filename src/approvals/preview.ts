@@ -52,7 +52,9 @@ export async function previewableStatement(sql: string): Promise<ParsedStatement
 /** Errors of the statement itself become a reason; a lost connection is the caller's problem. */
 function isStatementError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
+  // 08P01 here is a Bind with the wrong number of parameters: the session is fine
+  return code === '08P01' || (!code.startsWith('08') && !code.startsWith('57P'));
 }
 
 /** Run the preview. Throws only for bad input or an unreachable upstream. */

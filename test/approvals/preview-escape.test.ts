@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preview } from '../../src/approvals/preview.js';
+import { analyze, initPolicy } from '../../src/policy/index.js';
 import { CORPUS_DIR } from '../helpers/env.js';
 import { createFixtureDb, stateChecksum, type FixtureDb } from './preview-db.js';
 
@@ -38,6 +39,7 @@ const TRAPS = `
 `;
 
 beforeAll(async () => {
+  await initPolicy();
   db = await createFixtureDb('pe', `CREATE TABLE nokey_rule (a int); ${TRAPS}`);
 });
 afterAll(async () => db?.drop());
@@ -92,6 +94,12 @@ describe('statements whose effects escape a rollback are not run', () => {
       analysis: { index: 0, sql: '', location: 0, length: 0, node: 'UpdateStmt', kind: 'write', tablesRead: [], tablesWritten: ['orders'], functions: [], settings: [], flags: ['sequence-advance'] },
     });
     expect(p.reason).toBe('preview unavailable: would advance a sequence');
+    const list = await preview(db.pools, {
+      database: 'no_such_database_at_all',
+      sql: "NOTIFY x",
+      analysis: [{ index: 0, sql: '', location: 0, length: 0, node: 'NotifyStmt', kind: 'notify', tablesRead: [], tablesWritten: [], functions: [], settings: [], flags: [] }],
+    });
+    expect(list.reason).toMatch(/NOTIFY/);
   });
 });
 
@@ -122,6 +130,10 @@ describe('byte-for-byte unchanged after previews', () => {
     const before = await stateChecksum(db.admin);
     const p = await run(sql);
     expect(typeof p.available).toBe('boolean');
+    expect(await stateChecksum(db.admin)).toEqual(before);
+    // the same with the policy engine's analysis passed in, as the gateway does
+    const withAnalysis = await preview(db.pools, { database: db.name, sql, analysis: analyze(sql) });
+    expect(withAnalysis.available).toBe(p.available);
     expect(await stateChecksum(db.admin)).toEqual(before);
   });
 

@@ -126,6 +126,9 @@ describe('preview of writes', () => {
     await locker.end();
     expect(slow.reason).toBe('preview unavailable: statement did not finish within 300 ms');
     expect((await run('UPDATE orders SET')).reason).toMatch(/^preview unavailable: does not parse/);
+    const params = await run('UPDATE orders SET status = $1 WHERE id = $2', { params: ['x'] });
+    expect(params.reason).toMatch(/SQLSTATE 08P01/);
+    expect((await run('UPDATE orders SET total = 1 WHERE id = 1')).available).toBe(true);
   });
 
   it('bad input is a clear error, not a crash', async () => {
