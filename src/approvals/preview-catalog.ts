@@ -50,6 +50,7 @@ export interface ColumnInfo {
   sequence: string | null;
 }
 
+/** Columns in order with their defaults and sequences: which DEFAULTs an INSERT evaluates depends on them. */
 export async function columnsOf(client: PoolClient, oids: number[]): Promise<ColumnInfo[]> {
   const { rows } = await catalogQuery(client, 
     `SELECT a.attrelid::int8 AS relid, a.attname, a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid) AS expr,
@@ -123,6 +124,7 @@ export interface TriggerInfo {
   type: number;
 }
 
+/** User triggers (not the internal FK ones): their functions could do anything. */
 export async function triggersOn(client: PoolClient, oids: number[]): Promise<TriggerInfo[]> {
   const { rows } = await catalogQuery(client, 
     `SELECT t.tgrelid::int8 AS relid, t.tgrelid::regclass::text AS tbl, t.tgname, t.tgtype::int AS type
@@ -140,6 +142,7 @@ export interface RuleInfo {
   event: string;
 }
 
+/** Rewrite rules other than a view's _RETURN: DO ALSO NOTIFY and friends. */
 export async function rulesOn(client: PoolClient, oids: number[]): Promise<RuleInfo[]> {
   const { rows } = await catalogQuery(client, 
     `SELECT r.ev_class::int8 AS relid, r.ev_class::regclass::text AS tbl, r.rulename, r.ev_type
@@ -215,13 +218,15 @@ export interface ProcInfo {
   schema: string;
   volatility: string;
   language: string;
+  /** f function, a aggregate, w window, p procedure */
+  kind: string;
   /** the schema is on this session's search path (or pg_catalog) */
   visible: boolean;
   /** for operators and casts: what the function stands behind */
   via?: string;
 }
 
-const PROC_COLUMNS = `p.proname, pn.nspname AS schema, p.provolatile, l.lanname, pn.nspname = ANY(current_schemas(true)) AS visible`;
+const PROC_COLUMNS = `p.proname, pn.nspname AS schema, p.provolatile, l.lanname, p.prokind, pn.nspname = ANY(current_schemas(true)) AS visible`;
 const PROC_JOINS = `JOIN pg_namespace pn ON pn.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang`;
 /** Built-in, not volatile: the bulk of operators and casts, filtered out in SQL to keep previews fast. */
 const PLAIN_BUILTIN = `(pn.nspname IN ('pg_catalog', 'information_schema') AND p.provolatile <> 'v')`;
@@ -230,10 +235,12 @@ const toProc = (r: Record<string, any>, via?: string): ProcInfo => ({
   schema: r.schema,
   volatility: r.provolatile,
   language: r.lanname,
+  kind: r.prokind,
   visible: r.visible === true,
   via,
 });
 
+/** Every overload of these names, with where it lives, so the caller can judge what PostgreSQL may pick. */
 export async function functionsNamed(client: PoolClient, names: string[]): Promise<ProcInfo[]> {
   if (names.length === 0) return [];
   const { rows } = await catalogQuery(client, `SELECT ${PROC_COLUMNS} FROM pg_proc p ${PROC_JOINS} WHERE p.proname = ANY($1::text[])`, [names]);

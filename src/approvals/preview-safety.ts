@@ -52,7 +52,8 @@ function judgeProc(p: cat.ProcInfo): string | null {
   if (PREVIEW_DENY[name]) return `calls ${name}${via}, which ${PREVIEW_DENY[name]}`;
   const blocked = classifyFunction(null, name).blocked;
   if (blocked) return `calls ${name}${via}, which ${blocked}`;
-  const builtin = p.schema === 'pg_catalog' || p.schema === 'information_schema' || p.language === 'internal' || p.language === 'c';
+  // C and internal functions need a superuser to create; a user aggregate is "internal" but runs its own state functions
+  const builtin = p.schema === 'pg_catalog' || p.schema === 'information_schema' || ((p.language === 'internal' || p.language === 'c') && p.kind === 'f');
   if (!builtin) return `calls user-defined function ${p.schema}.${name}${via} (language ${p.language}), whose effects a rollback may not undo`;
   if (p.volatility === 'v' && !HARMLESS_VOLATILE.has(name)) return `calls volatile function ${name}${via}`;
   return null;
