@@ -47,8 +47,8 @@ export function psqlDirect(database: string, args: string[], input?: string): st
   return execFileSync('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', directUrlFor(database), ...args], { input, encoding: 'utf8' });
 }
 
-export async function startProxy(opts: { database?: string; config?: Partial<WireServerConfig> } = {}): Promise<Proxy> {
-  const gw = await createTestGateway();
+export async function startProxy(opts: { database?: string; statementTimeoutMs?: number; config?: Partial<WireServerConfig> } = {}): Promise<Proxy> {
+  const gw = await createTestGateway({ statementTimeoutMs: opts.statementTimeoutMs });
   const agent = uniqueName('agent');
   const { token } = await gw.store.createAgent(agent);
   const server = await startWireServer({
