@@ -16,6 +16,12 @@ export async function ensureMarkerTable(pools: UpstreamPools, database: string):
   const client = await pools.connect(database, POOL_KINDS.readWrite);
   let broken = false;
   try {
+    // a DBA may have created it for a role without CREATE on the database
+    const exists = await client.query(`SELECT to_regclass('${MARKER_TABLE}') IS NOT NULL AS present`);
+    if (exists.rows[0]?.present) {
+      done.add(database);
+      return;
+    }
     await client.query('BEGIN');
     await client.query("SELECT pg_advisory_xact_lock(hashtext('airlock_meta.executions'))");
     await client.query('CREATE SCHEMA IF NOT EXISTS airlock_meta');
@@ -32,6 +38,11 @@ export async function ensureMarkerTable(pools: UpstreamPools, database: string):
   } finally {
     client.release(broken);
   }
+}
+
+/** After the marker table vanished (42P01/3F000): create it again on the next execution. */
+export function forgetMarkerTable(pools: UpstreamPools, database: string): void {
+  ready.get(pools)?.delete(database);
 }
 
 /** Claim the approval id inside the caller's transaction; false when it was already executed. */

@@ -10,7 +10,7 @@ import { logger } from '../logger.js';
 import { POOL_KINDS, type UpstreamPools } from '../upstream/pools.js';
 import { streamQuery, toObject, uniqueNames, type FieldInfo } from '../upstream/stream.js';
 import { RowDigest } from './digest.js';
-import { claimMarker, ensureMarkerTable, releaseMarker, wasExecuted } from './execute-marker.js';
+import { claimMarker, ensureMarkerTable, forgetMarkerTable, releaseMarker, wasExecuted } from './execute-marker.js';
 import { planExecution, type ExecPlan } from './execute-plan.js';
 
 export { wasExecuted } from './execute-marker.js';
@@ -98,6 +98,7 @@ export async function executeApproved(pools: UpstreamPools, raw: ExecuteInput): 
   const code = (thrown as { code?: string }).code;
   if (code === '25001' && plan.steps.length === 1 && !plan.setTransaction) return outsideTransaction(pools, input, plan);
   if (isConnectionError(thrown)) throw asAirlockError(thrown);
+  if (code === '42P01' || code === '3F000') forgetMarkerTable(pools, input.database);
   return failed(thrown);
 }
 
