@@ -7,5 +7,6 @@ import { register as agents } from './agents.js';
 import { register as approvals } from './approvals.js';
 import { register as serve } from './serve.js';
 import { register as demo } from './demo.js';
+import { register as mcp } from './mcp.js';
 
-export const commands: ((program: Command) => void)[] = [check, migrate, audit, agents, approvals, serve, demo];
+export const commands: ((program: Command) => void)[] = [check, migrate, audit, agents, approvals, serve, demo, mcp];
