@@ -1,12 +1,33 @@
-// The list of CLI commands; each module exports `register(program)`.
+// The CLI commands, each in its own module exporting `register(program)`. Modules are imported on
+// demand so `airlock check` does not pay for loading the store, queue and HTTP stacks.
 import type { Command } from 'commander';
-import { register as check } from './check.js';
-import { register as migrate } from './migrate.js';
-import { register as audit } from './audit.js';
-import { register as agents } from './agents.js';
-import { register as approvals } from './approvals.js';
-import { register as serve } from './serve.js';
-import { register as demo } from './demo.js';
-import { register as mcp } from './mcp.js';
 
-export const commands: ((program: Command) => void)[] = [check, migrate, audit, agents, approvals, serve, demo, mcp];
+type Loader = () => Promise<{ register: (program: Command) => void }>;
+
+export const COMMANDS: Record<string, Loader> = {
+  check: () => import('./check.js'),
+  migrate: () => import('./migrate.js'),
+  audit: () => import('./audit.js'),
+  agents: () => import('./agents.js'),
+  approvals: () => import('./approvals.js'),
+  serve: () => import('./serve.js'),
+  demo: () => import('./demo.js'),
+  mcp: () => import('./mcp.js'),
+};
+
+/** The command named on the command line (after global options), if any. */
+export function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-c' || a === '--config') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** Register the named command only, or every command (for help and unknown names). */
+export async function registerCommands(program: Command, argv: string[]): Promise<void> {
+  const name = commandName(argv);
+  const names = name && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+  for (const n of names) (await COMMANDS[n]()).register(program);
+}

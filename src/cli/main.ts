@@ -1,7 +1,7 @@
 // Entry point of the `airlock` command: one file per command, registered here.
 import { Command, CommanderError } from 'commander';
 import { AirlockError } from '../errors.js';
-import { commands } from './commands.js';
+import { registerCommands } from './commands.js';
 
 const program = new Command('airlock')
   .description('A gateway that lets AI agents use databases and APIs without being able to wreck them')
@@ -9,9 +9,8 @@ const program = new Command('airlock')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of commands) register(program);
-
 try {
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 64);
