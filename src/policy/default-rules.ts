@@ -21,8 +21,14 @@ const ASK_BY_KIND = {
   other: 'statement type not on the auto list',
 } as const;
 
+/** Airlock's own bookkeeping in the upstream database (exactly-once markers). */
+const INTERNAL_SCHEMA = 'airlock_meta';
+
 /** Block-level checks that apply to every statement, whatever its kind. */
 function blockedAnywhere(a: AnalyzedStatement, cfg: PolicyConfig): Verdict | null {
+  if (a.tablesWritten.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)) || (a.kind !== 'read' && a.kind !== 'explain' && a.tablesRead.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)))) {
+    return v('block', 'block.internal', `${INTERNAL_SCHEMA} holds Airlock's execution records and is not writable by agents`);
+  }
   if (a.blockedFunctions.length > 0) {
     const f = a.blockedFunctions[0];
     return v('block', 'block.dangerous-function', `function ${f.name} is not allowed: ${f.reason}`);

@@ -61,6 +61,9 @@ const BLOCKED = new Set([
   'pg_stop_making_pinned_objects', 'pg_nextoid', 'pg_export_snapshot', 'pg_hba_file_rules',
   'pg_ident_file_mappings', 'pg_show_all_file_settings', 'query_to_xml', 'query_to_xmlschema',
   'query_to_xml_and_xmlschema', 'cursor_to_xml', 'cursor_to_xmlschema', 'ts_stat', 'ts_rewrite',
+  // read whole tables named by a string, out of reach of table rules
+  'table_to_xml', 'table_to_xmlschema', 'table_to_xml_and_xmlschema', 'schema_to_xml', 'schema_to_xmlschema',
+  'schema_to_xml_and_xmlschema', 'database_to_xml', 'database_to_xmlschema', 'database_to_xml_and_xmlschema',
   'loread', 'lowrite', 'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_try_advisory_lock',
   'pg_try_advisory_lock_shared', 'pg_advisory_unlock', 'pg_advisory_unlock_shared', 'pg_advisory_unlock_all',
   'pg_extension_config_dump', 'pg_catalog_pg_extension_config_dump', 'amvalidate', 'currtid2',

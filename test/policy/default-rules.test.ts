@@ -138,6 +138,12 @@ const cases: [tier: 'auto' | 'ask' | 'block', sql: string, rule?: string][] = [
   ['block', 'SELECT pg_advisory_lock(42)', 'block.dangerous-function'],
   ['block', 'SELECT pg_sleep(3600)', 'block.sleep'],
   ['block', "SELECT pg_sleep_for('1 hour')", 'block.sleep'],
+  ['block', "SELECT table_to_xml('salaries', true, false, '')", 'block.dangerous-function'],
+  ['block', "SELECT database_to_xml(true, false, '')", 'block.dangerous-function'],
+  ['block', "UPDATE airlock_meta.executions SET approval_id = 'x'", 'block.internal'],
+  ['block', "INSERT INTO airlock_meta.executions VALUES ('x', now())", 'block.internal'],
+  ['block', 'ALTER TABLE airlock_meta.executions DROP CONSTRAINT executions_pkey', 'block.internal'],
+  ['auto', 'SELECT * FROM airlock_meta.executions'],
   // schema-qualified, quoted and mixed-case names of dangerous functions
   ['block', 'SELECT pg_catalog.pg_terminate_backend(1)', 'block.dangerous-function'],
   ['block', 'SELECT "pg_catalog"."pg_terminate_backend"(1)', 'block.dangerous-function'],
