@@ -284,3 +284,12 @@ describe('audit', () => {
     expect(linked?.data.client).toBe('tools-test-client/1.2.3');
   });
 });
+
+describe('several statements', () => {
+  it('an auto batch gets a clear "one statement per call" error instead of the server wording', async () => {
+    const r = await call('query', { sql: 'SELECT 1; SELECT 2' });
+    expect(r.isError).toBe(true);
+    expect(structured(r)).toMatchObject({ status: 'error', decision: 'auto', error: { code: '42601' } });
+    expect(textOf(r)).toMatch(/2 statements; auto statements run one per query call/);
+  });
+});
