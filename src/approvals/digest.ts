@@ -2,20 +2,10 @@
 // Order-independent (PostgreSQL may return RETURNING rows in another order the second time)
 // and built row by row, so the preview never needs all rows in memory at once.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../store/chain-hash.js';
 
-/** JSON with object keys sorted at every level: one text for one value. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (Buffer.isBuffer(value)) return JSON.stringify(`\\x${value.toString('hex')}`);
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (typeof value === 'bigint') return JSON.stringify(value.toString());
-  if (typeof value === 'object') {
-    const keys = Object.keys(value as object).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+// one canonical JSON for the whole project: the audit chain's (its bytes must never change)
+export { canonicalJson };
 
 /**
  * sha256 over the row count and the sorted sha256 of each row's canonical JSON.
