@@ -63,6 +63,8 @@ export function mountMcp(app: Express, gateway: Gateway): SessionRegistry {
     const server = createMcpServer(gateway, { agent });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // plain JSON answers: less work per call than an SSE stream (no framing, no keep-alive timer)
+      enableJsonResponse: true,
       onsessioninitialized: (sid) => sessions.add({ id: sid, kind: SESSION_KINDS.streamable, agentId: agent.id, server, transport, lastSeen: Date.now() }),
     });
     transport.onclose = () => {

@@ -1,0 +1,157 @@
+// MCP `query` overhead: median ms per call over Streamable HTTP (the SDK client, in its own
+// process as real MCP clients are, against `airlock serve` on 127.0.0.1) versus the same
+// parameterised SELECT through `pg` directly. Also splits the cost: gateway.query alone, the MCP
+// server over the in-memory transport, and the HTTP client in the server's own process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { parseConfig } from '../src/config/load.js';
+import { startAll } from '../src/cli/serve.js';
+import { createMcpServer } from '../src/mcp/server.js';
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test';
+const CALLS = Number(process.env.BENCH_MCP_CALLS ?? 1000);
+const WARMUP = 200;
+const SQL = 'SELECT id, owner, balance FROM bench_accounts WHERE id = $1';
+const id = (i: number) => (i % 1000) + 1;
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))];
+};
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+/** ms per call of fn, after a warm-up. */
+async function time(fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await fn(i);
+  const out: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    const t = process.hrtime.bigint();
+    await fn(i);
+    out.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return out;
+}
+
+/** An SDK client over Streamable HTTP whose `query` calls are timed. */
+async function httpTimings(url: string, token: string): Promise<number[]> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const client = new Client({ name: 'bench-http', version: '1' });
+  await client.connect(transport);
+  try {
+    return await time(async (i) => {
+      const r = await client.callTool({ name: 'query', arguments: { sql: SQL, params: [id(i)] } });
+      if (r.isError) throw new Error(`bench query failed: ${JSON.stringify(r.content)}`);
+    });
+  } finally {
+    await transport.terminateSession().catch(() => undefined);
+    await client.close();
+  }
+}
+
+/** The same timings from a separate Node process (this file with --client). */
+function childTimings(url: string, token: string): Promise<number[]> {
+  const self = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', self, '--client', url, token], { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, out) =>
+      err ? reject(err) : resolve(JSON.parse(out) as number[]),
+    ),
+  );
+}
+
+async function admin(sql: string, url = DATABASE_URL): Promise<void> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function benchMcp(): Promise<Record<string, number>> {
+  const db = `mcp_bench_${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-mcp-bench-'));
+  const u = new URL(DATABASE_URL);
+  u.pathname = `/${db}`;
+  const dbUrl = u.toString();
+  await admin(`CREATE DATABASE ${db}`);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    await admin(
+      `CREATE TABLE bench_accounts (id int PRIMARY KEY, owner text, balance numeric);
+       INSERT INTO bench_accounts SELECT g, 'owner ' || g, g * 10 FROM generate_series(1, 1000) g; ANALYZE bench_accounts`,
+      dbUrl,
+    );
+    const config = parseConfig({
+      upstream: { url: dbUrl, poolSize: 4 },
+      store: { url: `sqlite:${join(dir, 'store.sqlite')}` },
+      http: { host: '127.0.0.1', port: 0 },
+      wire: { host: '127.0.0.1', port: 0 },
+    });
+    const running = await startAll(config, { queueName: `mcpbench_${randomBytes(4).toString('hex')}` });
+    cleanups.push(() => running.close());
+    const { agent, token } = await running.gateway.store.createAgent('bench-agent');
+    const url = `http://127.0.0.1:${running.http.port}/mcp`;
+
+    const direct = new pg.Client(dbUrl);
+    await direct.connect();
+    cleanups.push(() => direct.end());
+    const pgMs = await time((i) => direct.query(SQL, [id(i)]));
+
+    const who = { id: agent.id, name: agent.name };
+    const gwMs = await time((i) => running.gateway.query({ agent: who, door: 'mcp', database: db, sql: SQL, params: [id(i)] }, { maxRows: 100 }));
+
+    const server = createMcpServer(running.gateway, { agent: who });
+    const [cs, ss] = InMemoryTransport.createLinkedPair();
+    await server.connect(ss);
+    const memClient = new Client({ name: 'bench-memory', version: '1' });
+    await memClient.connect(cs);
+    cleanups.push(() => memClient.close());
+    const memMs = await time((i) => memClient.callTool({ name: 'query', arguments: { sql: SQL, params: [id(i)] } }));
+
+    const serverSide: number[] = [];
+    running.http.server.prependListener('request', (_req, res) => {
+      const t = process.hrtime.bigint();
+      res.once('finish', () => serverSide.push(Number(process.hrtime.bigint() - t) / 1e6));
+    });
+    const childMs = await childTimings(url, token);
+    const childServer = serverSide.splice(0).slice(-CALLS);
+    const inProcMs = await httpTimings(url, token);
+
+    return {
+      calls: CALLS,
+      pg_direct_median_ms: median(pgMs),
+      gateway_query_median_ms: median(gwMs),
+      mcp_in_memory_median_ms: median(memMs),
+      mcp_http_median_ms: median(childMs),
+      mcp_http_p95_ms: quantile(childMs, 0.95),
+      mcp_http_overhead_median_ms: median(childMs) - median(pgMs),
+      mcp_http_server_side_median_ms: median(childServer),
+      mcp_http_same_process_median_ms: median(inProcMs),
+      mcp_layer_median_ms: median(memMs) - median(gwMs),
+      gateway_over_pg_median_ms: median(gwMs) - median(pgMs),
+    };
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv[2] === '--client') {
+    process.stdout.write(JSON.stringify(await httpTimings(process.argv[3], process.argv[4])));
+  } else {
+    const result = await benchMcp();
+    for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(34)} ${Number.isInteger(v) ? v : v.toFixed(3)}\n`);
+  }
+  process.exit(0);
+}
