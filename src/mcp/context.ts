@@ -24,7 +24,12 @@ export interface CallScope {
   client?: string;
 }
 
+type RpcId = string | number;
+
 export class ToolContext {
+  /** JSON-RPC ids of calls that reached a handler (and audited themselves) */
+  private readonly handled = new Set<RpcId>();
+
   constructor(
     readonly gateway: Gateway,
     private readonly server: McpServer,
@@ -47,7 +52,8 @@ export class ToolContext {
   }
 
   /** Run one tool call: authorize, audit (agent, client, tool), and never let an exception escape. */
-  async call(tool: string, database: string | undefined, fn: (scope: CallScope) => Promise<CallToolResult>): Promise<CallToolResult> {
+  async call(tool: string, database: string | undefined, rpcId: RpcId | undefined, fn: (scope: CallScope) => Promise<CallToolResult>): Promise<CallToolResult> {
+    if (rpcId !== undefined) this.handled.add(rpcId);
     const agent = this.session.reauthorize ? await this.session.reauthorize().catch(() => null) : this.session.agent;
     if (!agent) return errorResult(invalidAuthorization('the agent token is unknown or was revoked; restart the MCP server with a valid token'));
     const scope: CallScope = { agent, database: database ?? this.defaultDatabase, requestId: randomUUID(), client: this.clientName() };
@@ -66,5 +72,22 @@ export class ToolContext {
       if (e.httpStatus >= 500) logger.error({ err: e.message, tool }, 'mcp tool failed');
       return errorResult(e);
     }
+  }
+
+  /**
+   * Audit a tools/call that never reached a handler (unknown tool, arguments refused by the input
+   * schema), so probing with bad input leaves a trace too. Returns whether it was such a call.
+   */
+  auditRejected(rpcId: RpcId, tool: unknown, result: CallToolResult): boolean {
+    if (this.handled.delete(rpcId)) return false;
+    const first = result.content?.[0];
+    this.gateway.audit.append({
+      type: 'tool.call',
+      agent: this.session.agent.name,
+      door: 'mcp',
+      database: null,
+      data: { tool: typeof tool === 'string' ? tool.slice(0, 200) : null, client: this.clientName() ?? null, rejected: true, error: first?.type === 'text' ? first.text.slice(0, 1000) : null },
+    });
+    return true;
   }
 }

@@ -2,6 +2,7 @@
 // Streamable HTTP, legacy SSE, in-memory in tests) connects to a server built here.
 import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../gateway.js';
 import { ToolContext, type McpSessionOptions } from './context.js';
 import { SERVER_INSTRUCTIONS } from './descriptions.js';
@@ -35,5 +36,24 @@ export function createMcpServer(gateway: Gateway, session: McpSessionOptions): M
   const inputs = inputSchemas(gateway.config.mcp);
   registerSqlTools(server, ctx, inputs);
   registerCatalogTools(server, ctx, inputs);
+  auditRejectedCalls(server, ctx);
   return server;
+}
+
+type RawHandler = (request: { params?: { name?: unknown } }, extra: { requestId: string | number }) => Promise<CallToolResult>;
+
+/**
+ * The SDK answers unknown tools and schema-invalid arguments itself, before any handler runs.
+ * Wrap its tools/call handler so those calls are audited too. This reaches into the SDK's
+ * handler table; if a future SDK moves it, only this extra audit is lost (a test checks it).
+ */
+function auditRejectedCalls(server: McpServer, ctx: ToolContext): void {
+  const table = (server.server as unknown as { _requestHandlers?: Map<string, RawHandler> })._requestHandlers;
+  const inner = table?.get('tools/call');
+  if (!table || !inner) return;
+  table.set('tools/call', async (request, extra) => {
+    const result = await inner(request, extra);
+    ctx.auditRejected(extra.requestId, request.params?.name, result);
+    return result;
+  });
 }

@@ -30,8 +30,8 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
   server.registerTool(
     'list_databases',
     { title: 'List databases', description: DESCRIPTIONS.list_databases, inputSchema: inputs.list_databases, outputSchema: databasesOutput, annotations },
-    () =>
-      ctx.call('list_databases', undefined, async (s) => {
+    (_args, extra) =>
+      ctx.call('list_databases', undefined, extra.requestId, async (s) => {
         const r = await catalog<{ name: string; size_bytes: number | null; comment: string | null }[]>(ctx, s, LIST_DATABASES_SQL, []);
         if (!r.ok) return r.result;
         const databases = r.value ?? [];
@@ -46,8 +46,8 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
   server.registerTool(
     'list_tables',
     { title: 'List tables', description: DESCRIPTIONS.list_tables, inputSchema: inputs.list_tables, outputSchema: tablesOutput, annotations },
-    (args: ListTablesInput) =>
-      ctx.call('list_tables', args.database, async (s) => {
+    (args: ListTablesInput, extra) =>
+      ctx.call('list_tables', args.database, extra.requestId, async (s) => {
         const limit = ctx.cfg.maxRows;
         const r = await catalog<{ schema: string; name: string; kind: string; row_estimate: number | null; comment: string | null }[]>(ctx, s, LIST_TABLES_SQL, [args.schema ?? null, limit + 1]);
         if (!r.ok) return r.result;
@@ -66,8 +66,8 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
   server.registerTool(
     'describe_table',
     { title: 'Describe a table', description: DESCRIPTIONS.describe_table, inputSchema: inputs.describe_table, outputSchema: tableOutput, annotations },
-    (args: DescribeTableInput) =>
-      ctx.call('describe_table', args.database, async (s) => {
+    (args: DescribeTableInput, extra) =>
+      ctx.call('describe_table', args.database, extra.requestId, async (s) => {
         for (const [schema, name] of candidates(args)) {
           const r = await catalog<Omit<TableOutput, 'database'>>(ctx, s, DESCRIBE_TABLE_SQL, [schema, name]);
           if (!r.ok) return r.result;

@@ -46,8 +46,8 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
       outputSchema: statementOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    (args: QueryInput) =>
-      ctx.call('query', args.database, async (s) => {
+    (args: QueryInput, extra) =>
+      ctx.call('query', args.database, extra.requestId, async (s) => {
         const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
         const outcome = oneStatementHint(
           await ctx.gateway.query(
@@ -69,7 +69,7 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (args: ApprovalStatusInput, extra) =>
-      ctx.call('approval_status', undefined, async (s) => {
+      ctx.call('approval_status', undefined, extra.requestId, async (s) => {
         const approvals = ctx.gateway.approvals;
         let rec = await approvals.get(args.id);
         // another agent's approval is reported exactly like a missing one
@@ -95,8 +95,8 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
       outputSchema: explainOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args: ExplainInput) =>
-      ctx.call('explain', args.database, async (s) => {
+    (args: ExplainInput, extra) =>
+      ctx.call('explain', args.database, extra.requestId, async (s) => {
         const format = args.format ?? 'text';
         const wrapped = explainText(ctx, args.sql, format);
         if ('error' in wrapped) return errorResult(wrapped.error);

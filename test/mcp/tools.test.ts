@@ -283,6 +283,19 @@ describe('audit', () => {
     expect(linked?.data.sql).toBe('SELECT 42 AS audited');
     expect(linked?.data.client).toBe('tools-test-client/1.2.3');
   });
+
+  it('also records calls the SDK refuses before any handler runs (bad arguments, unknown tool), once each', async () => {
+    await call('query', { sql: 12345 });
+    await call('no_such_tool', { x: 1 });
+    await gw.audit.flush();
+    const calls = await gw.store.listAudit({ type: 'tool.call', agent: agent.name, limit: 10_000 });
+    const rejected = calls.filter((e) => e.data.rejected === true);
+    const bad = rejected.filter((e) => e.data.tool === 'query' && /Input validation error/.test(String(e.data.error)));
+    expect(bad.length).toBeGreaterThanOrEqual(1);
+    expect(rejected.some((e) => e.data.tool === 'no_such_tool' && e.data.client === 'tools-test-client/1.2.3')).toBe(true);
+    // calls that reached a handler are audited there, not a second time as rejected
+    expect(rejected.filter((e) => e.data.tool === 'list_tables')).toEqual([]);
+  });
 });
 
 describe('several statements', () => {
