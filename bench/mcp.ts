@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { parseConfig } from '../src/config/load.js';
 import { startAll } from '../src/cli/serve.js';
@@ -52,6 +53,29 @@ async function httpTimings(url: string, token: string): Promise<number[]> {
     });
   } finally {
     await transport.terminateSession().catch(() => undefined);
+    await client.close();
+  }
+}
+
+/** `airlock mcp --stdio` spawned from source (no build needed), timed from this process. */
+async function stdioTimings(env: Record<string, string>): Promise<number[]> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const base = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ['--import', 'tsx', 'src/cli/main.ts', 'mcp', '--stdio'],
+    cwd: root,
+    env: { ...base, AIRLOCK_LOG_LEVEL: 'error', AIRLOCK_CONFIG: '', REDIS_URL: '', ...env },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench-stdio', version: '1' });
+  await client.connect(transport);
+  try {
+    return await time(async (i) => {
+      const r = await client.callTool({ name: 'query', arguments: { sql: SQL, params: [id(i)] } });
+      if (r.isError) throw new Error(`bench query failed: ${JSON.stringify(r.content)}`);
+    });
+  } finally {
     await client.close();
   }
 }
@@ -125,6 +149,7 @@ export async function benchMcp(): Promise<Record<string, number>> {
     const childMs = await childTimings(url, token);
     const childServer = serverSide.splice(0).slice(-CALLS);
     const inProcMs = await httpTimings(url, token);
+    const stdioMs = await stdioTimings({ AIRLOCK_AGENT_TOKEN: token, AIRLOCK_STORE_URL: config.store.url, AIRLOCK_UPSTREAM_URL: dbUrl });
 
     return {
       calls: CALLS,
@@ -136,6 +161,8 @@ export async function benchMcp(): Promise<Record<string, number>> {
       mcp_http_overhead_median_ms: median(childMs) - median(pgMs),
       mcp_http_server_side_median_ms: median(childServer),
       mcp_http_same_process_median_ms: median(inProcMs),
+      mcp_stdio_median_ms: median(stdioMs),
+      mcp_stdio_overhead_median_ms: median(stdioMs) - median(pgMs),
       mcp_layer_median_ms: median(memMs) - median(gwMs),
       gateway_over_pg_median_ms: median(gwMs) - median(pgMs),
     };
