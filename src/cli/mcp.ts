@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .command('mcp')
     .description('serve MCP on stdin/stdout for one agent (logs go to stderr)')
     .option('--stdio', 'speak MCP on stdin/stdout (the only mode of this command; HTTP is served by `airlock serve` at /mcp)')
-    .option('--token <token>', 'agent token; env AIRLOCK_AGENT_TOKEN (preferred: flags show up in process lists)')
+    .option('--token <token>', 'agent token (prefer env AIRLOCK_AGENT_TOKEN: command-line flags show up in process lists)')
     .option('--upstream <url>', 'PostgreSQL that agents reach; env AIRLOCK_UPSTREAM_URL')
     .option('--store <url>', 'sqlite:PATH (default) or postgresql://...; env AIRLOCK_STORE_URL')
     .option('--redis <url>', 'BullMQ approval queue on Redis; env REDIS_URL')
