@@ -136,7 +136,9 @@ export class Gateway implements WireGateway {
     }
     if (decision.decision === 'ask') return this.hold(req, decision);
     try {
-      const result = await this.pools.runReadOnly(req.database, req.sql, req.params ?? [], { maxRows: opts.maxRows, searchPath: req.session?.searchPath });
+      // several statements run one by one, each exactly as the parser split it
+      const sql = decision.statements.length > 1 ? decision.statements.map((s) => s.sql) : req.sql;
+      const result = await this.pools.runReadOnly(req.database, sql, req.params ?? [], { maxRows: opts.maxRows, searchPath: req.session?.searchPath });
       return { status: 'executed', decision, result };
     } catch (err) {
       const error = asAirlockError(err);

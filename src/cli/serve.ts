@@ -26,13 +26,15 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
     const wire = await startWireServer({ gateway, config: { ...config.wire, poolSize: config.upstream.poolSize } });
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
     const { mountMcp } = await import('../mcp/http.js');
-    const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: (app) => mountMcp(app, gateway) });
+    let mcpSessions: ReturnType<typeof mountMcp> | undefined;
+    const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: (app) => (mcpSessions = mountMcp(app, gateway)) });
     return {
       gateway,
       wire,
       http,
       close: async () => {
         await wire.close();
+        mcpSessions?.closeAll();
         await http.close();
         await gateway.close();
       },

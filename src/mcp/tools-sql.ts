@@ -4,8 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision } from '../policy/types.js';
 import { approvalOutcome } from '../approvals/outcome.js';
-import { AirlockError, SqlState, featureNotSupported, undefinedObject } from '../errors.js';
-import type { GatewayOutcome } from '../gateway-types.js';
+import { featureNotSupported, undefinedObject } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { DESCRIPTIONS } from './descriptions.js';
 import { errorResult, statementResult } from './results.js';
@@ -14,21 +13,6 @@ import { untrusted } from './format.js';
 
 const OPEN_STATUSES = new Set(['pending', 'approved', 'executing']);
 const HELD: Decision = { decision: 'ask', rule: 'ask', reason: 'held for approval', statements: [] };
-
-/**
- * Auto statements run with the extended protocol, where PostgreSQL refuses a second statement in
- * the text; tell the model what to do instead of showing the server's wording.
- */
-function oneStatementHint(outcome: GatewayOutcome): GatewayOutcome {
-  if (outcome.status !== 'error' || outcome.error.code !== SqlState.syntaxError || !/multiple commands into a prepared statement/.test(outcome.error.message)) return outcome;
-  const n = outcome.decision?.statements.length ?? 0;
-  const error = new AirlockError(
-    `this request holds ${n > 1 ? `${n} statements` : 'several statements'}; auto statements run one per query call: send them as separate calls (no BEGIN/COMMIT needed, each call is its own read-only transaction)`,
-    SqlState.syntaxError,
-    400,
-  );
-  return { ...outcome, error };
-}
 
 /** A refusal for tools whose output schema cannot carry a statement outcome. */
 function plainError(result: CallToolResult): CallToolResult {
@@ -49,11 +33,9 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
     (args: QueryInput, extra) =>
       ctx.call('query', args.database, extra.requestId, async (s) => {
         const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
-        const outcome = oneStatementHint(
-          await ctx.gateway.query(
-            { agent: s.agent, door: 'mcp', database: s.database, sql: args.sql, params: args.params, client: s.client, requestId: s.requestId },
-            { maxRows },
-          ),
+        const outcome = await ctx.gateway.query(
+          { agent: s.agent, door: 'mcp', database: s.database, sql: args.sql, params: args.params, client: s.client, requestId: s.requestId },
+          { maxRows },
         );
         return statementResult(outcome, { database: s.database, maxRows, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars });
       }),

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import type { QueryResultData } from '../gateway-types.js';
-import { asAirlockError, notInPrerequisiteState, programLimitExceeded } from '../errors.js';
+import { asAirlockError, invalidParameterValue, notInPrerequisiteState, programLimitExceeded } from '../errors.js';
 import { logger } from '../logger.js';
 import { checkDatabaseName, parseUpstreamUrl, startupOption, type UpstreamTarget } from './url.js';
 import { streamQuery, toObject, txStatus, uniqueNames } from './stream.js';
@@ -72,29 +72,39 @@ export class UpstreamPools {
     }
   }
 
-  /** Run an auto-tier statement on a read-only session; writes fail in PostgreSQL with 25006. */
-  async runReadOnly(database: string, sql: string, params: unknown[] = [], opts: RunOptions = {}): Promise<QueryResultData> {
+  /**
+   * Run auto-tier SQL on a read-only session; writes fail in PostgreSQL with 25006. `sql` may be the
+   * statements of one request, as the parser split them: they run in order on the same session, one
+   * extended-protocol message each, and the last statement's result is returned.
+   */
+  async runReadOnly(database: string, sql: string | readonly string[], params: unknown[] = [], opts: RunOptions = {}): Promise<QueryResultData> {
+    const statements = typeof sql === 'string' ? [sql] : sql;
+    if (statements.length > 1 && params.length > 0) throw invalidParameterValue('parameters need a single statement');
     const client = await this.connect(database, POOL_KINDS.readOnly);
     let destroy = false;
     try {
       if (opts.searchPath !== undefined) {
         await client.query("SELECT set_config('search_path', $1, false)", [opts.searchPath]);
       }
-      const rows: Record<string, unknown>[] = [];
-      let names: string[] | undefined;
-      const max = opts.maxRows ?? Number.POSITIVE_INFINITY;
-      const result = await streamQuery(
-        client,
-        sql,
-        params,
-        (row, fields) => {
-          if (rows.length >= max) return;
-          names ??= uniqueNames(fields);
-          rows.push(toObject(names, row));
-        },
-        { raw: !opts.typed },
-      );
-      return { command: result.command, rowCount: result.rowCount, fields: result.fields, rows };
+      let last: QueryResultData = { command: '', rowCount: null, fields: [], rows: [] };
+      for (const text of statements) {
+        const rows: Record<string, unknown>[] = [];
+        let names: string[] | undefined;
+        const max = opts.maxRows ?? Number.POSITIVE_INFINITY;
+        const result = await streamQuery(
+          client,
+          text,
+          params,
+          (row, fields) => {
+            if (rows.length >= max) return;
+            names ??= uniqueNames(fields);
+            rows.push(toObject(names, row));
+          },
+          { raw: !opts.typed },
+        );
+        last = { command: result.command, rowCount: result.rowCount, fields: result.fields, rows };
+      }
+      return last;
     } catch (err) {
       throw asAirlockError(err);
     } finally {

@@ -84,7 +84,6 @@ describe('bypass corpus through the MCP query tool', () => {
   it('executes only auto cases, refuses or holds the rest, and leaves the database unchanged', async () => {
     const failures: string[] = [];
     const held: string[] = [];
-    const split: string[] = [];
     for (const c of cases) {
       // cases never run by the corpus authors (kill all sessions, read server files, ...) must be
       // refused by policy before we let them near the shared test server
@@ -100,16 +99,12 @@ describe('bypass corpus through the MCP query tool', () => {
       }
       if (!meetsExpectation(c.expect, s.decision ?? 'none')) failures.push(`${c.id}: expected ${c.expect}, got ${s.decision} (${s.rule})`);
       if (c.expect !== 'auto' && s.status === 'executed') failures.push(`${c.id}: not-auto case executed (${s.decision} ${s.rule})`);
-      // a multi-statement auto batch is decided auto but answered "send them one per call"
-      const oneAtATime = s.status === 'error' && /one per query call/.test(s.error?.message ?? '');
-      if (oneAtATime) split.push(c.id);
-      if (c.expect === 'auto' && s.status !== 'executed' && !oneAtATime) failures.push(`${c.id}: auto case did not run: ${s.status} ${s.error?.code ?? ''} ${s.error?.message ?? ''}`);
+      if (c.expect === 'auto' && s.status !== 'executed') failures.push(`${c.id}: auto case did not run: ${s.status} ${s.error?.code ?? ''} ${s.error?.message ?? ''}`);
       if (s.status === 'blocked' && r.isError !== true) failures.push(`${c.id}: blocked without isError`);
       if (s.status === 'pending') held.push(c.id);
     }
     expect(failures).toEqual([]);
     expect(held.length).toBeGreaterThan(0);
-    expect(split.length).toBeLessThanOrEqual(3);
     const open = await gw.store.listApprovalsByStatus(['approved', 'executing', 'executed']);
     expect(open).toEqual([]);
     expect(await fingerprint(env.database)).toEqual(before);

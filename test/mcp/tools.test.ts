@@ -299,10 +299,17 @@ describe('audit', () => {
 });
 
 describe('several statements', () => {
-  it('an auto batch gets a clear "one statement per call" error instead of the server wording', async () => {
-    const r = await call('query', { sql: 'SELECT 1; SELECT 2' });
+  it('an auto batch runs statement by statement on one session and returns the last result', async () => {
+    const r = await call('query', { sql: "BEGIN; SET LOCAL application_name = 'x'; SELECT current_setting('application_name') AS app; COMMIT" });
+    expect(r.isError).toBeFalsy();
+    expect(structured(r)).toMatchObject({ status: 'executed', decision: 'auto' });
+    const r2 = await call('query', { sql: 'SELECT 1 AS a; SELECT 2 AS b' });
+    expect(structured(r2)).toMatchObject({ status: 'executed', rows: [{ b: '2' }] });
+  });
+
+  it('parameters need a single statement', async () => {
+    const r = await call('query', { sql: 'SELECT $1::int; SELECT 2', params: [1] });
     expect(r.isError).toBe(true);
-    expect(structured(r)).toMatchObject({ status: 'error', decision: 'auto', error: { code: '42601' } });
-    expect(textOf(r)).toMatch(/2 statements; auto statements run one per query call/);
+    expect(textOf(r)).toMatch(/parameters need a single statement/);
   });
 });
