@@ -5,12 +5,15 @@
 // backstop). Idle clients keep their last server until another client needs it ("lazy" release).
 import { ServerConn, type UpstreamTarget } from './wire-conn.js';
 import { logger } from '../logger.js';
+import { AirlockError, SqlState } from '../errors.js';
 
 export interface PoolOptions {
   /** most upstream connections per database */
   maxPerDatabase: number;
   /** close connections idle for longer than this */
   idleTimeoutMs: number;
+  /** a client waiting longer than this for an upstream connection gets 53300 */
+  waitTimeoutMs: number;
 }
 
 interface Waiter {
@@ -79,7 +82,25 @@ export class WirePool {
     if (fast) return fast;
     const d = this.db(database);
     if (d.total < this.opts.maxPerDatabase) return this.open(database, key, settings);
-    const p = new Promise<ServerConn>((resolve, reject) => d.waiters.push({ key, resolve, reject }));
+    const p = new Promise<ServerConn>((resolve, reject) => {
+      const w: Waiter = {
+        key,
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = d.waiters.indexOf(w);
+        if (i >= 0) d.waiters.splice(i, 1);
+        reject(new AirlockError(`no upstream connection available within ${this.opts.waitTimeoutMs} ms (pool of ${this.opts.maxPerDatabase} is busy)`, SqlState.tooManyConnections, 503));
+      }, this.opts.waitTimeoutMs);
+      d.waiters.push(w);
+    });
     this.makeRoom(d, database);
     return p;
   }

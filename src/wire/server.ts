@@ -24,6 +24,8 @@ export interface WireServerConfig {
   startupTimeoutMs?: number;
   /** close pooled upstream connections idle this long (default 60 s) */
   idleTimeoutMs?: number;
+  /** how long a client waits for a free upstream connection before 53300 (default 30 s) */
+  poolWaitTimeoutMs?: number;
 }
 
 export interface WireServer {
@@ -31,6 +33,8 @@ export interface WireServer {
   close(): Promise<void>;
   /** live counters, for the bench and diagnostics */
   stats(): { clients: number; pool: ReturnType<WirePool['stats']> };
+  /** per-session state, for diagnostics */
+  sessions(): Record<string, unknown>[];
 }
 
 const pem = (v: string) => (v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8'));
@@ -39,7 +43,7 @@ const pem = (v: string) => (v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8
 export async function startWireServer(opts: { gateway: WireGateway; config: WireServerConfig }): Promise<WireServer> {
   const { gateway, config } = opts;
   const pool = new WirePool(
-    { maxPerDatabase: config.poolSize ?? 20, idleTimeoutMs: config.idleTimeoutMs ?? 60_000 },
+    { maxPerDatabase: config.poolSize ?? 20, idleTimeoutMs: config.idleTimeoutMs ?? 60_000, waitTimeoutMs: config.poolWaitTimeoutMs ?? 30_000 },
     (database) => gateway.upstream(database),
   );
   const sessions = new Map<number, Session>();
@@ -106,6 +110,7 @@ export async function startWireServer(opts: { gateway: WireGateway; config: Wire
   return {
     port,
     stats: () => ({ clients: sessions.size, pool: pool.stats() }),
+    sessions: () => [...sessions.values()].map((s) => s.debugState()),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sessions.values()) s.close();

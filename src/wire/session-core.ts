@@ -66,6 +66,19 @@ export abstract class SessionCore implements ServerOwner {
     readonly id: SessionIdentity,
   ) {}
 
+  /** State snapshot for diagnostics. */
+  debugState(): Record<string, unknown> {
+    return {
+      pid: this.id.pid,
+      busy: this.busy,
+      queued: this.queue.length,
+      pinned: this.pinned,
+      lent: this.lent,
+      forwardedSinceSync: this.forwardedSinceSync,
+      server: this.server ? { status: String.fromCharCode(this.server.status), outstanding: this.server.outstanding, closed: this.server.closed } : null,
+    };
+  }
+
   protected abstract dispatch(type: number, buf: Buffer, start: number, end: number): Step;
   /** called when an async step fails with an error that is not fatal */
   protected abstract stepFailed(err: AirlockError): void;
@@ -182,6 +195,7 @@ export abstract class SessionCore implements ServerOwner {
 
   private bind(s: ServerConn): void {
     s.owner = this;
+    if (s.socket.isPaused()) s.socket.resume();
     this.server = s;
     this.lent = false;
   }
@@ -194,6 +208,7 @@ export abstract class SessionCore implements ServerOwner {
     this.lent = true;
     this.ctx.pool.lend(s, this.id.database, (srv) => {
       if (this.server === srv) {
+        if (this.pausedServer === srv) this.resumeServer();
         this.server = null;
         this.lent = false;
       }
@@ -248,12 +263,22 @@ export abstract class SessionCore implements ServerOwner {
     this.writeClient(out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
+  /** The server socket paused because the client reads slowly; resumed on drain or close. */
+  private pausedServer: ServerConn | null = null;
+
   private writeClient(b: Buffer): void {
-    if (!this.socket.write(b) && this.server) {
+    if (!this.socket.write(b) && this.server && !this.pausedServer) {
       const s = this.server;
+      this.pausedServer = s;
       s.socket.pause();
-      this.socket.once('drain', () => s.socket.resume());
+      this.socket.once('drain', () => this.resumeServer());
     }
+  }
+
+  private resumeServer(): void {
+    const s = this.pausedServer;
+    this.pausedServer = null;
+    if (s && !s.closed) s.socket.resume();
   }
 
   // ServerOwner: frames from the upstream go straight through, merged per chunk
@@ -305,6 +330,7 @@ export abstract class SessionCore implements ServerOwner {
     this.queue.length = 0;
     this.ctx.unregister(this.id.pid);
     this.onClose();
+    this.resumeServer();
     const s = this.server;
     this.server = null;
     if (s) this.returnServer(s);

@@ -120,6 +120,11 @@ export class Session extends SessionCore {
   // ---- simple query ----
 
   private onQuery(sql: string, buf: Buffer, start: number, end: number): Step {
+    if (this.forwardedSinceSync) {
+      // a Query inside an unfinished extended batch: PostgreSQL skips it if the batch failed, so close
+      // the batch with our own Sync first and keep the ReadyForQuery count exact
+      return this.syncPoint().then((failed) => (failed ? undefined : this.onQuery(sql, buf, start, end)));
+    }
     if (/^\s*$/.test(sql)) {
       return this.synth(() => {
         this.emit(emptyQueryResponse);
