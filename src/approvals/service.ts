@@ -205,7 +205,13 @@ export class ApprovalService {
     for (;;) {
       const rec = await this.deps.store.getApproval(id);
       if (!rec) return { status: 'error', decision, approvalId: id, error: undefinedObject(`approval ${id} does not exist`) };
-      if (FINAL.includes(rec.status)) return approvalOutcome(rec, decision, this.reviewUrl(id));
+      if (FINAL.includes(rec.status)) {
+        // the waiting agent got the result: a later identical request is a new request, not this grant
+        if (rec.status === 'executed' && rec.grantUsedAt === null) {
+          await this.deps.store.updateApproval(id, { fromStatus: ['executed'], expectVersion: rec.version, patch: { grantUsedAt: Date.now() } });
+        }
+        return approvalOutcome(rec, decision, this.reviewUrl(id));
+      }
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return approvalOutcome(rec, decision, this.reviewUrl(id), true);
       await this.sleepUntilChange(id, Math.min(left, 250), signal);

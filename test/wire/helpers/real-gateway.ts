@@ -1,0 +1,39 @@
+// The wire tests run against the real gateway (policy, store, audit, preview, approval queue,
+// execution) with a reviewer's approve/deny, as a person would act in the console.
+import { Gateway } from '../../../src/gateway.js';
+import type { ApprovalRecord } from '../../../src/store/store.js';
+import { testConfig } from '../../helpers/gateway.js';
+import { DATABASE_URL } from '../../helpers/env.js';
+
+export interface WireTestGateway extends Gateway {
+  /** approve as reviewer "rita" (the statement then runs through the queue) */
+  approve(id: string): Promise<void>;
+  deny(id: string, reason: string): Promise<void>;
+  /** resolves with the next approval created after the call */
+  nextApproval(): Promise<ApprovalRecord>;
+}
+
+export async function createRealGateway(opts: { database?: string; statementTimeoutMs?: number } = {}): Promise<WireTestGateway> {
+  const database = opts.database ?? new URL(DATABASE_URL).pathname.slice(1);
+  const { config, opts: gwOpts } = testConfig({ database, extra: {} });
+  if (opts.statementTimeoutMs) config.upstream.statementTimeoutMs = opts.statementTimeoutMs;
+  const gw = (await Gateway.open(config, gwOpts)) as WireTestGateway;
+  gw.approve = async (id) => {
+    await gw.approvals.approve(id, 'rita');
+  };
+  gw.deny = async (id, reason) => {
+    await gw.approvals.deny(id, 'rita', reason);
+  };
+  gw.nextApproval = async () => {
+    // taken synchronously, before the caller sends the statement that creates the approval
+    const since = Date.now();
+    const deadline = since + 20_000;
+    while (Date.now() < deadline) {
+      const fresh = (await gw.store.listApprovals({ limit: 50 })).filter((a) => a.createdAt >= since).at(-1);
+      if (fresh) return fresh;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('no new approval within 20 s');
+  };
+  return gw;
+}
