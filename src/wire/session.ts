@@ -18,7 +18,7 @@ import {
   parseComplete,
   rfqFor,
 } from '../../protocol/index.js';
-import { AirlockError, asAirlockError, insufficientPrivilege, protocolViolation } from '../errors.js';
+import { AirlockError, asAirlockError, featureNotSupported, insufficientPrivilege, protocolViolation } from '../errors.js';
 import type { GatewayRequest } from '../gateway-types.js';
 import type { Decision } from '../policy/types.js';
 import { errorFrame, blockedFrame, resultFrames } from './result-frames.js';
@@ -50,6 +50,11 @@ function leavesSessionState(d: Decision): boolean {
   }
   return false;
 }
+
+/** COPY ... FROM STDIN: the data arrives after the statement, so it can not be previewed or held. */
+const copiesFromClient = (d: Decision) => d.statements.some((s) => s.kind === 'copy' && /\bfrom\s+stdin\b/i.test(s.sql));
+const copyInNotHeld = () =>
+  featureNotSupported('COPY FROM STDIN needs approval, and a held statement can not stream data over the wire; use INSERT statements (they are held for approval) instead');
 
 /** Only whitespace, comments or semicolons: PostgreSQL answers EmptyQueryResponse, nothing runs. */
 const isEmpty = (d: Decision) => d.rule === 'empty' && d.statements.length === 0;
@@ -144,6 +149,12 @@ export class Session extends SessionCore {
         this.emit(rfqFor(this.currentStatus()));
       });
     }
+    if (decision.decision === 'ask' && copiesFromClient(decision)) {
+      return this.synth(() => {
+        this.emit(errorFrame(copyInNotHeld()));
+        this.emit(rfqFor(this.currentStatus()));
+      });
+    }
     if (decision.decision === 'ask') return this.heldQuery(sql, decision);
     if (leavesSessionState(decision)) this.pinned = true;
     const s = this.tryServer();
@@ -200,6 +211,7 @@ export class Session extends SessionCore {
     const p = decodeParse(buf, start, end);
     const decision = this.ctx.gateway.decide(this.request(p.sql));
     if (decision.decision === 'block' && !isEmpty(decision)) return this.failExtended(blockedFrame(decision));
+    if (decision.decision === 'ask' && copiesFromClient(decision)) return this.failExtended(errorFrame(copyInNotHeld()));
     const held = decision.decision !== 'auto';
     const stmt: Statement = { sql: p.sql, paramTypes: p.paramTypes, decision, held };
     if (!unnamedOk(p.name) && this.statements.has(p.name)) {

@@ -1,0 +1,223 @@
+// `npm run bench:wire`: pgbench -S with 8 clients in each of -M simple|extended|prepared against
+// PostgreSQL directly, against pgbouncer (transaction pooling, started here on a free port with a
+// temp config) and against Airlock (real Gateway: policy + audit). Prints tps, average latency,
+// the ratios Airlock/pgbouncer and Airlock/direct, single-client latency added by Airlock, and the
+// memory per idle client connection with 1,000 connections held open.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.WIRE_BENCH_SECONDS ?? 10);
+const CLIENTS = Number(process.env.WIRE_BENCH_CLIENTS ?? 8);
+const IDLE = Number(process.env.WIRE_BENCH_IDLE ?? 1000);
+const ADMIN = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test';
+const MODES = ['simple', 'extended', 'prepared'] as const;
+
+interface Result {
+  tps: number;
+  latencyMs: number;
+  failed: number;
+  error?: string;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+async function pgbench(url: string, mode: string, clients: number, seconds: number): Promise<Result> {
+  const args = ['-n', '-S', '-M', mode, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), url];
+  const r = await run('pgbench', args, { encoding: 'utf8', maxBuffer: 16 << 20 }).catch((e) => e as { stdout: string; stderr: string });
+  const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+  const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(r.stdout)?.[1] ?? 0);
+  const failed = Number(/number of failed transactions: (\d+)/.exec(r.stdout)?.[1] ?? 0);
+  const err = /error: (.*)/.exec(r.stderr ?? '')?.[1];
+  return { tps, latencyMs, failed, error: tps === 0 ? (err ?? 'no result') : undefined };
+}
+
+async function startPgbouncer(db: string): Promise<{ url: string; stop: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-pgbouncer-'));
+  chmodSync(dir, 0o777);
+  const port = await freePort();
+  const u = new URL(ADMIN);
+  writeFileSync(join(dir, 'userlist.txt'), `"${decodeURIComponent(u.username || 'root')}" ""\n`);
+  writeFileSync(
+    join(dir, 'pgbouncer.ini'),
+    [
+      '[databases]',
+      `${db} = host=${u.hostname} port=${u.port || 5432} dbname=${db}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      "unix_socket_dir = ''",
+      'auth_type = trust',
+      `auth_file = ${join(dir, 'userlist.txt')}`,
+      'pool_mode = transaction',
+      'default_pool_size = 20',
+      'max_client_conn = 5000',
+      'ignore_startup_parameters = extra_float_digits,options',
+      `logfile = ${join(dir, 'pgbouncer.log')}`,
+      `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+    ].join('\n') + '\n',
+  );
+  for (const f of ['userlist.txt', 'pgbouncer.ini']) chmodSync(join(dir, f), 0o644);
+  const asRoot = process.getuid?.() === 0;
+  const child = spawn('pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
+  const url = `postgresql://${decodeURIComponent(u.username || 'root')}@127.0.0.1:${port}/${db}`;
+  for (let i = 0; i < 50; i++) {
+    try {
+      const c = new pg.Client(url);
+      await c.connect();
+      await c.end();
+      return { url, stop: () => child.kill('SIGTERM') };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`pgbouncer did not start: ${safeRead(join(dir, 'pgbouncer.log'))}`);
+}
+
+const safeRead = (f: string) => {
+  try {
+    return readFileSync(f, 'utf8').slice(-2000);
+  } catch {
+    return '';
+  }
+};
+
+interface Airlock {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  agent: string;
+  token: string;
+  port: number;
+  memory: () => Promise<{ rss: number; heapUsed: number; external: number; clients: number }>;
+}
+
+async function startAirlock(upstream: string): Promise<Airlock> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', new URL('./wire-server.ts', import.meta.url).pathname, upstream], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AIRLOCK_LOG_LEVEL: 'warn' },
+  });
+  const rl = createInterface({ input: child.stdout! });
+  const lines: string[] = [];
+  let wake: (() => void) | null = null;
+  rl.on('line', (l) => {
+    lines.push(l);
+    wake?.();
+  });
+  const nextLine = async () => {
+    while (lines.length === 0) await new Promise<void>((r) => (wake = r));
+    return lines.shift()!;
+  };
+  const line = await Promise.race([
+    nextLine(),
+    new Promise<string>((_, reject) => child.once('exit', (code) => reject(new Error(`airlock bench server exited with ${code}`)))),
+  ]);
+  const info = JSON.parse(line) as { port: number; agent: string; token: string; pid: number };
+  const db = new URL(upstream).pathname.slice(1);
+  const memory = async () => {
+    child.kill('SIGUSR2');
+    return JSON.parse(await nextLine()) as { rss: number; heapUsed: number; external: number; clients: number };
+  };
+  return { ...info, child, memory, url: `postgresql://${info.agent}:${encodeURIComponent(info.token)}@127.0.0.1:${info.port}/${db}` };
+}
+
+async function idleConnections(airlock: Airlock, n: number) {
+  const url = airlock.url;
+  const before = await airlock.memory();
+  const clients: pg.Client[] = [];
+  for (let i = 0; i < n; i += 50) {
+    const batch = Array.from({ length: Math.min(50, n - i) }, () => new pg.Client(url));
+    await Promise.all(batch.map((c) => c.connect()));
+    clients.push(...batch);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await airlock.memory();
+  const busy = await pgbench(url, 'extended', 1, 3);
+  for (const c of clients) await c.end().catch(() => {});
+  const mb = (b: number) => b / 1024 / 1024;
+  return {
+    held: after.clients - before.clients,
+    perConnKb: (after.rss - before.rss) / 1024 / n,
+    heapPerConnKb: (after.heapUsed + after.external - before.heapUsed - before.external) / 1024 / n,
+    rssBeforeMb: mb(before.rss),
+    rssAfterMb: mb(after.rss),
+    latencyWithIdleMs: busy.latencyMs,
+    tpsWithIdle: busy.tps,
+  };
+}
+
+async function main() {
+  execFileSync(new URL('../scripts/install-test-deps.sh', import.meta.url).pathname);
+  const db = `airlock_wire_bench_${process.pid}`;
+  const admin = new pg.Client(ADMIN);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${db}`);
+  const direct = (() => {
+    const u = new URL(ADMIN);
+    u.pathname = '/' + db;
+    return u.toString();
+  })();
+  let bouncer: Awaited<ReturnType<typeof startPgbouncer>> | null = null;
+  let airlock: Awaited<ReturnType<typeof startAirlock>> | null = null;
+  try {
+    execFileSync('pgbench', ['-i', '-q', '-s', String(process.env.WIRE_BENCH_SCALE ?? 10), direct], { stdio: 'ignore' });
+    bouncer = await startPgbouncer(db);
+    airlock = await startAirlock(direct);
+    const targets = { direct, pgbouncer: bouncer.url, airlock: airlock.url } as const;
+    const out: string[] = [];
+    const line = (s: string) => {
+      out.push(s);
+      process.stdout.write(s + '\n');
+    };
+    line(`pgbench -S, ${CLIENTS} clients, ${SECONDS} s per run, scale ${process.env.WIRE_BENCH_SCALE ?? 10}, ${cpus().length} CPUs, audit ${process.env.WIRE_BENCH_AUDIT === 'off' ? 'OFF (diagnostic)' : 'on'}`);
+    line(`${'mode'.padEnd(9)} ${'target'.padEnd(10)} ${'tps'.padStart(10)} ${'lat ms'.padStart(8)} ${'failed'.padStart(7)}`);
+    const summary: string[] = [];
+    for (const mode of MODES) {
+      const r: Record<string, Result> = {};
+      for (const [name, url] of Object.entries(targets)) {
+        r[name] = await pgbench(url, mode, CLIENTS, SECONDS);
+        line(`${mode.padEnd(9)} ${name.padEnd(10)} ${r[name].tps.toFixed(0).padStart(10)} ${r[name].latencyMs.toFixed(3).padStart(8)} ${String(r[name].failed).padStart(7)}${r[name].error ? '  ' + r[name].error : ''}`);
+      }
+      const vsB = r.pgbouncer.tps ? (r.airlock.tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
+      const vsD = r.direct.tps ? (r.airlock.tps / r.direct.tps).toFixed(2) : 'n/a';
+      summary.push(`${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x`);
+    }
+    for (const s of summary) line(s);
+    line('single client (-c 1), average latency:');
+    for (const mode of MODES) {
+      const d = await pgbench(direct, mode, 1, Math.max(3, SECONDS / 2));
+      const b = await pgbench(bouncer.url, mode, 1, Math.max(3, SECONDS / 2));
+      const a = await pgbench(airlock.url, mode, 1, Math.max(3, SECONDS / 2));
+      line(
+        `${mode.padEnd(9)} direct ${(d.latencyMs * 1000).toFixed(0)} µs, pgbouncer ${(b.latencyMs * 1000).toFixed(0)} µs, airlock ${(a.latencyMs * 1000).toFixed(0)} µs → added by airlock ${((a.latencyMs - d.latencyMs) * 1000).toFixed(0)} µs (pgbouncer adds ${((b.latencyMs - d.latencyMs) * 1000).toFixed(0)} µs)`,
+      );
+    }
+    const idle = await idleConnections(airlock, IDLE);
+    line(
+      `${idle.held} idle client connections held: airlock RSS ${idle.rssBeforeMb.toFixed(1)} → ${idle.rssAfterMb.toFixed(1)} MB (${idle.perConnKb.toFixed(1)} KB RSS, ${idle.heapPerConnKb.toFixed(1)} KB heap per connection); while held, 1 client -M extended: ${(idle.latencyWithIdleMs * 1000).toFixed(0)} µs, ${idle.tpsWithIdle.toFixed(0)} tps`,
+    );
+  } finally {
+    airlock?.child.kill('SIGTERM');
+    bouncer?.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
+
+await main();
+process.exit(0);
