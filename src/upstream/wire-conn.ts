@@ -163,13 +163,16 @@ export class ServerConn {
 
   private attach(): void {
     this.socket.on('data', (chunk: Buffer) => {
+      // the owner may change during the chunk (released at ReadyForQuery): flush the one that got frames
+      const owner = this.owner;
       try {
         this.reader.feed(chunk, this.onFrame);
       } catch (err) {
         this.lost(err as Error);
         return;
       }
-      this.owner?.fromServerEnd();
+      owner?.fromServerEnd();
+      if (this.owner && this.owner !== owner) this.owner.fromServerEnd();
     });
     this.socket.on('error', (err) => this.lost(err));
     this.socket.on('close', () => this.lost(connectionFailure('upstream connection closed')));

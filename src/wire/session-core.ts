@@ -303,11 +303,18 @@ export abstract class SessionCore implements ServerOwner {
       this.outBuf = null;
     }
     this.flushClient();
+    if (this.readyPending) {
+      this.readyPending = false;
+      if (!this.busy && this.queue.length === 0) this.idle();
+    }
   }
+
+  /** a ReadyForQuery arrived in the current upstream chunk; lend the server only after it is flushed */
+  private readyPending = false;
 
   serverReady(status: number): void {
     this.txStatus = status;
-    if (!this.busy && this.queue.length === 0) this.idle();
+    this.readyPending = true;
   }
 
   serverLost(err: Error): void {

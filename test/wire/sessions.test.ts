@@ -165,4 +165,48 @@ describe('messages', () => {
     expect(fields(frames[7]).M).toMatch(/no tables today/);
     c.close();
   });
+
+  it('transaction pooling: 40 clients share a pool of 3 upstream connections', async () => {
+    const small = await startProxy({ config: { poolSize: 3 } });
+    const clients = Array.from({ length: 40 }, () => new pg.Client(small.url()));
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      const results = await Promise.all(
+        clients.map(async (c, i) => {
+          await c.query('BEGIN');
+          const r = await c.query('SELECT $1::int AS i, pg_backend_pid() AS pid', [i]);
+          await c.query('COMMIT');
+          return r.rows[0];
+        }),
+      );
+      expect(results.map((r) => r.i)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(new Set(results.map((r) => r.pid)).size).toBeLessThanOrEqual(3);
+      expect(small.server.stats().pool[0].total).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => {})));
+      await small.close();
+    }
+  });
+
+  it('CancelRequest reaches the upstream backend running the query', async () => {
+    const c = new pg.Client(proxy.url());
+    await c.connect();
+    try {
+      const t0 = Date.now();
+      const q = c.query('SELECT pg_sleep(0.9)').catch((e) => e);
+      await new Promise((r) => setTimeout(r, 150));
+      const cancel = new (pg as unknown as { Connection: new () => { connect(port: number, host: string): void; on(e: string, f: () => void): void; cancel(pid: number, secret: number): void } }).Connection();
+      cancel.on('connect', () => {
+        const cc = c as unknown as { processID: number; secretKey: number };
+        cancel.cancel(cc.processID, cc.secretKey);
+      });
+      cancel.connect(proxy.server.port, '127.0.0.1');
+      const err = await q;
+      expect(err.code).toBe('57014');
+      expect(Date.now() - t0).toBeLessThan(800);
+      expect((await c.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await c.end();
+    }
+  });
 });
