@@ -65,6 +65,8 @@ export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
   const reader = new FrameReader(deps.maxMessageBytes, true);
   let state: State = State.startup;
   let startup: FilteredStartup | null = null;
+  /** who the startup packet claimed to be, for the audit of refused attempts */
+  let claimed: { user: string; database: string; client?: string } | null = null;
   let agent: Agent | null = null;
   let verifier: ScramVerifier | null = null;
   let scram: ScramServerState | null = null;
@@ -76,8 +78,8 @@ export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
     if (state === State.done) return;
     state = State.done;
     clearTimeout(timer);
-    if (audit && startup) {
-      deps.ctx.gateway.auditConnection({ agentName: startup.user, database: startup.database, ok: false, reason: e.message, remote, client: startup.applicationName });
+    if (audit && claimed) {
+      deps.ctx.gateway.auditConnection({ agentName: claimed.user, database: claimed.database, ok: false, reason: e.message, remote, client: claimed.client });
     }
     if (!socket.destroyed) socket.end(errorResponse({ severity: 'FATAL', code: e.code, message: e.message }));
     socket.destroySoon?.();
@@ -141,6 +143,7 @@ export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
     }
     const msg = decodeStartup(buf, start, end);
     if (msg.protocol >>> 16 !== 3) throw featureNotSupported(`unsupported frontend protocol ${msg.protocol >>> 16}.${msg.protocol & 0xffff}`);
+    if (msg.params.user) claimed = { user: msg.params.user.slice(0, 200), database: (msg.params.database || msg.params.user).slice(0, 200), client: msg.params.application_name?.slice(0, 200) };
     startup = filterStartup(msg.params);
     if ((msg.protocol & 0xffff) !== 0 || startup.unsupportedOptions.length > 0) {
       socket.write(negotiateProtocolVersion(startup.unsupportedOptions));

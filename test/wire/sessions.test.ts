@@ -71,6 +71,8 @@ describe('negotiation and startup', () => {
       expect(fields(e).C).toBe('42501');
       expect(await c.waitClosed()).toBe(true);
     }
+    const refused = proxy.gw.audit.filter((e) => e.type === 'connection' && e.ok === false && /replication|can not be set/.test(String(e.reason)));
+    expect(refused.length).toBe(3);
   });
 
   it('closes a client that never finishes its startup, without hurting others', async () => {
