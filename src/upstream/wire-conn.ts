@@ -130,7 +130,7 @@ export class ServerConn {
           case Back.readyForQuery:
             this.status = rfqStatus(buf, start);
             this.socket.off('data', onData);
-            this.socket.off('error', fail);
+            this.socket.off('error', onError);
             this.socket.off('close', onClose);
             this.attach();
             return resolve();
@@ -146,8 +146,9 @@ export class ServerConn {
         }
       };
       const onClose = () => fail(connectionFailure('upstream closed the connection during startup'));
+      const onError = (err: Error) => fail(connectionFailure(`upstream ${t.host}:${t.port}: ${err.message}`));
       this.socket.on('data', onData);
-      this.socket.once('error', fail);
+      this.socket.once('error', onError);
       this.socket.once('close', onClose);
       this.socket.once('connect', () => {
         this.socket.write(

@@ -211,4 +211,16 @@ describe('messages', () => {
       await c.end();
     }
   });
+
+  it('an unreachable upstream gives the client 08006, not a crash', async () => {
+    const down = await startProxy();
+    const upstream = down.gw.upstream.bind(down.gw);
+    down.gw.upstream = (db) => ({ ...upstream(db), port: 1 });
+    try {
+      const c = new pg.Client(down.url());
+      await expect(c.connect()).rejects.toMatchObject({ code: '08006' });
+    } finally {
+      await down.close();
+    }
+  });
 });
