@@ -9,6 +9,7 @@ import { AirlockError, asAirlockError, connectionFailure } from '../errors.js';
 import type { Agent } from '../gateway-types.js';
 import type { WireGateway } from './port.js';
 import { logger } from '../logger.js';
+import { FrameBatch } from './frame-batch.js';
 
 export interface SessionContext {
   gateway: WireGateway;
@@ -53,11 +54,8 @@ export abstract class SessionCore implements ServerOwner {
   closed = false;
   private busy = false;
   private readonly queue: Queued[] = [];
-  private toServer: Buffer[] = [];
-  private runBuf: Buffer | null = null;
-  private runStart = 0;
-  private runEnd = 0;
-  private toClient: Buffer[] = [];
+  private readonly toServer = new FrameBatch();
+  private readonly toClient = new FrameBatch();
 
   constructor(
     readonly socket: net.Socket,
@@ -218,34 +216,18 @@ export abstract class SessionCore implements ServerOwner {
   // ---- output ----
 
   protected forward(buf: Buffer, start: number, end: number): void {
-    if (this.runBuf === buf && this.runEnd === start) {
-      this.runEnd = end;
-      return;
-    }
-    if (this.runBuf) this.toServer.push(this.runBuf.subarray(this.runStart, this.runEnd));
-    this.runBuf = buf;
-    this.runStart = start;
-    this.runEnd = end;
+    this.toServer.add(buf, start, end);
   }
 
   protected forwardBuffer(b: Buffer): void {
-    if (this.runBuf) this.toServer.push(this.runBuf.subarray(this.runStart, this.runEnd));
-    this.runBuf = null;
     this.toServer.push(b);
   }
 
   protected flushServer(): void {
-    if (this.runBuf) {
-      this.toServer.push(this.runBuf.subarray(this.runStart, this.runEnd));
-      this.runBuf = null;
-    }
-    const out = this.toServer;
-    if (out.length === 0) return;
-    this.toServer = [];
+    const out = this.toServer.take();
     const s = this.server;
-    if (!s || s.closed) return;
-    const ok = out.length === 1 ? s.write(out[0]) : s.write(Buffer.concat(out));
-    if (!ok) {
+    if (!out || !s || s.closed) return;
+    if (!s.write(out)) {
       this.socket.pause();
       s.socket.once('drain', () => !this.closed && this.socket.resume());
     }
@@ -257,10 +239,9 @@ export abstract class SessionCore implements ServerOwner {
   }
 
   protected flushClient(): void {
-    const out = this.toClient;
-    if (out.length === 0 || this.closed) return;
-    this.toClient = [];
-    this.writeClient(out.length === 1 ? out[0] : Buffer.concat(out));
+    if (this.closed) return;
+    const out = this.toClient.take();
+    if (out) this.writeClient(out);
   }
 
   /** The server socket paused because the client reads slowly; resumed on drain or close. */
@@ -282,26 +263,11 @@ export abstract class SessionCore implements ServerOwner {
   }
 
   // ServerOwner: frames from the upstream go straight through, merged per chunk
-  private outBuf: Buffer | null = null;
-  private outStart = 0;
-  private outEnd = 0;
-
   fromServer(_type: number, buf: Buffer, start: number, end: number): void {
-    if (this.outBuf === buf && this.outEnd === start) {
-      this.outEnd = end;
-      return;
-    }
-    if (this.outBuf) this.toClient.push(this.outBuf.subarray(this.outStart, this.outEnd));
-    this.outBuf = buf;
-    this.outStart = start;
-    this.outEnd = end;
+    this.toClient.add(buf, start, end);
   }
 
   fromServerEnd(): void {
-    if (this.outBuf) {
-      this.toClient.push(this.outBuf.subarray(this.outStart, this.outEnd));
-      this.outBuf = null;
-    }
     this.flushClient();
     if (this.readyPending) {
       this.readyPending = false;
@@ -325,7 +291,6 @@ export abstract class SessionCore implements ServerOwner {
   /** FATAL error, then close this one connection. */
   fatal(e: AirlockError): void {
     if (this.closed) return;
-    this.fromServerEnd();
     this.toClient.push(errorResponse({ severity: 'FATAL', code: e.code, message: e.message, detail: e.detail }));
     this.flushClient();
     this.close();

@@ -18,12 +18,13 @@ import {
   parseComplete,
   rfqFor,
 } from '../../protocol/index.js';
-import { AirlockError, asAirlockError, featureNotSupported, insufficientPrivilege, protocolViolation } from '../errors.js';
+import { AirlockError, asAirlockError, insufficientPrivilege, protocolViolation } from '../errors.js';
 import type { GatewayRequest } from '../gateway-types.js';
 import type { Decision } from '../policy/types.js';
 import { errorFrame, blockedFrame, resultFrames } from './result-frames.js';
 import { SessionCore, type Step } from './session-core.js';
 import { runHeld } from './held.js';
+import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState, paramTypesOf } from './statement-facts.js';
 
 interface Statement {
   sql: string;
@@ -39,25 +40,6 @@ interface Portal {
   /** a Describe of this held portal waits for the result's columns */
   describePending: boolean;
 }
-
-const SESSION_KINDS = new Set(['set', 'session', 'notify']);
-
-/** Statements that leave state on the server session, so the client must keep that server. */
-function leavesSessionState(d: Decision): boolean {
-  for (const s of d.statements) {
-    if (SESSION_KINDS.has(s.kind)) return true;
-    if (s.functions.some((f) => f === 'set_config' || f.endsWith('.set_config'))) return true;
-  }
-  return false;
-}
-
-/** COPY ... FROM STDIN: the data arrives after the statement, so it can not be previewed or held. */
-const copiesFromClient = (d: Decision) => d.statements.some((s) => s.kind === 'copy' && /\bfrom\s+stdin\b/i.test(s.sql));
-const copyInNotHeld = () =>
-  featureNotSupported('COPY FROM STDIN needs approval, and a held statement can not stream data over the wire; use INSERT statements (they are held for approval) instead');
-
-/** Only whitespace, comments or semicolons: PostgreSQL answers EmptyQueryResponse, nothing runs. */
-const isEmpty = (d: Decision) => d.rule === 'empty' && d.statements.length === 0;
 
 const unnamedOk = (name: string) => name === '';
 
@@ -364,13 +346,3 @@ export class Session extends SessionCore {
     this.skipToSync = true;
   }
 }
-
-/** Parameter types for a held statement: declared ones, else text for each $n in the SQL. */
-function paramTypesOf(stmt: Statement): number[] {
-  let max = stmt.paramTypes.length;
-  for (const m of stmt.sql.matchAll(/\$(\d+)/g)) max = Math.max(max, Number(m[1]));
-  const out: number[] = [];
-  for (let i = 0; i < max; i++) out.push(stmt.paramTypes[i] || 25);
-  return out;
-}
-
