@@ -55,7 +55,7 @@ describe('ask tier', () => {
       const next = proxy.gw.nextApproval();
       const q = c.query('INSERT INTO notes (body) VALUES ($1) RETURNING id, body', ['approved-extended']);
       const approval = await next;
-      expect(approval.req.params).toEqual(['approved-extended']);
+      expect(approval.params).toEqual(['approved-extended']);
       await proxy.gw.approve(approval.id);
       const r = await q;
       expect(r.rows[0].body).toBe('approved-extended');
@@ -71,7 +71,7 @@ describe('ask tier', () => {
     try {
       const next = proxy.gw.nextApproval();
       const q = c.query("UPDATE notes SET body = 'x'");
-      proxy.gw.deny((await next).id, 'not today');
+      await proxy.gw.deny((await next).id, 'not today');
       await expect(q).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('not today') });
       expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
     } finally {

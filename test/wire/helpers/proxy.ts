@@ -1,13 +1,13 @@
-// Starts the proxy on a random port with the test gateway, an agent, and (optionally) its own
+// Starts the proxy on a random port with the real gateway (own store, queue and audit trail), an agent, and (optionally) its own
 // database, and builds connection strings for the client matrix.
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { startWireServer, type WireServer, type WireServerConfig } from '../../../src/wire/server.js';
-import { createTestGateway, type TestGateway } from './test-gateway.js';
+import { createRealGateway, type WireTestGateway } from './real-gateway.js';
 import { DATABASE_URL, uniqueName } from '../../helpers/env.js';
 
 export interface Proxy {
-  gw: TestGateway;
+  gw: WireTestGateway;
   server: WireServer;
   agent: string;
   token: string;
@@ -48,7 +48,7 @@ export function psqlDirect(database: string, args: string[], input?: string): st
 }
 
 export async function startProxy(opts: { database?: string; statementTimeoutMs?: number; config?: Partial<WireServerConfig> } = {}): Promise<Proxy> {
-  const gw = await createTestGateway({ statementTimeoutMs: opts.statementTimeoutMs });
+  const gw = await createRealGateway({ database: opts.database, statementTimeoutMs: opts.statementTimeoutMs });
   const agent = uniqueName('agent');
   const { token } = await gw.store.createAgent(agent);
   const server = await startWireServer({

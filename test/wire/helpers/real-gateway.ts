@@ -6,7 +6,7 @@ import { testConfig } from '../../helpers/gateway.js';
 import { DATABASE_URL } from '../../helpers/env.js';
 
 export interface WireTestGateway extends Gateway {
-  /** approve as reviewer "rita" (the statement then runs through the queue) */
+  /** approve as reviewer "rita" and wait until the queue has run it (without using up its grant) */
   approve(id: string): Promise<void>;
   deny(id: string, reason: string): Promise<void>;
   /** resolves with the next approval created after the call */
@@ -20,6 +20,11 @@ export async function createRealGateway(opts: { database?: string; statementTime
   const gw = (await Gateway.open(config, gwOpts)) as WireTestGateway;
   gw.approve = async (id) => {
     await gw.approvals.approve(id, 'rita');
+    const deadline = Date.now() + 20_000;
+    while (!['executed', 'failed', 'drifted'].includes((await gw.approvals.get(id)).status)) {
+      if (Date.now() > deadline) throw new Error(`approval ${id} did not finish executing`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   };
   gw.deny = async (id, reason) => {
     await gw.approvals.deny(id, 'rita', reason);
