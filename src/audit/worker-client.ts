@@ -143,7 +143,9 @@ export class AuditWorkerQueue {
   /** Flush, close the worker's store and end the worker; later appends are dropped. */
   async close(): Promise<void> {
     try {
-      await this.flush();
+      // an overflow note appended while flushing is written too
+      do await this.flush();
+      while (this.stored < this.enqueued);
     } finally {
       this.closed = true;
       if (this.timer) (clearTimeout(this.timer), (this.timer = null));
