@@ -1,9 +1,14 @@
 // Audit trail throughput: events/s through AuditLog (append → batched, hash-chained inserts),
 // measured to the final flush, for SQLite (temp file) and PostgreSQL (own schema); plus verify.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Each backend runs in-thread (new AuditLog(store)) and threaded (AuditLog.open(url): a worker
+// does redaction, hashing and inserts). main_us_per_event is what the caller's event loop pays
+// per event at a steady paced load (event-loop busy time, and main-thread CPU from /proc, per
+// event, minus the same loop with a do-nothing log): what the proxy's event loop pays per event.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { AuditLog, verifyChain, type AuditInput } from '../src/audit/index.js';
 import { openStore } from '../src/store/open.js';
@@ -44,6 +49,38 @@ async function pump(logs: AuditLog[], n: number): Promise<{ perSecond: number; a
   return { perSecond: (n * logs.length) / seconds, appendUs: Number(appendNs) / 1000 / (n * logs.length) };
 }
 
+/** CPU seconds used by the main thread alone (Linux /proc; clock ticks of 10 ms); NaN elsewhere. */
+function mainThreadCpu(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Main-thread cost at a steady load: `rate` events/s in 1 ms ticks for `seconds`, then flush;
+ * event-loop busy time (everything the log does on this thread, driver included) per event.
+ */
+async function paced(log: Pick<AuditLog, 'append' | 'flush'>, rate: number, seconds: number): Promise<{ busyUs: number; cpuUs: number }> {
+  const perTick = Math.max(1, Math.round(rate / 1000));
+  const ticks = seconds * 1000;
+  let i = 0;
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = mainThreadCpu();
+  const t0 = performance.now();
+  for (let t = 0; t < ticks; t++) {
+    for (let k = 0; k < perTick; k++) log.append(event(i++));
+    const due = t0 + t + 1;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+  }
+  await log.flush();
+  const elu = performance.eventLoopUtilization(elu0);
+  return { busyUs: (elu.active * 1000) / i, cpuUs: ((mainThreadCpu() - cpu0) * 1e6) / i };
+}
+
 async function verifyRate(store: Store): Promise<number> {
   const t0 = process.hrtime.bigint();
   const r = await verifyChain(store);
@@ -51,17 +88,41 @@ async function verifyRate(store: Store): Promise<number> {
   return r.count / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-/** Numbers for `npm run bench`: events/s per backend and per-call append cost. */
+const PACED_RATE = Number(process.env.AIRLOCK_BENCH_AUDIT_RATE ?? 20_000);
+
+/** Numbers for `npm run bench`: events/s per backend and mode, per-call append cost, main-thread cost. */
 export async function benchAudit(): Promise<Record<string, number>> {
-  const out: Record<string, number> = { events: N };
+  const out: Record<string, number> = { events: N, paced_events_per_s: PACED_RATE };
+  // the same paced loop with a log that does nothing: the bench's own cost, subtracted below
+  const idle = await paced({ append: () => undefined, flush: async () => undefined }, PACED_RATE, 3);
+  out.baseline_main_cpu_us_per_event = idle.cpuUs;
+  out.baseline_main_busy_us_per_event = idle.busyUs;
+  const both = async (prefix: string, url: string, store: Store, other?: Store) => {
+    for (const mode of ['inthread', 'worker'] as const) {
+      const make = () => (mode === 'worker' ? AuditLog.open(url) : Promise.resolve(new AuditLog(store)));
+      const log = await make();
+      const r = await pump([log], N);
+      out[`${prefix}_${mode}_events_per_s`] = r.perSecond;
+      out[`${prefix}_${mode}_append_call_us`] = r.appendUs;
+      const p = await paced(log, PACED_RATE, 3);
+      out[`${prefix}_${mode}_main_busy_us_per_event`] = p.busyUs - idle.busyUs;
+      out[`${prefix}_${mode}_main_cpu_us_per_event`] = p.cpuUs - idle.cpuUs;
+      await log.close();
+      if (other) {
+        // two gateways on one chain: contention on the advisory lock
+        const two = [await make(), mode === 'worker' ? await make() : new AuditLog(other)];
+        out[`${prefix}_${mode}_two_writers_events_per_s`] = (await pump(two, N / 2)).perSecond;
+        await Promise.all(two.map((l) => l.close()));
+      }
+    }
+    out[`${prefix}_verify_events_per_s`] = await verifyRate(store);
+  };
 
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
   try {
-    const store = await openStore(`sqlite:${join(dir, 'bench.sqlite')}`);
-    const r = await pump([new AuditLog(store)], N);
-    out.sqlite_events_per_s = r.perSecond;
-    out.sqlite_append_call_us = r.appendUs;
-    out.sqlite_verify_events_per_s = await verifyRate(store);
+    const url = `sqlite:${join(dir, 'bench.sqlite')}`;
+    const store = await openStore(url);
+    await both('sqlite', url, store);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -70,15 +131,9 @@ export async function benchAudit(): Promise<Record<string, number>> {
   const schema = `bench_audit_${process.pid}_${Date.now()}`;
   try {
     const store = await openStore(DATABASE_URL, { schema });
-    const r = await pump([new AuditLog(store)], N);
-    out.postgres_events_per_s = r.perSecond;
-    out.postgres_append_call_us = r.appendUs;
-    out.postgres_verify_events_per_s = await verifyRate(store);
-    // two gateways on one chain: contention on the advisory lock
     const other = await openStore(DATABASE_URL, { schema });
-    const two = await pump([new AuditLog(store), new AuditLog(other)], N / 2);
-    out.postgres_two_writers_events_per_s = two.perSecond;
-    if (!(await verifyChain(store)).ok) throw new Error('two-writer chain does not verify');
+    const url = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+    await both('postgres', url, store, other);
     await Promise.all([store.close(), other.close()]);
   } finally {
     const c = new pg.Client({ connectionString: DATABASE_URL });
