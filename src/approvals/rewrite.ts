@@ -1,18 +1,13 @@
 // Rewrites for preview and execution, done on the parse tree and deparsed with pgsql-parser.
 // Every rewrite is re-parsed and compared node for node with the tree we meant to produce,
 // so a deparser quirk can never run a different statement than the one that was approved.
-import { loadModule, parseSync } from 'libpg-query';
+import { initParser, parseStatements as parseRaw } from '../policy/parser.js';
 import { deparseSync } from 'pgsql-parser';
 
 export type Node = Record<string, any>;
 
-let loading: Promise<void> | undefined;
-
-/** Load the WASM parser once per process. */
-export function ensureParser(): Promise<void> {
-  loading ??= loadModule();
-  return loading;
-}
+/** Load the WASM parser once per process (the policy engine's loader). */
+export const ensureParser = initParser;
 
 export interface ParsedStatement {
   /** top-level node type, e.g. UpdateStmt */
@@ -23,17 +18,11 @@ export interface ParsedStatement {
   text: string;
 }
 
-/** Parse SQL into statements; throws the parser's message on a syntax error. */
+/** Parse SQL into statements with the policy engine's parser; throws its message on an error. */
 export function parseStatements(sql: string): ParsedStatement[] {
-  const result = parseSync(sql) as { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
-  const bytes = Buffer.from(sql, 'utf8');
-  return (result.stmts ?? []).map((s) => {
-    const stmt = s.stmt ?? {};
-    const node = Object.keys(stmt)[0] ?? 'Empty';
-    const start = s.stmt_location ?? 0;
-    const end = s.stmt_len ? start + s.stmt_len : bytes.length;
-    return { node, tree: stmt[node] as Node, text: bytes.subarray(start, end).toString('utf8').trim() };
-  });
+  const result = parseRaw(sql);
+  if (!result.ok) throw new Error(result.error);
+  return result.statements.map((s) => ({ node: s.node, tree: s.tree as Node, text: s.sql }));
 }
 
 /** A deep copy without parser locations and with sorted keys: the form in which trees are compared. */

@@ -201,19 +201,18 @@ export class SqlStore implements Store {
   }
 
   async findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
-    const s = statusList(statuses);
-    const rows = await this.db.all(
-      `SELECT * FROM approvals WHERE request_key = ? AND status IN (${s.sql}) ORDER BY created_at DESC, id LIMIT 1`,
-      [requestKey, ...s.values],
-    );
-    return rows.length ? rowToApproval(rows[0]) : null;
+    return this.newestApprovalWhere('request_key', requestKey, statuses);
   }
 
   async findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
+    return this.newestApprovalWhere('binding', binding, statuses);
+  }
+
+  private async newestApprovalWhere(column: 'binding' | 'request_key', value: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
     const s = statusList(statuses);
     const rows = await this.db.all(
-      `SELECT * FROM approvals WHERE binding = ? AND status IN (${s.sql}) ORDER BY created_at DESC, id LIMIT 1`,
-      [binding, ...s.values],
+      `SELECT * FROM approvals WHERE ${column} = ? AND status IN (${s.sql}) ORDER BY created_at DESC, id LIMIT 1`,
+      [value, ...s.values],
     );
     return rows.length ? rowToApproval(rows[0]) : null;
   }
