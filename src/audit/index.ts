@@ -1,5 +1,5 @@
 // The audit trail's public surface.
-export { AuditLog, type AuditLogOptions } from './audit-log.js';
+export { AuditLog, type AuditLogOpenOptions, type AuditLogOptions } from './audit-log.js';
 export { AUDIT_EVENT_TYPES, toAuditBody, type AuditEventType, type AuditInput } from './events.js';
 export { redact, SECRET_KEY } from './redact.js';
 export { verifyChain, type VerifyResult } from './verify.js';
