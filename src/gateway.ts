@@ -44,7 +44,8 @@ export class Gateway implements WireGateway {
     await initPolicy();
     const engine = new PolicyEngine(config.policy);
     const store = await openStore(config.store.url, opts.storeSchema ? { schema: opts.storeSchema } : {});
-    const audit = new AuditLog(store);
+    // redaction, hashing and writes happen in a worker thread: append() costs the door ~1 µs
+    const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store });
     const pools = new UpstreamPools(config.upstream);
     const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? 'airlock-executions' });
     const notifier = new Notifier(config.approvals.webhooks);
