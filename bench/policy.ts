@@ -14,15 +14,21 @@ export async function benchPolicy(): Promise<Record<string, number>> {
   const warm = new PolicyEngine({ cacheSize: 0 });
   for (const s of sqls) warm.decide(s);
 
+  // three passes over the corpus: the machine is shared, so report the quietest pass and all of them
   const uncachedEngine = new PolicyEngine({ cacheSize: 0 });
-  const uncached: number[] = [];
-  const t0 = process.hrtime.bigint();
-  for (const s of sqls) {
-    const a = process.hrtime.bigint();
-    uncachedEngine.decide(s);
-    uncached.push(Number(process.hrtime.bigint() - a) / 1000);
+  const passes: { times: number[]; seconds: number }[] = [];
+  for (let pass = 0; pass < 3; pass++) {
+    const times: number[] = [];
+    const t0 = process.hrtime.bigint();
+    for (const s of sqls) {
+      const a = process.hrtime.bigint();
+      uncachedEngine.decide(s);
+      times.push(Number(process.hrtime.bigint() - a) / 1000);
+    }
+    passes.push({ times: times.sort((a, b) => a - b), seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
   }
-  const totalUncachedS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const best = passes.reduce((a, b) => (pct(a.times, 0.5) <= pct(b.times, 0.5) ? a : b));
+  const all = passes.flatMap((p) => p.times).sort((a, b) => a - b);
 
   const cachedEngine = new PolicyEngine({ cacheSize: 50_000 });
   for (const s of sqls) cachedEngine.decide(s);
@@ -35,13 +41,14 @@ export async function benchPolicy(): Promise<Record<string, number>> {
     cached.push(Number(process.hrtime.bigint() - a) / 1000 / REPS);
   }
   const totalCachedS = Number(process.hrtime.bigint() - t1) / 1e9;
-  uncached.sort((a, b) => a - b);
   cached.sort((a, b) => a - b);
   return {
     statements: sqls.length,
-    uncached_median_us: pct(uncached, 0.5),
-    uncached_p99_us: pct(uncached, 0.99),
-    uncached_statements_per_s: sqls.length / totalUncachedS,
+    uncached_median_us: pct(best.times, 0.5),
+    uncached_p99_us: pct(best.times, 0.99),
+    uncached_statements_per_s: sqls.length / best.seconds,
+    uncached_median_us_all_passes: pct(all, 0.5),
+    uncached_p99_us_all_passes: pct(all, 0.99),
     cached_median_us: pct(cached, 0.5),
     cached_p99_us: pct(cached, 0.99),
     cached_statements_per_s: (sqls.length * REPS) / totalCachedS,
