@@ -1,7 +1,7 @@
 // Turn approved SQL into the steps execution runs inside its own transaction. A request that is
 // one explicit transaction (BEGIN; …; COMMIT) loses its BEGIN/COMMIT to ours; transaction control
 // anywhere else would commit or discard work behind the exactly-once marker, so it is refused.
-import { deparseVerified, ensureParser, parseStatements, PREVIEWABLE, runnable, RewriteError, type Node, type ParsedStatement } from './rewrite.js';
+import { deparseVerified, ensureParser, statementsOrReason, PREVIEWABLE, runnable, RewriteError, type Node, type ParsedStatement } from './rewrite.js';
 
 export interface ExecStep {
   text: string;
@@ -23,12 +23,9 @@ const isTx = (s: ParsedStatement, ...kinds: string[]) => s.node === 'Transaction
 /** The steps, or a string saying why this request cannot be executed under the marker. */
 export async function planExecution(sql: string, params: unknown[]): Promise<ExecPlan | string> {
   await ensureParser();
-  let stmts: ParsedStatement[];
-  try {
-    stmts = parseStatements(sql);
-  } catch (err) {
-    return `does not parse: ${(err as Error).message}`;
-  }
+  const parsed = statementsOrReason(sql);
+  if (typeof parsed === 'string') return parsed;
+  let stmts = parsed;
   if (stmts.length === 0) return 'empty statement';
   let setTransaction: string | undefined;
   if (stmts.length > 1 && isTx(stmts[0], 'TRANS_STMT_BEGIN', 'TRANS_STMT_START')) {

@@ -11,7 +11,7 @@ import { streamQuery, toObject, uniqueNames } from '../upstream/stream.js';
 import { RowDigest, canonicalJson } from './digest.js';
 import { analysisRefusal } from './preview-analysis.js';
 import { checkPreviewSafety } from './preview-safety.js';
-import { beforeImageSelect, ensureParser, parseStatements, PREVIEWABLE, runnable, RewriteError, type ParsedStatement } from './rewrite.js';
+import { beforeImageSelect, ensureParser, statementsOrReason, PREVIEWABLE, runnable, RewriteError, type ParsedStatement } from './rewrite.js';
 
 export const previewInputSchema = z.object({
   database: z.string().min(1),
@@ -35,12 +35,8 @@ const NODE_LABEL: Record<string, string> = {
 /** Parse and choose what may be previewed at all: one INSERT, UPDATE, DELETE or MERGE. */
 export async function previewableStatement(sql: string): Promise<ParsedStatement | string> {
   await ensureParser();
-  let stmts: ParsedStatement[];
-  try {
-    stmts = parseStatements(sql);
-  } catch (err) {
-    return `does not parse: ${(err as Error).message}`;
-  }
+  const stmts = statementsOrReason(sql);
+  if (typeof stmts === 'string') return stmts;
   if (stmts.length !== 1) return `${stmts.length} statements in one request; only a single INSERT, UPDATE, DELETE or MERGE is previewed`;
   const stmt = stmts[0];
   if (!PREVIEWABLE.has(stmt.node)) {

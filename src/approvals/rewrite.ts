@@ -25,6 +25,15 @@ export function parseStatements(sql: string): ParsedStatement[] {
   return result.statements.map((s) => ({ node: s.node, tree: s.tree as Node, text: s.sql }));
 }
 
+/** The statements, or why they cannot be used ("does not parse: …"); for callers that report reasons. */
+export function statementsOrReason(sql: string): ParsedStatement[] | string {
+  try {
+    return parseStatements(sql);
+  } catch (err) {
+    return `does not parse: ${(err as Error).message}`;
+  }
+}
+
 /** A deep copy without parser locations and with sorted keys: the form in which trees are compared. */
 export function stripLocations(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripLocations);
