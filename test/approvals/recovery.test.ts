@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline';
 import { createFixtureDb, type FixtureDb } from './preview-db.js';
 import { testConfig } from '../helpers/gateway.js';
 import { Gateway } from '../../src/gateway.js';
+import pg from 'pg';
+import { DATABASE_URL } from '../helpers/env.js';
 
 let db: FixtureDb;
 beforeAll(async () => {
@@ -15,6 +17,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.drop();
 });
+
+/** The PostgreSQL store lives in its own schema of the test database; remove it afterwards. */
+async function dropStoreSchema(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => c.end());
+}
 
 async function runChildAndKill(spec: unknown): Promise<{ pending: string; approved: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./gateway-child.ts', import.meta.url).pathname], {
@@ -60,6 +69,7 @@ describe.each([
       expect(markers.rows[0].n).toBe(2);
     } finally {
       await restarted.close();
+      if (opts.storeSchema) await dropStoreSchema(opts.storeSchema);
     }
   }, 60_000);
 });
