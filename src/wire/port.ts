@@ -1,4 +1,4 @@
-import type { Agent, GatewayRequest, GatewayOutcome, PreviewSummary } from '../gateway-types.js';
+import type { Agent, GatewayRequest, GatewayOutcome } from '../gateway-types.js';
 import type { Decision } from '../policy/types.js';
 export interface WireGateway {
   /** SCRAM verifier text (PostgreSQL format) for an agent; null when unknown or revoked */
