@@ -41,16 +41,21 @@ async function time(fn: (i: number) => Promise<unknown>): Promise<number[]> {
   return out;
 }
 
+/** Time CALLS `query` tool calls on a connected client; a failed call aborts the bench. */
+function timeQueries(client: Client): Promise<number[]> {
+  return time(async (i) => {
+    const r = await client.callTool({ name: 'query', arguments: { sql: SQL, params: [id(i)] } });
+    if (r.isError) throw new Error(`bench query failed: ${JSON.stringify(r.content)}`);
+  });
+}
+
 /** An SDK client over Streamable HTTP whose `query` calls are timed. */
 async function httpTimings(url: string, token: string): Promise<number[]> {
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
   const client = new Client({ name: 'bench-http', version: '1' });
   await client.connect(transport);
   try {
-    return await time(async (i) => {
-      const r = await client.callTool({ name: 'query', arguments: { sql: SQL, params: [id(i)] } });
-      if (r.isError) throw new Error(`bench query failed: ${JSON.stringify(r.content)}`);
-    });
+    return await timeQueries(client);
   } finally {
     await transport.terminateSession().catch(() => undefined);
     await client.close();
@@ -71,10 +76,7 @@ async function stdioTimings(env: Record<string, string>): Promise<number[]> {
   const client = new Client({ name: 'bench-stdio', version: '1' });
   await client.connect(transport);
   try {
-    return await time(async (i) => {
-      const r = await client.callTool({ name: 'query', arguments: { sql: SQL, params: [id(i)] } });
-      if (r.isError) throw new Error(`bench query failed: ${JSON.stringify(r.content)}`);
-    });
+    return await timeQueries(client);
   } finally {
     await client.close();
   }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { startupMessage } from '../../protocol/index.js';
-import { startProxy, type Proxy } from './helpers/proxy.js';
+import { startProxy, type Proxy, sendCancel } from './helpers/proxy.js';
 import { RawClient, fields } from './helpers/raw-client.js';
 
 let proxy: Proxy;
@@ -19,13 +19,6 @@ beforeAll(async () => {
 afterAll(async () => proxy?.close());
 
 const login = (extra?: Record<string, string>) => RawClient.login(proxy.server.port, proxy.agent, proxy.token, proxy.database, extra);
-const sslRequest = () => {
-  const b = Buffer.alloc(8);
-  b.writeInt32BE(8, 0);
-  b.writeInt32BE(80877103, 4);
-  return b;
-};
-
 describe('negotiation and startup', () => {
   it('declines SSL and GSSENC when no certificate is configured, then accepts the startup', async () => {
     for (const code of [80877103, 80877104]) {
@@ -201,12 +194,7 @@ describe('messages', () => {
       const t0 = Date.now();
       const q = c.query('SELECT pg_sleep(0.9)').catch((e) => e);
       await new Promise((r) => setTimeout(r, 150));
-      const cancel = new (pg as unknown as { Connection: new () => { connect(port: number, host: string): void; on(e: string, f: () => void): void; cancel(pid: number, secret: number): void } }).Connection();
-      cancel.on('connect', () => {
-        const cc = c as unknown as { processID: number; secretKey: number };
-        cancel.cancel(cc.processID, cc.secretKey);
-      });
-      cancel.connect(proxy.server.port, '127.0.0.1');
+      sendCancel(c, proxy.server.port);
       const err = await q;
       expect(err.code).toBe('57014');
       expect(Date.now() - t0).toBeLessThan(800);

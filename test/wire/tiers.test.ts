@@ -3,7 +3,7 @@
 // retry grant; block → 42501 with rule and reason, session continues. Simple and extended protocol.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createDatabase, dropDatabase, psqlDirect, startProxy, type Proxy } from './helpers/proxy.js';
+import { createDatabase, dropDatabase, psqlDirect, startProxy, type Proxy, sendCancel } from './helpers/proxy.js';
 
 let proxy: Proxy;
 let db: string;
@@ -109,13 +109,7 @@ describe('ask tier', () => {
       await killer.connect();
       await killer.query('SELECT 1');
       await killer.end();
-      // pg's cancel: a second connection sending CancelRequest with this client's key
-      const cancel = new (pg as unknown as { Connection: new () => { connect(port: number, host: string): void; on(e: string, f: () => void): void; cancel(pid: number, secret: number): void; end(): void } }).Connection();
-      cancel.on('connect', () => {
-        const cc = c as unknown as { processID: number; secretKey: number };
-        cancel.cancel(cc.processID, cc.secretKey);
-      });
-      cancel.connect(proxy.server.port, '127.0.0.1');
+      sendCancel(c, proxy.server.port);
       const err = await q;
       expect(err.code).toBe('57014');
       expect((await c.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);

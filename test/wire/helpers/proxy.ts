@@ -70,3 +70,14 @@ export async function startProxy(opts: { database?: string; statementTimeoutMs?:
     },
   };
 }
+
+/** Sends a CancelRequest for `client` to the proxy, the way libpq does: a second short connection with the client's key. */
+export function sendCancel(client: pg.Client, port: number): void {
+  type PgConnection = { connect(port: number, host: string): void; on(e: string, f: () => void): void; cancel(pid: number, secret: number): void };
+  const cancel = new (pg as unknown as { Connection: new () => PgConnection }).Connection();
+  cancel.on('connect', () => {
+    const key = client as unknown as { processID: number; secretKey: number };
+    cancel.cancel(key.processID, key.secretKey);
+  });
+  cancel.connect(port, '127.0.0.1');
+}
