@@ -19,6 +19,7 @@ beforeAll(async () => {
 afterAll(async () => proxy?.close());
 
 const login = (extra?: Record<string, string>) => RawClient.login(proxy.server.port, proxy.agent, proxy.token, proxy.database, extra);
+
 describe('negotiation and startup', () => {
   it('declines SSL and GSSENC when no certificate is configured, then accepts the startup', async () => {
     for (const code of [80877103, 80877104]) {
