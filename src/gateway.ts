@@ -28,6 +28,22 @@ export interface GatewayOptions {
 
 const AUDIT_SQL_CHARS = 4096;
 
+/** tables and kinds of a decision, for its audit event; memoized because cached decisions repeat */
+const auditSummaries = new WeakMap<Decision, { tables: string[]; kinds: string[] }>();
+function auditSummary(decision: Decision): { tables: string[]; kinds: string[] } {
+  let s = auditSummaries.get(decision);
+  if (!s) {
+    const tables = new Set<string>();
+    for (const st of decision.statements) {
+      for (const t of st.tablesRead) tables.add(t);
+      for (const t of st.tablesWritten) tables.add(t);
+    }
+    s = { tables: [...tables], kinds: decision.statements.map((st) => st.kind) };
+    auditSummaries.set(decision, s);
+  }
+  return s;
+}
+
 export class Gateway implements WireGateway {
   private constructor(
     readonly config: AirlockConfig,
@@ -77,11 +93,7 @@ export class Gateway implements WireGateway {
   /** Classify and audit. Synchronous and cached: the wire proxy calls it for every statement. */
   decide(req: GatewayRequest): Decision {
     const decision = this.engine.decide(req.sql, { agent: req.agent.name, database: req.database });
-    const tables = new Set<string>();
-    for (const s of decision.statements) {
-      for (const t of s.tablesRead) tables.add(t);
-      for (const t of s.tablesWritten) tables.add(t);
-    }
+    const { tables, kinds } = auditSummary(decision);
     this.audit.append({
       type: 'decision',
       agent: req.agent.name,
@@ -90,12 +102,13 @@ export class Gateway implements WireGateway {
       decision: decision.decision,
       rule: decision.rule,
       requestId: req.requestId ?? null,
+      // keys in sorted order: the audit writer's canonical JSON then takes its native fast path
       data: {
-        sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null,
-        reason: decision.reason,
-        tables: [...tables],
-        kinds: decision.statements.map((s) => s.kind),
         client: req.client,
+        kinds,
+        reason: decision.reason,
+        sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null,
+        tables,
       },
     });
     return decision;

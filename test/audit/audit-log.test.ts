@@ -86,6 +86,30 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: undefined }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"z":1}]},"b":1}');
     expect(canonicalJson([undefined, null, 1.5, 'é'])).toBe('[null,null,1.5,"é"]');
   });
+
+  it('gives the same text for keys already in order (native fast path) as for the same keys reversed', () => {
+    const reversed = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(reversed);
+      if (v === null || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
+      return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)]));
+    };
+    const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, b: [2] });
+    const cases: unknown[] = [
+      { a: 1, b: 'x' },
+      { a: undefined, b: () => 1, c: Symbol('s'), d: [undefined, () => 1, NaN, -0, Infinity] },
+      { a: '\u0000 \uD800 \uDC00 😀 "q" \\', b: { c: { d: [[], {}, [null]] } } },
+      { '10': 1, '9': 2, a: 3 }, // integer-like keys: property order is not string order
+      { a: new Date(0), b: 1 },
+      { a: 12n, b: 1 },
+      { a: new String('x'), b: 1 },
+      { a: nullProto, b: 0 },
+      { a: { toJSON: () => 'j' }, b: 1 },
+      { client: 'psql', kinds: ['select'], reason: 'read', sql: 'SELECT 1', tables: ['public.t'] },
+    ];
+    for (const c of cases) expect(canonicalJson(c), JSON.stringify(Object.keys(c as object))).toBe(canonicalJson(reversed(c)));
+    expect(canonicalJson({ a: 12n, b: 1 })).toBe('{"a":"12","b":1}');
+    expect(canonicalJson({ a: new String('x'), b: 1 })).toBe('{"a":{"0":"x"},"b":1}');
+  });
 });
 
 describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
