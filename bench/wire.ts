@@ -1,8 +1,9 @@
 // `npm run bench:wire`: pgbench -S with 8 clients in each of -M simple|extended|prepared against
 // PostgreSQL directly, against pgbouncer (transaction pooling, started here on a free port with a
-// temp config) and against Airlock (real Gateway: policy + audit). Prints tps, average latency,
-// the ratios Airlock/pgbouncer and Airlock/direct, single-client latency added by Airlock, and the
-// memory per idle client connection with 1,000 connections held open.
+// temp config), against a bare Node byte pipe (node-pipe.ts: the ceiling for any Node proxy here)
+// and against Airlock (real Gateway: policy + audit). Prints tps, average latency, the ratios
+// Airlock/pgbouncer, Airlock/direct and Airlock/node-pipe, single-client latency added by Airlock,
+// and the memory per idle client connection with 1,000 connections held open.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -106,8 +107,9 @@ interface Airlock {
   memory: () => Promise<{ rss: number; heapUsed: number; external: number; clients: number }>;
 }
 
-async function startAirlock(upstream: string): Promise<Airlock> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', new URL('./wire-server.ts', import.meta.url).pathname, upstream], {
+/** A bench child process (wire-server.ts, node-pipe.ts) and a reader of the JSON lines it prints. */
+function startChild(script: string, upstream: string) {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', new URL(script, import.meta.url).pathname, upstream], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, AIRLOCK_LOG_LEVEL: 'warn' },
   });
@@ -122,10 +124,24 @@ async function startAirlock(upstream: string): Promise<Airlock> {
     while (lines.length === 0) await new Promise<void>((r) => (wake = r));
     return lines.shift()!;
   };
-  const line = await Promise.race([
+  const first = Promise.race([
     nextLine(),
-    new Promise<string>((_, reject) => child.once('exit', (code) => reject(new Error(`airlock bench server exited with ${code}`)))),
+    new Promise<string>((_, reject) => child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))),
   ]);
+  return { child, nextLine, first };
+}
+
+async function startNodePipe(upstream: string): Promise<{ url: string; stop: () => void }> {
+  const { child, first } = startChild('./node-pipe.ts', upstream);
+  const { port } = JSON.parse(await first) as { port: number };
+  const u = new URL(upstream);
+  u.host = `127.0.0.1:${port}`;
+  return { url: u.toString(), stop: () => child.kill('SIGTERM') };
+}
+
+async function startAirlock(upstream: string): Promise<Airlock> {
+  const { child, nextLine, first } = startChild('./wire-server.ts', upstream);
+  const line = await first;
   const info = JSON.parse(line) as { port: number; agent: string; token: string; pid: number };
   const db = new URL(upstream).pathname.slice(1);
   const memory = async () => {
@@ -173,11 +189,13 @@ async function main() {
   })();
   let bouncer: Awaited<ReturnType<typeof startPgbouncer>> | null = null;
   let airlock: Awaited<ReturnType<typeof startAirlock>> | null = null;
+  let pipe: Awaited<ReturnType<typeof startNodePipe>> | null = null;
   try {
     execFileSync('pgbench', ['-i', '-q', '-s', String(process.env.WIRE_BENCH_SCALE ?? 10), direct], { stdio: 'ignore' });
     bouncer = await startPgbouncer(db);
     airlock = await startAirlock(direct);
-    const targets = { direct, pgbouncer: bouncer.url, airlock: airlock.url } as const;
+    pipe = await startNodePipe(direct);
+    const targets = { direct, pgbouncer: bouncer.url, 'node-pipe': pipe.url, airlock: airlock.url } as const;
     const out: string[] = [];
     const line = (s: string) => {
       out.push(s);
@@ -194,16 +212,20 @@ async function main() {
       }
       const vsB = r.pgbouncer.tps ? (r.airlock.tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
       const vsD = r.direct.tps ? (r.airlock.tps / r.direct.tps).toFixed(2) : 'n/a';
-      summary.push(`${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x`);
+      const vsP = r['node-pipe'].tps ? (r.airlock.tps / r['node-pipe'].tps).toFixed(2) : 'n/a';
+      const pipeVsB = r.pgbouncer.tps ? (r['node-pipe'].tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
+      summary.push(`${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x   airlock/node-pipe ${vsP}x   (node-pipe/pgbouncer ${pipeVsB}x)`);
     }
     for (const s of summary) line(s);
     line('single client (-c 1), average latency:');
     for (const mode of MODES) {
       const d = await pgbench(direct, mode, 1, Math.max(3, SECONDS / 2));
       const b = await pgbench(bouncer.url, mode, 1, Math.max(3, SECONDS / 2));
+      const p = await pgbench(pipe.url, mode, 1, Math.max(3, SECONDS / 2));
       const a = await pgbench(airlock.url, mode, 1, Math.max(3, SECONDS / 2));
+      const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
       line(
-        `${mode.padEnd(9)} direct ${(d.latencyMs * 1000).toFixed(0)} µs, pgbouncer ${(b.latencyMs * 1000).toFixed(0)} µs, airlock ${(a.latencyMs * 1000).toFixed(0)} µs → added by airlock ${((a.latencyMs - d.latencyMs) * 1000).toFixed(0)} µs (pgbouncer adds ${((b.latencyMs - d.latencyMs) * 1000).toFixed(0)} µs)`,
+        `${mode.padEnd(9)} direct ${us(d.latencyMs)}, pgbouncer ${us(b.latencyMs)}, node-pipe ${us(p.latencyMs)}, airlock ${us(a.latencyMs)} → added by airlock ${us(a.latencyMs - d.latencyMs)} (pgbouncer adds ${us(b.latencyMs - d.latencyMs)}, node-pipe ${us(p.latencyMs - d.latencyMs)})`,
       );
     }
     const idle = await idleConnections(airlock, IDLE);
@@ -212,6 +234,7 @@ async function main() {
     );
   } finally {
     airlock?.child.kill('SIGTERM');
+    pipe?.stop();
     bouncer?.stop();
     await new Promise((r) => setTimeout(r, 500));
     await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
