@@ -98,6 +98,8 @@ export const mcpSchema = z
     sessionIdleMinutes: z.number().positive().default(30),
     /** largest MCP HTTP request body; larger bodies get 413 */
     maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    /** how long a bearer token accepted by the store is trusted without asking again (MCP over HTTP); a revoked token is refused at most this long after the revocation; 0 asks every time */
+    tokenCacheMs: z.number().int().nonnegative().default(1000),
   })
   .strict();
 

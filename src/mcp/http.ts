@@ -1,16 +1,18 @@
 // MCP over HTTP inside `airlock serve`: Streamable HTTP at /mcp (stateful sessions with the
-// Mcp-Session-Id header) and the legacy SSE transport (GET /sse + POST /messages). Every request
-// carries the agent's bearer token; a session only answers the agent that opened it.
-import { randomUUID } from 'node:crypto';
+// Mcp-Session-Id header, JSON answers) and the legacy SSE transport (GET /sse + POST /messages).
+// Every request carries the agent's bearer token, checked against the store at most
+// `mcp.tokenCacheMs` earlier; a session only answers the agent that opened it.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../gateway.js';
 import type { Agent } from '../gateway-types.js';
 import { logger } from '../logger.js';
+import { McpBodyError, readJsonBody } from './json-body.js';
+import { JsonHttpTransport } from './json-http-transport.js';
 import { createMcpServer } from './server.js';
 import { SESSION_KINDS, SessionRegistry } from './sessions.js';
+import { TokenCache } from './token-cache.js';
 
 export const MCP_PATHS = { streamable: '/mcp', sse: '/sse', messages: '/messages' } as const;
 
@@ -25,10 +27,11 @@ function rpcError(res: Response, status: number, code: number, message: string):
 }
 
 /** 401 with a JSON body and a WWW-Authenticate challenge for a missing, unknown or revoked token. */
-function agentAuth(gateway: Gateway) {
+function agentAuth(gateway: Gateway, cache: TokenCache) {
   return async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
     const token = bearer(req.headers.authorization);
-    const agent = token ? await gateway.authenticateToken(token, 'mcp', req.ip).catch(() => null) : null;
+    const lookup = (t: string) => gateway.authenticateToken(t, 'mcp', req.ip);
+    const agent = token ? await cache.authenticate(token, lookup).catch(() => null) : null;
     if (!agent) {
       res
         .status(401)
@@ -47,38 +50,37 @@ function agentAuth(gateway: Gateway) {
 export function mountMcp(app: Express, gateway: Gateway): SessionRegistry {
   const cfg = gateway.config.mcp;
   const sessions = new SessionRegistry(cfg.maxSessions, cfg.sessionIdleMinutes * 60_000);
-  const auth = agentAuth(gateway);
+  const cache = new TokenCache(cfg.tokenCacheMs);
+  const auth = agentAuth(gateway, cache);
   const json = express.json({ limit: cfg.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   const router = express.Router();
 
-  router.post(MCP_PATHS.streamable, auth, json, async (req: Request, res: Response<unknown, Locals>) => {
+  router.post(MCP_PATHS.streamable, auth, async (req: Request, res: Response<unknown, Locals>) => {
     const agent = res.locals.agent;
+    const body = await readJsonBody(req, cfg.maxBodyBytes);
     const id = req.header('mcp-session-id');
     if (id) {
       const s = sessions.get(id, SESSION_KINDS.streamable, agent.id);
       if (!s) return rpcError(res, 404, -32001, 'Session not found: start a new session with initialize');
-      return (s.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body);
+      return (s.transport as JsonHttpTransport).handleRequest(req, res, body);
     }
-    if (!isInitializeRequest(req.body)) return rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
+    if (!isInitializeRequest(body)) return rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
     const server = createMcpServer(gateway, { agent });
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      // plain JSON answers: less work per call than an SSE stream (no framing, no keep-alive timer)
-      enableJsonResponse: true,
+    const transport: JsonHttpTransport = new JsonHttpTransport({
       onsessioninitialized: (sid) => sessions.add({ id: sid, kind: SESSION_KINDS.streamable, agentId: agent.id, server, transport, lastSeen: Date.now() }),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.remove(transport.sessionId);
     };
     await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    transport.handleRequest(req, res, body);
   });
 
-  // GET opens the server-to-client stream of a session; DELETE ends the session
-  const existing = async (req: Request, res: Response<unknown, Locals>) => {
+  // DELETE ends the session; GET (a server-to-client stream) is answered 405 by the transport
+  const existing = (req: Request, res: Response<unknown, Locals>) => {
     const s = sessions.get(req.header('mcp-session-id'), SESSION_KINDS.streamable, res.locals.agent.id);
     if (!s) return rpcError(res, req.header('mcp-session-id') ? 404 : 400, -32000, 'a valid Mcp-Session-Id header is required');
-    await (s.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+    (s.transport as JsonHttpTransport).handleRequest(req, res);
   };
   router.get(MCP_PATHS.streamable, auth, existing);
   router.delete(MCP_PATHS.streamable, auth, existing);
@@ -101,6 +103,7 @@ export function mountMcp(app: Express, gateway: Gateway): SessionRegistry {
 
   // body parser and transport failures stay JSON-RPC errors on these paths
   router.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof McpBodyError) return rpcError(res, err.status, err.rpcCode, err.message);
     if (err?.type === 'entity.too.large') return rpcError(res, 413, -32000, `request body too large (limit ${cfg.maxBodyBytes} bytes)`);
     if (err?.type === 'entity.parse.failed') return rpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return rpcError(res, err.status, -32000, `invalid request: ${err.message ?? 'bad request'}`);

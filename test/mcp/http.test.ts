@@ -1,12 +1,14 @@
 // MCP over real HTTP in `airlock serve` (startAll on port 0): Streamable HTTP sessions and the
 // legacy SSE transport with the SDK clients, reviewer approval over the HTTP API, 401s, session
-// binding to the agent, and body-level errors.
+// binding to the agent, revocation within the token cache bound, and body-level errors.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { startAll, type Running } from '../../src/cli/serve.js';
 import { TOOL_NAMES } from '../../src/mcp/server.js';
+import { runCli } from '../helpers/cli.js';
 import { uniqueName } from '../helpers/env.js';
 import { createTestEnv, direct, structured, textOf, type TestEnv } from './helpers.js';
 
@@ -120,13 +122,39 @@ describe('Streamable HTTP at /mcp', () => {
     }
   });
 
-  it('stops a session at once when its agent is revoked', async () => {
+  it('refuses a session within mcp.tokenCacheMs of `airlock agents revoke` (run as its own process)', async () => {
     const created = await running.gateway.store.createAgent(uniqueName('revokee'));
     const { client } = await httpClient(created.token);
-    expect(structured(await client.callTool({ name: 'query', arguments: { sql: 'SELECT 1 AS one' } })).rows).toEqual([{ one: '1' }]);
-    await running.gateway.store.revokeAgent(created.agent.name);
-    await expect(client.callTool({ name: 'query', arguments: { sql: 'SELECT 1 AS one' } })).rejects.toThrow(/401|unauthori[sz]ed|revoked/i);
+    const one = () => client.callTool({ name: 'query', arguments: { sql: 'SELECT 1 AS one' } });
+    expect(structured(await one()).rows).toEqual([{ one: '1' }]);
+    expect(structured(await one()).rows).toEqual([{ one: '1' }]); // answered from the token cache
+    const revoked = await runCli(['agents', 'revoke', created.agent.name, '--store', env.storeUrl]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    // the documented bound: every request that arrives tokenCacheMs after the revocation is refused
+    await sleep(env.config.mcp.tokenCacheMs);
+    await expect(one()).rejects.toThrow(/401|unauthori[sz]ed|revoked/i);
+    const raw = await post('/mcp', { jsonrpc: '2.0', id: 9, method: 'tools/list' }, auth(created.token));
+    expect(raw.status).toBe(401);
     await client.close().catch(() => undefined);
+  });
+
+  it('ends a session on DELETE and answers GET with 405 (no server-initiated stream)', async () => {
+    const { client, transport } = await httpClient();
+    const sid = transport.sessionId!;
+    const headers = { ...auth(token), 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
+    const get = await fetch(`${base}/mcp`, { headers: { ...headers, accept: 'text/event-stream' } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toMatch(/POST/);
+    const badVersion = await post('/mcp', { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { ...headers, 'mcp-protocol-version': '1999-01-01' });
+    expect(badVersion.status).toBe(400);
+    const notify = await post('/mcp', { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 77 } }, headers);
+    expect(notify.status).toBe(202);
+    const batch = await post('/mcp', [{ jsonrpc: '2.0', id: 4, method: 'ping' }, { jsonrpc: '2.0', id: 5, method: 'tools/list' }], headers);
+    expect((await batch.json()).map((m: { id: number }) => m.id)).toEqual([4, 5]);
+    expect((await post('/mcp', { jsonrpc: '2.0', id: 6, method: 'ping' }, { ...headers, 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await fetch(`${base}/mcp`, { method: 'DELETE', headers })).status).toBe(200);
+    expect((await post('/mcp', { jsonrpc: '2.0', id: 7, method: 'ping' }, headers)).status).toBe(404);
+    await client.close();
   });
 
   it('gives JSON-RPC errors for malformed JSON and oversized bodies', async () => {

@@ -1,0 +1,58 @@
+// Positive bearer-token lookups for MCP over HTTP, kept for a short time so that a call does not
+// wait on the store for every request. Revocation stays effective with an exact bound: an entry is
+// trusted for at most ttlMs counted from before the store lookup that made it, so once a revocation
+// is committed (by this process or by `airlock agents revoke` in another one) every request that
+// arrives ttlMs or more later is refused. Failed lookups are never cached: each one reaches the
+// store and is audited there.
+import { createHash } from 'node:crypto';
+import type { Agent } from '../gateway-types.js';
+
+interface Entry {
+  agent: Agent;
+  expires: number;
+}
+
+export class TokenCache {
+  /** keyed by the token's SHA-256, so the process does not keep bearer tokens as map keys */
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** The agent for this token: from the cache while fresh, else from `lookup` (cached when found). */
+  async authenticate(token: string, lookup: (token: string) => Promise<Agent | null>): Promise<Agent | null> {
+    if (this.ttlMs <= 0) return lookup(token);
+    const key = createHash('sha256').update(token).digest('base64');
+    // taken before the lookup: an answer can never be trusted longer than ttlMs after it was asked
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > now) return hit.agent;
+    const agent = await lookup(token);
+    this.entries.delete(key);
+    if (agent) {
+      if (this.entries.size >= this.maxEntries) this.evict(now);
+      this.entries.set(key, { agent, expires: now + this.ttlMs });
+    }
+    return agent;
+  }
+
+  /** Drop every entry, e.g. after a revocation made in this process. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Expired entries first; if none, the oldest (Map order is insertion order). */
+  private evict(now: number): void {
+    for (const [k, e] of this.entries) if (e.expires <= now) this.entries.delete(k);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
