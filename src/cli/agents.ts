@@ -84,7 +84,7 @@ export function register(program: Command): void {
 
   agents
     .command('revoke')
-    .description('revoke an agent: its token stops working at once')
+    .description('revoke an agent: its token stops working (MCP over HTTP: within mcp.tokenCacheMs, 1 s by default)')
     .argument('<name>', 'agent name')
     .option(...storeOption)
     .option('--json', 'print the revoked agent as JSON')
