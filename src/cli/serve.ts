@@ -25,16 +25,16 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
     }
     const wire = await startWireServer({ gateway, config: { ...config.wire, poolSize: config.upstream.poolSize } });
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
-    const { mountMcp } = await import('../mcp/http.js');
-    let mcpSessions: ReturnType<typeof mountMcp> | undefined;
-    const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: (app) => (mcpSessions = mountMcp(app, gateway)) });
+    const { createMcpHttp } = await import('../mcp/http.js');
+    const mcp = createMcpHttp(gateway);
+    const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: mcp.mount, front: mcp.front });
     return {
       gateway,
       wire,
       http,
       close: async () => {
         await wire.close();
-        mcpSessions?.closeAll();
+        mcp.sessions.closeAll();
         await http.close();
         await gateway.close();
       },

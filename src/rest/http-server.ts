@@ -1,6 +1,6 @@
 // The HTTP listener of `airlock serve`: reviewer API, web console, and (when mounted) MCP.
 import express, { type Express } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway.js';
 import { approvalsApi } from './approvals-api.js';
@@ -14,8 +14,15 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** Extra routers (MCP, REST proxy) are mounted by the caller through `mount`. */
-export async function startHttpServer(gateway: Gateway, opts: { host: string; port: number; mount?: (app: Express) => void }): Promise<HttpServer> {
+/**
+ * Extra routers (MCP, REST proxy) are mounted by the caller through `mount`. `front` sees every
+ * request before express and keeps the ones it answers (returns true): a hot path that needs no
+ * middleware (MCP Streamable HTTP) skips express's per-request cost.
+ */
+export async function startHttpServer(
+  gateway: Gateway,
+  opts: { host: string; port: number; mount?: (app: Express) => void; front?: (req: IncomingMessage, res: ServerResponse) => boolean },
+): Promise<HttpServer> {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -31,7 +38,9 @@ export async function startHttpServer(gateway: Gateway, opts: { host: string; po
   });
   app.use(errorHandler);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host, () => resolve(s));
+    const front = opts.front;
+    const s = createServer(front ? (req, res) => front(req, res) || app(req, res) : app);
+    s.listen(opts.port, opts.host, () => resolve(s));
     s.once('error', reject);
   });
   return {
