@@ -24,6 +24,16 @@ export class McpHttpAuth {
   async agentFor(req: IncomingMessage): Promise<Agent | null> {
     const token = bearerToken(req.headers.authorization);
     if (!token) return null;
+    return this.cache.peek(token) ?? this.lookup(token, req);
+  }
+
+  /** The fresh cached agent for the request's token, synchronously; undefined when a lookup is needed. */
+  cachedAgent(req: IncomingMessage): Agent | undefined {
+    const token = bearerToken(req.headers.authorization);
+    return token ? this.cache.peek(token) : undefined;
+  }
+
+  private lookup(token: string, req: IncomingMessage): Promise<Agent | null> {
     const remote = req.socket.remoteAddress;
     return this.cache.authenticate(token, (t) => this.gateway.authenticateToken(t, 'mcp', remote)).catch(() => null);
   }

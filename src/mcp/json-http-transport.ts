@@ -41,6 +41,21 @@ export function writeRpcError(res: ServerResponse, status: number, code: number,
 }
 
 const isRequest = (m: JSONRPCMessage) => 'method' in m && 'id' in m;
+
+/**
+ * The common shape, checked without zod: a JSON-RPC request with a string or integer id and no
+ * `_meta` in its params, and no other keys. Exactly what JSONRPCMessageSchema accepts as a request
+ * for these inputs; anything else goes through the schema.
+ */
+function plainRequest(m: unknown): m is JSONRPCMessage {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
+  const r = m as Record<string, unknown>;
+  if (r.jsonrpc !== '2.0' || typeof r.method !== 'string' || !(typeof r.id === 'string' || Number.isInteger(r.id))) return false;
+  const p = r.params;
+  if (p !== undefined && (typeof p !== 'object' || p === null || Array.isArray(p) || '_meta' in p)) return false;
+  for (const k in r) if (k !== 'jsonrpc' && k !== 'id' && k !== 'method' && k !== 'params') return false;
+  return true;
+}
 const isAnswer = (m: JSONRPCMessage) => 'id' in m && ('result' in m || 'error' in m);
 
 export class JsonHttpTransport implements Transport {
@@ -79,6 +94,10 @@ export class JsonHttpTransport implements Transport {
     if (raw.length > MAX_BATCH_SIZE) return writeRpcError(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
     const messages: JSONRPCMessage[] = [];
     for (const m of raw) {
+      if (plainRequest(m)) {
+        messages.push(m);
+        continue;
+      }
       const parsed = JSONRPCMessageSchema.safeParse(m);
       if (!parsed.success) return writeRpcError(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
       messages.push(parsed.data);

@@ -57,7 +57,7 @@ export function streamableHttp(gateway: Gateway, sessions: SessionRegistry, auth
     // start reading the body at once; it is only used once the token checks out
     const body = req.method === 'POST' ? readJsonBody(req, maxBody) : undefined;
     body?.catch(() => undefined);
-    const agent = await auth.agentFor(req);
+    const agent = auth.cachedAgent(req) ?? (await auth.agentFor(req));
     if (!agent) return writeUnauthorized(req, res);
     if (req.method === 'POST') return post(req, res, agent, await body);
     if (req.method === 'GET' || req.method === 'DELETE') return existing(req, res, agent);

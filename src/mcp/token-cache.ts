@@ -42,6 +42,13 @@ export class TokenCache {
     return agent;
   }
 
+  /** The cached agent while fresh, without a lookup (undefined: ask `authenticate`). */
+  peek(token: string): Agent | undefined {
+    if (this.ttlMs <= 0 || this.entries.size === 0) return undefined;
+    const hit = this.entries.get(sha256(token));
+    return hit && hit.expires > Date.now() ? hit.agent : undefined;
+  }
+
   /** Drop every entry, e.g. after a revocation made in this process. */
   clear(): void {
     this.entries.clear();

@@ -149,8 +149,12 @@ describe('Streamable HTTP at /mcp', () => {
     expect(badVersion.status).toBe(400);
     const notify = await post('/mcp', { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 77 } }, headers);
     expect(notify.status).toBe(202);
-    const batch = await post('/mcp', [{ jsonrpc: '2.0', id: 4, method: 'ping' }, { jsonrpc: '2.0', id: 5, method: 'tools/list' }], headers);
+    const batch = await post('/mcp', [{ jsonrpc: '2.0', id: 4, method: 'ping' }, { jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: { progressToken: 1 } } }], headers);
     expect((await batch.json()).map((m: { id: number }) => m.id)).toEqual([4, 5]);
+    for (const junk of [{ jsonrpc: '2.0', id: 1.5, method: 'ping' }, { jsonrpc: '2.0', id: 8, method: 'ping', extra: 1 }, { jsonrpc: '1.0', id: 8, method: 'ping' }, 42]) {
+      const r = await post('/mcp', junk, headers);
+      expect([r.status, (await r.json()).error.code]).toEqual([400, -32700]);
+    }
     expect((await post('/mcp', { jsonrpc: '2.0', id: 6, method: 'ping' }, { ...headers, 'content-type': 'text/plain' })).status).toBe(415);
     expect((await fetch(`${base}/mcp`, { method: 'DELETE', headers })).status).toBe(200);
     expect((await post('/mcp', { jsonrpc: '2.0', id: 7, method: 'ping' }, headers)).status).toBe(404);

@@ -37,6 +37,17 @@ describe('TokenCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('peek answers only from a fresh entry, without a lookup', async () => {
+    const s = store();
+    const cache = new TokenCache(100);
+    expect(cache.peek('good')).toBeUndefined();
+    await cache.authenticate('good', s.lookup);
+    expect(cache.peek('good')).toEqual(AGENT);
+    await sleep(110);
+    expect(cache.peek('good')).toBeUndefined();
+    expect(s.asked()).toBe(1);
+  });
+
   it('never caches a refusal', async () => {
     const s = store();
     const cache = new TokenCache(60_000);
