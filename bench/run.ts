@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark that runs without extra services beyond the local PostgreSQL
-// and Redis, printed as one table. Each bench module exports an async function returning numbers.
+// and Redis, printed as one table. Each bench module exports an async function returning numbers
+// (and, where a target is judged, a line of text saying whether it is met).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -14,12 +15,12 @@ const only = process.argv.slice(2);
 for (const [name, file, fn] of suites) {
   if (only.length && !only.includes(name)) continue;
   if (!existsSync(fileURLToPath(new URL(file, import.meta.url)))) continue;
-  const mod = (await import(file)) as Record<string, () => Promise<Record<string, number>>>;
+  const mod = (await import(file)) as Record<string, () => Promise<Record<string, number | string>>>;
   const started = Date.now();
   const result = await mod[fn]();
   process.stdout.write(`\n== ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   for (const [k, v] of Object.entries(result)) {
-    process.stdout.write(`${k.padEnd(36)} ${Number.isInteger(v) ? v : v.toFixed(3)}\n`);
+    process.stdout.write(`${k.padEnd(38)} ${typeof v === 'string' || Number.isInteger(v) ? v : v.toFixed(3)}\n`);
   }
 }
 process.exit(0);
