@@ -1,11 +1,11 @@
-// I/O half of a client session: input framing and queueing, binding to an upstream server from the
-// pool, batched writes both ways with backpressure, and ordering of proxy-made responses after the
-// server's. The protocol logic (what to do with each message) lives in session.ts.
+// I/O layer of a client session: input framing and queueing (one message handled at a time, async
+// steps hold the queue), batched writes both ways with backpressure, FATAL and close. Which server
+// a session talks to is session-upstream.ts; what to do with each message is session.ts.
 import type net from 'node:net';
 import { FrameError, FrameReader, errorResponse, type FrameSink } from '../../protocol/index.js';
-import type { ServerConn, ServerOwner } from '../upstream/wire-conn.js';
+import type { ServerConn } from '../upstream/wire-conn.js';
 import type { WirePool } from '../upstream/wire-pool.js';
-import { AirlockError, asAirlockError, connectionFailure } from '../errors.js';
+import { AirlockError, asAirlockError } from '../errors.js';
 import type { Agent } from '../gateway-types.js';
 import type { WireGateway } from './port.js';
 import { logger } from '../logger.js';
@@ -42,20 +42,16 @@ export type Step = void | Promise<void>;
 
 const MAX_QUEUED = 4096;
 
-export abstract class SessionCore implements ServerOwner {
+export abstract class SessionCore {
+  /** the upstream server bound to this session, if any (see session-upstream.ts) */
   server: ServerConn | null = null;
-  /** the server is lent back to the pool while this client is idle */
-  protected lent = false;
-  /** session state on the server (named statements, SET, LISTEN...): keep it until the end */
-  pinned = false;
-  txStatus = 0x49;
-  /** extended-protocol messages forwarded since the last Sync */
-  protected forwardedSinceSync = false;
   closed = false;
   private busy = false;
   private readonly queue: Queued[] = [];
   private readonly toServer = new FrameBatch();
-  private readonly toClient = new FrameBatch();
+  protected readonly toClient = new FrameBatch();
+  /** The server socket paused because the client reads slowly; resumed on drain or close. */
+  protected pausedServer: ServerConn | null = null;
 
   constructor(
     readonly socket: net.Socket,
@@ -64,22 +60,23 @@ export abstract class SessionCore implements ServerOwner {
     readonly id: SessionIdentity,
   ) {}
 
-  /** State snapshot for diagnostics. */
-  debugState(): Record<string, unknown> {
-    return {
-      pid: this.id.pid,
-      busy: this.busy,
-      queued: this.queue.length,
-      pinned: this.pinned,
-      lent: this.lent,
-      forwardedSinceSync: this.forwardedSinceSync,
-      server: this.server ? { status: String.fromCharCode(this.server.status), outstanding: this.server.outstanding, closed: this.server.closed } : null,
-    };
-  }
-
   protected abstract dispatch(type: number, buf: Buffer, start: number, end: number): Step;
   /** called when an async step fails with an error that is not fatal */
   protected abstract stepFailed(err: AirlockError): void;
+  /** nothing queued, nothing running: a chance to give the server back */
+  protected abstract idle(): void;
+  /** the session is closing: give the server back */
+  protected abstract releaseServer(): void;
+
+  /** no client message is being handled or waiting */
+  protected get quiet(): boolean {
+    return !this.busy && this.queue.length === 0;
+  }
+
+  /** State snapshot for diagnostics. */
+  debugState(): Record<string, unknown> {
+    return { pid: this.id.pid, busy: this.busy, queued: this.queue.length };
+  }
 
   /** Starts reading client frames. */
   start(pending: Queued[] = []): void {
@@ -148,7 +145,7 @@ export abstract class SessionCore implements ServerOwner {
     this.flushServer();
     this.flushClient();
     if (this.queue.length < MAX_QUEUED / 2 && this.socket.isPaused() && !this.closed) this.socket.resume();
-    if (!this.busy && this.queue.length === 0) this.idle();
+    if (this.quiet) this.idle();
   }
 
   private failed(err: unknown): void {
@@ -161,56 +158,6 @@ export abstract class SessionCore implements ServerOwner {
     }
     this.stepFailed(e);
     this.flushClient();
-  }
-
-  // ---- upstream binding ----
-
-  /** The bound server, or one taken synchronously from the pool; null means acquire() is needed. */
-  protected tryServer(): ServerConn | null {
-    if (this.server) {
-      if (this.lent) {
-        this.ctx.pool.unlend(this.server, this.id.database);
-        this.lent = false;
-      }
-      return this.server;
-    }
-    const s = this.ctx.pool.tryAcquire(this.id.database, this.id.poolKey);
-    if (s) this.bind(s);
-    return s;
-  }
-
-  protected async acquire(): Promise<ServerConn> {
-    const s = this.tryServer();
-    if (s) return s;
-    const got = await this.ctx.pool.acquire(this.id.database, this.id.poolKey, this.id.settings);
-    if (this.closed) {
-      this.ctx.pool.release(got);
-      throw connectionFailure('client went away');
-    }
-    this.bind(got);
-    return got;
-  }
-
-  private bind(s: ServerConn): void {
-    s.owner = this;
-    if (s.socket.isPaused()) s.socket.resume();
-    this.server = s;
-    this.lent = false;
-  }
-
-  /** At a transaction boundary with nothing in flight, let the pool take the server back if needed. */
-  private idle(): void {
-    const s = this.server;
-    if (!s || this.lent || this.pinned || this.closed) return;
-    if (s.status !== 0x49 || s.outstanding > 0 || this.forwardedSinceSync) return;
-    this.lent = true;
-    this.ctx.pool.lend(s, this.id.database, (srv) => {
-      if (this.server === srv) {
-        if (this.pausedServer === srv) this.resumeServer();
-        this.server = null;
-        this.lent = false;
-      }
-    });
   }
 
   // ---- output ----
@@ -244,9 +191,6 @@ export abstract class SessionCore implements ServerOwner {
     if (out) this.writeClient(out);
   }
 
-  /** The server socket paused because the client reads slowly; resumed on drain or close. */
-  private pausedServer: ServerConn | null = null;
-
   private writeClient(b: Buffer): void {
     if (!this.socket.write(b) && this.server && !this.pausedServer) {
       const s = this.server;
@@ -256,36 +200,10 @@ export abstract class SessionCore implements ServerOwner {
     }
   }
 
-  private resumeServer(): void {
+  protected resumeServer(): void {
     const s = this.pausedServer;
     this.pausedServer = null;
     if (s && !s.closed) s.socket.resume();
-  }
-
-  // ServerOwner: frames from the upstream go straight through, merged per chunk
-  fromServer(_type: number, buf: Buffer, start: number, end: number): void {
-    this.toClient.add(buf, start, end);
-  }
-
-  fromServerEnd(): void {
-    this.flushClient();
-    if (this.readyPending) {
-      this.readyPending = false;
-      if (!this.busy && this.queue.length === 0) this.idle();
-    }
-  }
-
-  /** a ReadyForQuery arrived in the current upstream chunk; lend the server only after it is flushed */
-  private readyPending = false;
-
-  serverReady(status: number): void {
-    this.txStatus = status;
-    this.readyPending = true;
-  }
-
-  serverLost(err: Error): void {
-    this.server = null;
-    if (!this.closed) this.fatal(connectionFailure(`upstream connection lost: ${err.message}`));
   }
 
   /** FATAL error, then close this one connection. */
@@ -303,26 +221,10 @@ export abstract class SessionCore implements ServerOwner {
     this.ctx.unregister(this.id.pid);
     this.onClose();
     this.resumeServer();
-    const s = this.server;
-    this.server = null;
-    if (s) this.returnServer(s);
+    this.releaseServer();
     this.socket.end();
     this.socket.destroySoon?.();
   }
 
   protected onClose(): void {}
-
-  /** Gives the server back: clean ones directly, pinned ones after DISCARD ALL, others are closed. */
-  private returnServer(s: ServerConn): void {
-    const pool = this.ctx.pool;
-    pool.unlend(s, this.id.database);
-    s.owner = null;
-    if (s.closed) return pool.release(s);
-    if (s.outstanding > 0 || this.forwardedSinceSync || s.status !== 0x49) return pool.discard(s);
-    if (!this.pinned) return pool.release(s);
-    s.internalQuery('DISCARD ALL').then(
-      (err) => (err ? pool.discard(s) : pool.release(s)),
-      () => pool.discard(s),
-    );
-  }
 }

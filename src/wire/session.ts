@@ -1,6 +1,7 @@
-// Protocol half of a client session: every statement is classified before anything reaches the
-// upstream. Simple query: classify the whole string. Extended: classify at Parse, remember the
-// decision by statement name, enforce at Execute; after an error skip to Sync like PostgreSQL.
+// Protocol layer of a client session (over session-upstream.ts and session-core.ts): every
+// statement is classified before anything reaches the upstream. Simple query: classify the whole
+// string. Extended: classify at Parse, remember the decision by statement name, enforce at Execute;
+// after an error skip to Sync like PostgreSQL.
 import {
   Front,
   bindComplete,
@@ -22,7 +23,8 @@ import { AirlockError, asAirlockError, insufficientPrivilege, protocolViolation 
 import type { GatewayRequest } from '../gateway-types.js';
 import type { Decision } from '../policy/types.js';
 import { errorFrame, blockedFrame, resultFrames } from './result-frames.js';
-import { SessionCore, type Step } from './session-core.js';
+import type { Step } from './session-core.js';
+import { SessionUpstream } from './session-upstream.js';
 import { runHeld } from './held.js';
 import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState, paramTypesOf } from './statement-facts.js';
 
@@ -43,10 +45,9 @@ interface Portal {
 
 const unnamedOk = (name: string) => name === '';
 
-export class Session extends SessionCore {
+export class Session extends SessionUpstream {
   private readonly statements = new Map<string, Statement>();
   private readonly portals = new Map<string, Portal>();
-  private skipToSync = false;
   private abort: AbortController | null = null;
 
   protected dispatch(type: number, buf: Buffer, start: number, end: number): Step {
@@ -98,10 +99,6 @@ export class Session extends SessionCore {
       client: this.id.applicationName,
       session: { inTransaction: this.currentStatus() !== 0x49, searchPath: this.id.settings.search_path },
     };
-  }
-
-  private currentStatus(): number {
-    return this.server ? this.server.status : this.txStatus;
   }
 
   // ---- simple query ----
@@ -290,55 +287,12 @@ export class Session extends SessionCore {
     return this.synth(() => this.emit(rfqFor(this.currentStatus())));
   }
 
-  private forwardExtended(buf: Buffer, start: number, end: number): Step {
-    const s = this.tryServer();
-    if (!s) {
-      return this.acquire().then(() => {
-        this.forwardedSinceSync = true;
-        this.forward(buf, start, end);
-      });
-    }
-    this.forwardedSinceSync = true;
-    this.forward(buf, start, end);
-  }
-
   /** Error for an extended-protocol message: ErrorResponse, then ignore everything until Sync. */
   private failExtended(frame: Buffer): Step {
     return this.synth(() => {
       this.emit(frame);
       this.skipToSync = true;
     });
-  }
-
-  /**
-   * Runs `fn` (which emits proxy-made frames) after the upstream has answered everything already
-   * forwarded, so responses stay in order. Synchronous when nothing is in flight (the common case).
-   */
-  private synth(fn: () => void): Step {
-    const s = this.server;
-    if (!s || (!this.forwardedSinceSync && s.outstanding === 0)) {
-      fn();
-      return;
-    }
-    return this.syncPoint().then((serverFailed) => {
-      if (!serverFailed) fn();
-    });
-  }
-
-  /** Ends the forwarded run with an internal Sync and waits for it; true when the server reported an error. */
-  private async syncPoint(): Promise<boolean> {
-    const s = this.server;
-    if (!s) return false;
-    if (this.forwardedSinceSync) {
-      this.forwardedSinceSync = false;
-      this.flushServer();
-      const err = await s.internalSync();
-      this.txStatus = s.status;
-      if (err) this.skipToSync = true;
-      return err !== null;
-    }
-    await s.drained();
-    return false;
   }
 
   protected stepFailed(err: AirlockError): void {

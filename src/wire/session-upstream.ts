@@ -1,0 +1,174 @@
+// Upstream layer of a client session: which server it talks to and when. A server is taken from
+// the pool on the first forwarded message, lent back at every transaction boundary with nothing in
+// flight (unless session state pins it), and its ReadyForQuery count keeps proxy-made answers in
+// order behind the server's (synth, syncPoint).
+import type { ServerConn, ServerOwner } from '../upstream/wire-conn.js';
+import { connectionFailure } from '../errors.js';
+import { SessionCore, type Step } from './session-core.js';
+
+export abstract class SessionUpstream extends SessionCore implements ServerOwner {
+  /** the server is lent back to the pool while this client is idle */
+  private lent = false;
+  /** session state on the server (named statements, SET, LISTEN...): keep it until the end */
+  pinned = false;
+  txStatus = 0x49;
+  /** extended-protocol messages forwarded since the last Sync */
+  protected forwardedSinceSync = false;
+  /** after an error in an extended batch, client messages are ignored up to the next Sync */
+  protected skipToSync = false;
+  /** a ReadyForQuery arrived in the current upstream chunk; lend the server only after it is flushed */
+  private readyPending = false;
+
+  debugState(): Record<string, unknown> {
+    const s = this.server;
+    return {
+      ...super.debugState(),
+      pinned: this.pinned,
+      lent: this.lent,
+      forwardedSinceSync: this.forwardedSinceSync,
+      server: s ? { status: String.fromCharCode(s.status), outstanding: s.outstanding, closed: s.closed } : null,
+    };
+  }
+
+  /** Transaction status as the client should see it. */
+  protected currentStatus(): number {
+    return this.server ? this.server.status : this.txStatus;
+  }
+
+  // ---- binding ----
+
+  /** The bound server, or one taken synchronously from the pool; null means acquire() is needed. */
+  protected tryServer(): ServerConn | null {
+    if (this.server) {
+      if (this.lent) {
+        this.ctx.pool.unlend(this.server, this.id.database);
+        this.lent = false;
+      }
+      return this.server;
+    }
+    const s = this.ctx.pool.tryAcquire(this.id.database, this.id.poolKey);
+    if (s) this.bind(s);
+    return s;
+  }
+
+  protected async acquire(): Promise<ServerConn> {
+    const s = this.tryServer();
+    if (s) return s;
+    const got = await this.ctx.pool.acquire(this.id.database, this.id.poolKey, this.id.settings);
+    if (this.closed) {
+      this.ctx.pool.release(got);
+      throw connectionFailure('client went away');
+    }
+    this.bind(got);
+    return got;
+  }
+
+  private bind(s: ServerConn): void {
+    s.owner = this;
+    if (s.socket.isPaused()) s.socket.resume();
+    this.server = s;
+    this.lent = false;
+  }
+
+  /** At a transaction boundary with nothing in flight, let the pool take the server back if needed. */
+  protected idle(): void {
+    const s = this.server;
+    if (!s || this.lent || this.pinned || this.closed) return;
+    if (s.status !== 0x49 || s.outstanding > 0 || this.forwardedSinceSync) return;
+    this.lent = true;
+    this.ctx.pool.lend(s, this.id.database, (srv) => {
+      if (this.server === srv) {
+        if (this.pausedServer === srv) this.resumeServer();
+        this.server = null;
+        this.lent = false;
+      }
+    });
+  }
+
+  /** Gives the server back: clean ones directly, pinned ones after DISCARD ALL, others are closed. */
+  protected releaseServer(): void {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    const pool = this.ctx.pool;
+    pool.unlend(s, this.id.database);
+    s.owner = null;
+    if (s.closed) return pool.release(s);
+    if (s.outstanding > 0 || this.forwardedSinceSync || s.status !== 0x49) return pool.discard(s);
+    if (!this.pinned) return pool.release(s);
+    s.internalQuery('DISCARD ALL').then(
+      (err) => (err ? pool.discard(s) : pool.release(s)),
+      () => pool.discard(s),
+    );
+  }
+
+  // ---- ordering with the server ----
+
+  /** Forwards an extended-protocol message, taking a server first if the session has none. */
+  protected forwardExtended(buf: Buffer, start: number, end: number): Step {
+    const s = this.tryServer();
+    if (!s) {
+      return this.acquire().then(() => {
+        this.forwardedSinceSync = true;
+        this.forward(buf, start, end);
+      });
+    }
+    this.forwardedSinceSync = true;
+    this.forward(buf, start, end);
+  }
+
+  /**
+   * Runs `fn` (which emits proxy-made frames) after the upstream has answered everything already
+   * forwarded, so responses stay in order. Synchronous when nothing is in flight (the common case).
+   */
+  protected synth(fn: () => void): Step {
+    const s = this.server;
+    if (!s || (!this.forwardedSinceSync && s.outstanding === 0)) {
+      fn();
+      return;
+    }
+    return this.syncPoint().then((serverFailed) => {
+      if (!serverFailed) fn();
+    });
+  }
+
+  /** Ends the forwarded run with an internal Sync and waits for it; true when the server reported an error. */
+  protected async syncPoint(): Promise<boolean> {
+    const s = this.server;
+    if (!s) return false;
+    if (this.forwardedSinceSync) {
+      this.forwardedSinceSync = false;
+      this.flushServer();
+      const err = await s.internalSync();
+      this.txStatus = s.status;
+      if (err) this.skipToSync = true;
+      return err !== null;
+    }
+    await s.drained();
+    return false;
+  }
+
+  // ---- ServerOwner: frames from the upstream go straight through, merged per chunk ----
+
+  fromServer(_type: number, buf: Buffer, start: number, end: number): void {
+    this.toClient.add(buf, start, end);
+  }
+
+  fromServerEnd(): void {
+    this.flushClient();
+    if (this.readyPending) {
+      this.readyPending = false;
+      if (this.quiet) this.idle();
+    }
+  }
+
+  serverReady(status: number): void {
+    this.txStatus = status;
+    this.readyPending = true;
+  }
+
+  serverLost(err: Error): void {
+    this.server = null;
+    if (!this.closed) this.fatal(connectionFailure(`upstream connection lost: ${err.message}`));
+  }
+}
