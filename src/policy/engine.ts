@@ -3,7 +3,7 @@ import { analyze, type FullAnalysis } from './analyze.js';
 import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
 import { initParser } from './parser.js';
-import { Lru } from './lru.js';
+import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
 import { TIER_RANK, type Decision, type PolicyContext, type StatementDecision } from './types.js';
 
@@ -29,16 +29,17 @@ export function combine(statements: StatementDecision[]): Decision {
 
 export class PolicyEngine {
   readonly config: PolicyConfig;
-  private readonly cache: Lru<string, Cached>;
+  /** by SQL text; lru-cache's hit path moves an index, so a hot statement allocates nothing */
+  private readonly cache: LRUCache<string, Cached> | null;
 
   constructor(config: Partial<PolicyConfig> = {}) {
     this.config = policySchema.parse(config);
-    this.cache = new Lru(this.config.cacheSize);
+    this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : null;
   }
 
   /** Analysis and default-policy decision for a SQL text, from the cache when seen before. */
   private base(sql: string): Cached {
-    const hit = this.cache.get(sql);
+    const hit = this.cache?.get(sql);
     if (hit) return hit;
     const analysis = analyze(sql, this.config.maxStatementBytes);
     let decision: Decision;
@@ -66,7 +67,7 @@ export class PolicyEngine {
     }
     const entry = { analysis, decision };
     // only cache reasonably small texts so a flood of huge statements cannot pin memory
-    if (typeof sql === 'string' && sql.length <= 64 * 1024) this.cache.set(sql, entry);
+    if (typeof sql === 'string' && sql.length <= 64 * 1024) this.cache?.set(sql, entry);
     return entry;
   }
 
@@ -88,6 +89,6 @@ export class PolicyEngine {
   }
 
   cacheSize(): number {
-    return this.cache.size;
+    return this.cache?.size ?? 0;
   }
 }
