@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AirlockError } from '../../src/errors.js';
 import type { NewApproval, Store } from '../../src/store/store.js';
-import { ph, TARGETS, type StoreTarget } from './fixtures.js';
+import { ph, TARGETS, useStoreTarget, type StoreTarget } from './fixtures.js';
 import { loadMigrations } from '../../src/store/migrate.js';
 
 /** every shipped migration version (both dialects ship the same numbers) */
@@ -25,14 +25,7 @@ const approval = (over: Partial<NewApproval> = {}): NewApproval => ({
 describe.each(TARGETS)('store on $kind', ({ make }) => {
   let target: StoreTarget;
   let store: Store;
-
-  beforeEach(async () => {
-    target = await make();
-    store = await target.open();
-  });
-  afterEach(async () => {
-    await target.cleanup();
-  });
+  useStoreTarget(make, (t, s) => ((target = t), (store = s)));
 
   describe('migrations', () => {
     it('are recorded once and re-running applies nothing', async () => {
@@ -46,15 +39,16 @@ describe.each(TARGETS)('store on $kind', ({ make }) => {
     it('concurrent runners on fresh storage apply each version exactly once', async () => {
       const fresh = await make();
       try {
-        const runners = await Promise.all([1, 2, 3, 4].map(() => fresh.open({ migrate: false })));
+        // more runners than libuv's 4 threadpool threads: waiting for the lock must not starve its holder
+        const runners = await Promise.all(Array.from({ length: 8 }, () => fresh.open({ migrate: false })));
         const applied = await Promise.all(runners.map((s) => s.migrate()));
         expect(applied.flat().sort()).toEqual(ALL_VERSIONS);
         expect(applied.filter((a) => a.length).length).toBe(1);
         const rows = await fresh.raw('SELECT version FROM schema_migrations ORDER BY version');
         expect(rows.map((r) => Number(r.version))).toEqual(ALL_VERSIONS);
-        // all four can use the schema right away
+        // all of them can use the schema right away
         await Promise.all(runners.map((s, i) => s.createAgent(`agent-${i}`)));
-        expect((await runners[0].listAgents()).length).toBe(4);
+        expect((await runners[0].listAgents()).length).toBe(8);
       } finally {
         await fresh.cleanup();
       }
