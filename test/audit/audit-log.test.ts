@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditLog, canonicalJson, redact, verifyChain } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/store.js';
-import { TARGETS, type StoreTarget } from '../store/fixtures.js';
+import { TARGETS, useStoreTarget, type StoreTarget } from '../store/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -115,13 +115,7 @@ describe('canonicalJson', () => {
 describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
   let target: StoreTarget;
   let store: Store;
-  beforeEach(async () => {
-    target = await make();
-    store = await target.open();
-  });
-  afterEach(async () => {
-    await target.cleanup();
-  });
+  useStoreTarget(make, (t, s) => ((target = t), (store = s)));
 
   it('keeps the chain valid for awkward text: NUL, lone surrogates, emoji, huge data', async () => {
     const log = new AuditLog(store);

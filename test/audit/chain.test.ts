@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditLog, chainHash, exportJsonl, verifyChain, type AuditInput } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/store.js';
-import { ph, TARGETS, type StoreTarget } from '../store/fixtures.js';
+import { ph, TARGETS, useStoreTarget, type StoreTarget } from '../store/fixtures.js';
 
 const event = (i: number, over: Partial<AuditInput> = {}): AuditInput => ({
   type: i % 2 ? 'decision' : 'request',
@@ -35,13 +35,7 @@ function recompute(line: Record<string, unknown>): string {
 describe.each(TARGETS)('audit chain on $kind', ({ make }) => {
   let target: StoreTarget;
   let store: Store;
-  beforeEach(async () => {
-    target = await make();
-    store = await target.open();
-  });
-  afterEach(async () => {
-    await target.cleanup();
-  });
+  useStoreTarget(make, (t, s) => ((target = t), (store = s)));
 
   it('appends in order with seq 1..n and a valid chain', async () => {
     const log = new AuditLog(store, { maxBatch: 7 });

@@ -47,6 +47,8 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** a response's JSON, shaped as whatever the test then asserts */
+const body = (r: Response): Promise<any> => r.json();
 const api = (path: string, init: RequestInit & { token?: string | null } = {}) =>
   fetch(`${base}/api${path}`, {
     ...init,
@@ -58,23 +60,23 @@ describe('reviewer HTTP API', () => {
     for (const token of [null, 'wrong-token-wrong-token']) {
       const r = await api('/approvals', { token });
       expect(r.status).toBe(401);
-      expect((await r.json()).error.message).toMatch(/reviewer token/);
+      expect((await body(r)).error.message).toMatch(/reviewer token/);
     }
   });
 
   it('lists, shows and approves a held write; the webhook was told', async () => {
     const out = await gw.query({ agent, door: 'api', database: db.name, sql: "UPDATE orders SET status = 'paid' WHERE id = 1" });
     if (out.status !== 'pending') throw new Error('expected pending');
-    const list = await (await api('/approvals?status=pending')).json();
+    const list = await body(await api('/approvals?status=pending'));
     expect(list.approvals.map((a: { id: string }) => a.id)).toContain(out.approvalId);
-    const show = await (await api(`/approvals/${out.approvalId}`)).json();
+    const show = await body(await api(`/approvals/${out.approvalId}`));
     expect(show.approval).toMatchObject({ sql: "UPDATE orders SET status = 'paid' WHERE id = 1", preview: { available: true, affectedRows: 1 } });
     const approved = await api(`/approvals/${out.approvalId}/approve`, { method: 'POST', body: JSON.stringify({ comment: 'ok' }) });
     expect(approved.status).toBe(200);
-    expect((await approved.json()).approval.status).toBe('approved');
+    expect((await body(approved)).approval.status).toBe('approved');
     const again = await api(`/approvals/${out.approvalId}/approve`, { method: 'POST', body: '{}' });
     expect(again.status).toBe(409);
-    expect((await again.json()).error.message).toMatch(/not pending/);
+    expect((await body(again)).error.message).toMatch(/not pending/);
     expect((await gw.approvals.awaitOutcome(out.approvalId, 10_000, out.decision)).status).toBe('executed');
     const start = Date.now();
     while (!received.some((r) => r.body.includes(out.approvalId)) && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 50));
@@ -87,7 +89,7 @@ describe('reviewer HTTP API', () => {
     const out = await gw.query({ agent, door: 'api', database: db.name, sql: "UPDATE orders SET total = 0 WHERE id = 2" });
     if (out.status !== 'pending') throw new Error('expected pending');
     const r = await api(`/approvals/${out.approvalId}/deny`, { method: 'POST', body: JSON.stringify({ comment: 'no' }) });
-    expect((await r.json()).approval).toMatchObject({ status: 'denied', deniedBy: 'rita', comment: 'no' });
+    expect((await body(r)).approval).toMatchObject({ status: 'denied', deniedBy: 'rita', comment: 'no' });
   });
 
   it('answers bad input with clear 4xx JSON', async () => {
@@ -103,14 +105,14 @@ describe('reviewer HTTP API', () => {
     for (const [path, init, status, message] of cases) {
       const r = await api(path, init);
       expect(r.status, path).toBe(status);
-      expect((await r.json()).error.message, path).toMatch(message);
+      expect((await body(r)).error.message, path).toMatch(message);
     }
   });
 
   it('serves the audit trail and verifies it', async () => {
-    const events = await (await api(`/audit?agent=${agent.name}&limit=500`)).json();
+    const events = await body(await api(`/audit?agent=${agent.name}&limit=500`));
     expect(events.events.length).toBeGreaterThan(3);
-    const verify = await (await api('/audit/verify')).json();
+    const verify = await body(await api('/audit/verify'));
     expect(verify.ok).toBe(true);
   });
 

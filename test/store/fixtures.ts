@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import sqlite3 from 'sqlite3';
 import { openStore, type OpenStoreOptions } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -78,3 +79,19 @@ export const TARGETS = [
 
 /** `?` placeholders for SQLite, `$n` for PostgreSQL, in raw test SQL. */
 export const ph = (kind: StoreTarget['kind'], n: number) => (kind === 'sqlite' ? '?' : `$${n}`);
+
+/**
+ * Per test: a fresh target and a store open on it, handed to `set`; cleaned up after the test.
+ * Call inside describe.each(TARGETS).
+ */
+export function useStoreTarget(make: () => Promise<StoreTarget>, set: (target: StoreTarget, store: Store) => void): void {
+  let current: StoreTarget | undefined;
+  beforeEach(async () => {
+    current = await make();
+    set(current, await current.open());
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+}

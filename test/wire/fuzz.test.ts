@@ -84,7 +84,7 @@ function frameFor(): Buffer {
 
 /** One mutated sequence; `lengthBroken` when a length field was changed (the proxy may wait for more bytes). */
 function sequence(): { data: Buffer; lengthBroken: boolean } {
-  const frames = Array.from({ length: 1 + int(6) }, frameFor).map((f) => Buffer.from(f));
+  const frames: Buffer[] = Array.from({ length: 1 + int(6) }, frameFor).map((f) => Buffer.from(f));
   let lengthBroken = false;
   const m = int(8);
   if (m === 0 && frames.length) {

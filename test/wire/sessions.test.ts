@@ -61,7 +61,7 @@ describe('negotiation and startup', () => {
   });
 
   it('refuses replication startups and protected settings in the startup packet', async () => {
-    for (const extra of [{ replication: 'database' }, { options: '-c default_transaction_read_only=off' }, { default_transaction_read_only: 'off' }]) {
+    for (const extra of [{ replication: 'database' }, { options: '-c default_transaction_read_only=off' }, { default_transaction_read_only: 'off' }] as Record<string, string>[]) {
       const c = await RawClient.connect(proxy.server.port);
       c.send(startupMessage({ user: proxy.agent, database: proxy.database, ...extra }));
       const e = await c.next('E');

@@ -3,6 +3,7 @@
 // retry grant; block → 42501 with rule and reason, session continues. Simple and extended protocol.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import type { NoticeMessage } from 'pg-protocol/dist/messages.js';
 import { createDatabase, dropDatabase, psqlDirect, startProxy, type Proxy, sendCancel } from './helpers/proxy.js';
 
 let proxy: Proxy;
@@ -19,9 +20,9 @@ afterAll(async () => {
   if (db) await dropDatabase(db);
 });
 
-async function client(): Promise<{ c: pg.Client; notices: pg.NoticeMessage[] }> {
+async function client(): Promise<{ c: pg.Client; notices: NoticeMessage[] }> {
   const c = new pg.Client(proxy.url());
-  const notices: pg.NoticeMessage[] = [];
+  const notices: NoticeMessage[] = [];
   c.on('notice', (n) => notices.push(n));
   await c.connect();
   return { c, notices };
