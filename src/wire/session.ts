@@ -34,6 +34,8 @@ interface Statement {
   decision: Decision;
   /** not auto: never sent upstream; the proxy answers for it */
   held: boolean;
+  /** bound before: each later Bind is another execution, audited on its own */
+  bound: boolean;
 }
 
 interface Portal {
@@ -192,7 +194,7 @@ export class Session extends SessionUpstream {
     if (decision.decision === 'block' && !isEmpty(decision)) return this.failExtended(blockedFrame(decision));
     if (decision.decision === 'ask' && copiesFromClient(decision)) return this.failExtended(errorFrame(copyInNotHeld()));
     const held = decision.decision !== 'auto';
-    const stmt: Statement = { sql: p.sql, paramTypes: p.paramTypes, decision, held };
+    const stmt: Statement = { sql: p.sql, paramTypes: p.paramTypes, decision, held, bound: false };
     if (!unnamedOk(p.name) && this.statements.has(p.name)) {
       return this.failExtended(errorResponse({ code: '42P05', message: `prepared statement "${p.name}" already exists` }));
     }
@@ -211,6 +213,9 @@ export class Session extends SessionUpstream {
       this.portals.set(names.portal, { stmt, params: b.params, describePending: false });
       return this.synth(() => this.emit(bindComplete));
     }
+    // the Parse was audited once; a prepared statement run again is audited at each Bind
+    if (stmt.bound) this.ctx.gateway.decide(this.request(stmt.sql));
+    stmt.bound = true;
     if (!unnamedOk(names.portal)) this.pinned = true;
     this.portals.set(names.portal, { stmt, params: [], describePending: false });
     return this.forwardExtended(buf, start, end);

@@ -97,6 +97,18 @@ describe('messages', () => {
     await c.end();
   });
 
+  it('audits every execution of a prepared statement, not only its Parse', async () => {
+    const sql = `SELECT $1::int AS n -- prepared ${Date.now()}`;
+    const c = new pg.Client(proxy.url());
+    await c.connect();
+    for (let i = 0; i < 3; i++) expect((await c.query({ name: 'p1', text: sql, values: [i] })).rows[0].n).toBe(i);
+    await c.query({ text: sql, values: [9] }); // unnamed: Parse and Bind again, one more event
+    await c.end();
+    await proxy.gw.audit.flush();
+    const events = (await proxy.gw.store.listAudit({ type: 'decision', limit: 1000 })).filter((e) => e.data.sql === sql);
+    expect(events.map((e) => e.decision)).toEqual(['auto', 'auto', 'auto', 'auto']);
+  });
+
   it('refuses fastpath FunctionCall with 42501 and keeps the session', async () => {
     const c = await login();
     const body = Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
