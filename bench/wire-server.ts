@@ -20,6 +20,7 @@ const gateway = await Gateway.open(config, { startWorkers: false });
 if (process.env.WIRE_BENCH_AUDIT === 'off') {
   // diagnostic variant: classify every statement but skip the audit append, to split the costs
   gateway.decide = (req) => gateway.engine.decide(req.sql, { agent: req.agent.name, database: req.database });
+  gateway.auditDecision = () => {};
 }
 const agent = `bench_${process.pid}`;
 const { token } = await gateway.store.createAgent(agent);

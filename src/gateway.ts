@@ -93,6 +93,12 @@ export class Gateway implements WireGateway {
   /** Classify and audit. Synchronous and cached: the wire proxy calls it for every statement. */
   decide(req: GatewayRequest): Decision {
     const decision = this.engine.decide(req.sql, { agent: req.agent.name, database: req.database });
+    this.auditDecision(req, decision);
+    return decision;
+  }
+
+  /** Audit a decision already made (decide() does it too): the wire proxy's prepared statement run again. */
+  auditDecision(req: GatewayRequest, decision: Decision): void {
     const { tables, kinds } = auditSummary(decision);
     this.audit.append({
       type: 'decision',
@@ -111,7 +117,6 @@ export class Gateway implements WireGateway {
         tables,
       },
     });
-    return decision;
   }
 
   async hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome> {

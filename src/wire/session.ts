@@ -213,8 +213,9 @@ export class Session extends SessionUpstream {
       this.portals.set(names.portal, { stmt, params: b.params, describePending: false });
       return this.synth(() => this.emit(bindComplete));
     }
-    // the Parse was audited once; a prepared statement run again is audited at each Bind
-    if (stmt.bound) this.ctx.gateway.decide(this.request(stmt.sql));
+    // the Parse was audited once; a prepared statement run again is audited at each Bind, with the
+    // decision its Parse got (the one enforced)
+    if (stmt.bound) this.ctx.gateway.auditDecision(this.request(stmt.sql), stmt.decision);
     stmt.bound = true;
     if (!unnamedOk(names.portal)) this.pinned = true;
     this.portals.set(names.portal, { stmt, params: [], describePending: false });
