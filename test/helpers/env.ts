@@ -7,3 +7,7 @@ export const CORPUS_DIR = process.env.AIRLOCK_CORPUS_DIR ?? new URL('../../../sh
 
 /** A short random name for a schema, queue or database owned by one test. */
 export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
+
+/** A response's JSON, shaped as whatever the test then asserts. */
+// `any` on purpose: the assertions that follow are the type check
+export const jsonBody = (r: Response): Promise<any> => r.json();

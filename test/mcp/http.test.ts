@@ -9,7 +9,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { startAll, type Running } from '../../src/cli/serve.js';
 import { TOOL_NAMES } from '../../src/mcp/server.js';
 import { runCli } from '../helpers/cli.js';
-import { uniqueName } from '../helpers/env.js';
+import { jsonBody, uniqueName } from '../helpers/env.js';
 import { createTestEnv, direct, structured, textOf, type TestEnv } from './helpers.js';
 
 let env: TestEnv;
@@ -42,8 +42,6 @@ afterAll(async () => {
 });
 
 const initBody = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
-/** a response's JSON, shaped as whatever the test then asserts */
-const body = (r: Response): Promise<any> => r.json();
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, {
     method: 'POST',
@@ -99,7 +97,7 @@ describe('Streamable HTTP at /mcp', () => {
       const r = await post('/mcp', initBody, headers);
       expect(r.status).toBe(401);
       expect(r.headers.get('www-authenticate')).toMatch(/Bearer/);
-      expect((await body(r)).error.code).toBe('28000');
+      expect((await jsonBody(r)).error.code).toBe('28000');
     }
     const get = await fetch(`${base}/mcp`, { headers: { accept: 'text/event-stream' } });
     expect(get.status).toBe(401);
@@ -152,10 +150,10 @@ describe('Streamable HTTP at /mcp', () => {
     const notify = await post('/mcp', { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 77 } }, headers);
     expect(notify.status).toBe(202);
     const batch = await post('/mcp', [{ jsonrpc: '2.0', id: 4, method: 'ping' }, { jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: { progressToken: 1 } } }], headers);
-    expect((await body(batch)).map((m: { id: number }) => m.id)).toEqual([4, 5]);
+    expect((await jsonBody(batch)).map((m: { id: number }) => m.id)).toEqual([4, 5]);
     for (const junk of [{ jsonrpc: '2.0', id: 1.5, method: 'ping' }, { jsonrpc: '2.0', id: 8, method: 'ping', extra: 1 }, { jsonrpc: '1.0', id: 8, method: 'ping' }, 42]) {
       const r = await post('/mcp', junk, headers);
-      expect([r.status, (await body(r)).error.code]).toEqual([400, -32700]);
+      expect([r.status, (await jsonBody(r)).error.code]).toEqual([400, -32700]);
     }
     expect((await post('/mcp', { jsonrpc: '2.0', id: 6, method: 'ping' }, { ...headers, 'content-type': 'text/plain' })).status).toBe(415);
     expect((await fetch(`${base}/mcp`, { method: 'DELETE', headers })).status).toBe(200);
@@ -166,10 +164,10 @@ describe('Streamable HTTP at /mcp', () => {
   it('gives JSON-RPC errors for malformed JSON and oversized bodies', async () => {
     const broken = await post('/mcp', '{"jsonrpc": "2.0", ', auth(token));
     expect(broken.status).toBe(400);
-    expect((await body(broken)).error.code).toBe(-32700);
+    expect((await jsonBody(broken)).error.code).toBe(-32700);
     const big = await post('/mcp', { ...initBody, pad: 'p'.repeat(env.config.mcp.maxBodyBytes) }, auth(token));
     expect(big.status).toBe(413);
-    expect((await body(big)).error.message).toMatch(/too large/);
+    expect((await jsonBody(big)).error.message).toMatch(/too large/);
   });
 });
 

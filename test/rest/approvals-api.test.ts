@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFixtureDb, type FixtureDb } from '../approvals/preview-db.js';
 import { openTestGateway } from '../helpers/gateway.js';
+import { jsonBody } from '../helpers/env.js';
 import { startHttpServer, type HttpServer } from '../../src/rest/http-server.js';
 import { verifySignature } from '../../src/approvals/webhook.js';
 import type { Gateway } from '../../src/gateway.js';
@@ -47,8 +48,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** a response's JSON, shaped as whatever the test then asserts */
-const body = (r: Response): Promise<any> => r.json();
 const api = (path: string, init: RequestInit & { token?: string | null } = {}) =>
   fetch(`${base}/api${path}`, {
     ...init,
@@ -60,23 +59,23 @@ describe('reviewer HTTP API', () => {
     for (const token of [null, 'wrong-token-wrong-token']) {
       const r = await api('/approvals', { token });
       expect(r.status).toBe(401);
-      expect((await body(r)).error.message).toMatch(/reviewer token/);
+      expect((await jsonBody(r)).error.message).toMatch(/reviewer token/);
     }
   });
 
   it('lists, shows and approves a held write; the webhook was told', async () => {
     const out = await gw.query({ agent, door: 'api', database: db.name, sql: "UPDATE orders SET status = 'paid' WHERE id = 1" });
     if (out.status !== 'pending') throw new Error('expected pending');
-    const list = await body(await api('/approvals?status=pending'));
+    const list = await jsonBody(await api('/approvals?status=pending'));
     expect(list.approvals.map((a: { id: string }) => a.id)).toContain(out.approvalId);
-    const show = await body(await api(`/approvals/${out.approvalId}`));
+    const show = await jsonBody(await api(`/approvals/${out.approvalId}`));
     expect(show.approval).toMatchObject({ sql: "UPDATE orders SET status = 'paid' WHERE id = 1", preview: { available: true, affectedRows: 1 } });
     const approved = await api(`/approvals/${out.approvalId}/approve`, { method: 'POST', body: JSON.stringify({ comment: 'ok' }) });
     expect(approved.status).toBe(200);
-    expect((await body(approved)).approval.status).toBe('approved');
+    expect((await jsonBody(approved)).approval.status).toBe('approved');
     const again = await api(`/approvals/${out.approvalId}/approve`, { method: 'POST', body: '{}' });
     expect(again.status).toBe(409);
-    expect((await body(again)).error.message).toMatch(/not pending/);
+    expect((await jsonBody(again)).error.message).toMatch(/not pending/);
     expect((await gw.approvals.awaitOutcome(out.approvalId, 10_000, out.decision)).status).toBe('executed');
     const start = Date.now();
     while (!received.some((r) => r.body.includes(out.approvalId)) && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 50));
@@ -89,7 +88,7 @@ describe('reviewer HTTP API', () => {
     const out = await gw.query({ agent, door: 'api', database: db.name, sql: "UPDATE orders SET total = 0 WHERE id = 2" });
     if (out.status !== 'pending') throw new Error('expected pending');
     const r = await api(`/approvals/${out.approvalId}/deny`, { method: 'POST', body: JSON.stringify({ comment: 'no' }) });
-    expect((await body(r)).approval).toMatchObject({ status: 'denied', deniedBy: 'rita', comment: 'no' });
+    expect((await jsonBody(r)).approval).toMatchObject({ status: 'denied', deniedBy: 'rita', comment: 'no' });
   });
 
   it('answers bad input with clear 4xx JSON', async () => {
@@ -105,14 +104,14 @@ describe('reviewer HTTP API', () => {
     for (const [path, init, status, message] of cases) {
       const r = await api(path, init);
       expect(r.status, path).toBe(status);
-      expect((await body(r)).error.message, path).toMatch(message);
+      expect((await jsonBody(r)).error.message, path).toMatch(message);
     }
   });
 
   it('serves the audit trail and verifies it', async () => {
-    const events = await body(await api(`/audit?agent=${agent.name}&limit=500`));
+    const events = await jsonBody(await api(`/audit?agent=${agent.name}&limit=500`));
     expect(events.events.length).toBeGreaterThan(3);
-    const verify = await body(await api('/audit/verify'));
+    const verify = await jsonBody(await api('/audit/verify'));
     expect(verify.ok).toBe(true);
   });
 
