@@ -35,13 +35,18 @@ export class LeanMcpClient {
     };
     if (this.sessionId) Object.assign(headers, { 'mcp-session-id': this.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION });
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: 'POST', agent: this.agent, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, sessionId: res.headers['mcp-session-id'] as string | undefined, body }));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: 'POST', agent: this.agent, headers },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, sessionId: res.headers['mcp-session-id'] as string | undefined, body }),
+          );
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(data);
     });
@@ -85,7 +90,14 @@ export class LeanMcpClient {
     if (this.sessionId) {
       await new Promise<void>((resolve) => {
         const req = http.request(
-          { host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: 'DELETE', agent: this.agent, headers: { authorization: `Bearer ${this.token}`, 'mcp-session-id': this.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION } },
+          {
+            host: this.target.hostname,
+            port: this.target.port,
+            path: this.target.pathname,
+            method: 'DELETE',
+            agent: this.agent,
+            headers: { authorization: `Bearer ${this.token}`, 'mcp-session-id': this.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION },
+          },
           (res) => res.resume().on('end', () => resolve()),
         );
         req.on('error', () => resolve());

@@ -154,7 +154,9 @@ export async function benchMcp(): Promise<Record<string, number | string>> {
     const pgMs = await time((i) => direct.query(SQL, [id(i)]));
 
     const who = { id: agent.id, name: agent.name };
-    const gwMs = await time((i) => running.gateway.query({ agent: who, door: 'mcp', database: db, sql: SQL, params: [id(i)] }, { maxRows: 100 }));
+    const gwMs = await time((i) =>
+      running.gateway.query({ agent: who, door: 'mcp', database: db, sql: SQL, params: [id(i)] }, { maxRows: 100 }),
+    );
 
     const server = createMcpServer(running.gateway, { agent: who });
     const [cs, ss] = InMemoryTransport.createLinkedPair();
@@ -178,7 +180,8 @@ export async function benchMcp(): Promise<Record<string, number | string>> {
 
     const leanOverhead = median(lean.query) - median(pgMs);
     const sdkOverhead = median(childMs) - median(pgMs);
-    const verdict = (ms: number) => `${ms.toFixed(2)} ms ${ms <= TARGET_OVERHEAD_MS ? '<=' : '>'} ${TARGET_OVERHEAD_MS} ms: ${ms <= TARGET_OVERHEAD_MS ? 'met' : 'NOT met'}`;
+    const verdict = (ms: number) =>
+      `${ms.toFixed(2)} ms ${ms <= TARGET_OVERHEAD_MS ? '<=' : '>'} ${TARGET_OVERHEAD_MS} ms: ${ms <= TARGET_OVERHEAD_MS ? 'met' : 'NOT met'}`;
     return {
       calls: CALLS,
       pg_direct_median_ms: median(pgMs),
@@ -215,7 +218,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stdout.write(JSON.stringify(await leanTimings(process.argv[3], process.argv[4])));
   } else {
     const result = await benchMcp();
-    for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(38)} ${typeof v === 'string' || Number.isInteger(v) ? v : v.toFixed(3)}\n`);
+    for (const [k, v] of Object.entries(result))
+      process.stdout.write(`${k.padEnd(38)} ${typeof v === 'string' || Number.isInteger(v) ? v : v.toFixed(3)}\n`);
   }
   process.exit(0);
 }

@@ -1,15 +1,18 @@
-// Policy engine speed over shared/corpus/pg-regress.jsonl: µs per statement uncached and cached.
+// Policy engine speed over test/corpus/pg-regress.jsonl: µs per statement uncached and cached.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PolicyEngine, initPolicy } from '../src/policy/index.js';
 
-const CORPUS = process.env.AIRLOCK_CORPUS_DIR ?? fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
+const CORPUS = process.env.AIRLOCK_CORPUS_DIR ?? fileURLToPath(new URL('../test/corpus/', import.meta.url));
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 export async function benchPolicy(): Promise<Record<string, number>> {
   await initPolicy();
-  const sqls = readFileSync(`${CORPUS}/pg-regress.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l).sql as string);
+  const sqls = readFileSync(`${CORPUS}/pg-regress.jsonl`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).sql as string);
   // warm the JIT on a throwaway engine
   const warm = new PolicyEngine({ cacheSize: 0 });
   for (const s of sqls) warm.decide(s);

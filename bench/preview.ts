@@ -9,7 +9,7 @@ import { preview } from '../src/approvals/preview.js';
 import { executeApproved } from '../src/approvals/execute.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test';
-const FIXTURE = new URL('../../shared/corpus/bypass-fixture.sql', import.meta.url);
+const FIXTURE = new URL('../test/corpus/bypass-fixture.sql', import.meta.url);
 const RUNS = Number(process.env.AIRLOCK_BENCH_PREVIEW_RUNS ?? 200);
 
 const quantile = (xs: number[], q: number) => {

@@ -201,20 +201,26 @@ async function main() {
       out.push(s);
       process.stdout.write(s + '\n');
     };
-    line(`pgbench -S, ${CLIENTS} clients, ${SECONDS} s per run, scale ${process.env.WIRE_BENCH_SCALE ?? 10}, ${cpus().length} CPUs, audit ${process.env.WIRE_BENCH_AUDIT === 'off' ? 'OFF (diagnostic)' : 'on'}`);
+    line(
+      `pgbench -S, ${CLIENTS} clients, ${SECONDS} s per run, scale ${process.env.WIRE_BENCH_SCALE ?? 10}, ${cpus().length} CPUs, audit ${process.env.WIRE_BENCH_AUDIT === 'off' ? 'OFF (diagnostic)' : 'on'}`,
+    );
     line(`${'mode'.padEnd(9)} ${'target'.padEnd(10)} ${'tps'.padStart(10)} ${'lat ms'.padStart(8)} ${'failed'.padStart(7)}`);
     const summary: string[] = [];
     for (const mode of MODES) {
       const r: Record<string, Result> = {};
       for (const [name, url] of Object.entries(targets)) {
         r[name] = await pgbench(url, mode, CLIENTS, SECONDS);
-        line(`${mode.padEnd(9)} ${name.padEnd(10)} ${r[name].tps.toFixed(0).padStart(10)} ${r[name].latencyMs.toFixed(3).padStart(8)} ${String(r[name].failed).padStart(7)}${r[name].error ? '  ' + r[name].error : ''}`);
+        line(
+          `${mode.padEnd(9)} ${name.padEnd(10)} ${r[name].tps.toFixed(0).padStart(10)} ${r[name].latencyMs.toFixed(3).padStart(8)} ${String(r[name].failed).padStart(7)}${r[name].error ? '  ' + r[name].error : ''}`,
+        );
       }
       const vsB = r.pgbouncer.tps ? (r.airlock.tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
       const vsD = r.direct.tps ? (r.airlock.tps / r.direct.tps).toFixed(2) : 'n/a';
       const vsP = r['node-pipe'].tps ? (r.airlock.tps / r['node-pipe'].tps).toFixed(2) : 'n/a';
       const pipeVsB = r.pgbouncer.tps ? (r['node-pipe'].tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
-      summary.push(`${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x   airlock/node-pipe ${vsP}x   (node-pipe/pgbouncer ${pipeVsB}x)`);
+      summary.push(
+        `${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x   airlock/node-pipe ${vsP}x   (node-pipe/pgbouncer ${pipeVsB}x)`,
+      );
     }
     for (const s of summary) line(s);
     line('single client (-c 1), average latency:');

@@ -24,8 +24,7 @@ export const readyForQuery = {
   T: frame(Back.readyForQuery, Buffer.from('T')),
   E: frame(Back.readyForQuery, Buffer.from('E')),
 } as const;
-export const rfqFor = (status: number): Buffer =>
-  status === 0x54 ? readyForQuery.T : status === 0x45 ? readyForQuery.E : readyForQuery.I;
+export const rfqFor = (status: number): Buffer => (status === 0x54 ? readyForQuery.T : status === 0x45 ? readyForQuery.E : readyForQuery.I);
 
 export const parseComplete = frame(Back.parseComplete, null);
 export const bindComplete = frame(Back.bindComplete, null);
@@ -43,8 +42,7 @@ export const authSaslContinue = (data: string) =>
 export const authSaslFinal = (data: string) =>
   frame(Back.authentication, Buffer.concat([int32(AuthCode.saslFinal), Buffer.from(data, 'utf8')]));
 
-export const parameterStatus = (name: string, value: string) =>
-  frame(Back.parameterStatus, Buffer.concat([cstr(name), cstr(value)]));
+export const parameterStatus = (name: string, value: string) => frame(Back.parameterStatus, Buffer.concat([cstr(name), cstr(value)]));
 
 export function backendKeyData(pid: number, secret: number): Buffer {
   const b = Buffer.allocUnsafe(8);

@@ -19,7 +19,6 @@ export const flushMessage: Buffer = Buffer.from(serialize.flush());
 export const terminateMessage: Buffer = Buffer.from(serialize.end());
 export const queryMessage = (sql: string): Buffer => Buffer.from(serialize.query(sql));
 export const passwordMessage = (pw: string): Buffer => Buffer.from(serialize.password(pw));
-export const saslInitialMessage = (mech: string, data: string): Buffer =>
-  Buffer.from(serialize.sendSASLInitialResponseMessage(mech, data));
+export const saslInitialMessage = (mech: string, data: string): Buffer => Buffer.from(serialize.sendSASLInitialResponseMessage(mech, data));
 export const saslResponseMessage = (data: string): Buffer => Buffer.from(serialize.sendSCRAMClientFinalMessage(data));
 export const cancelMessage = (pid: number, secret: number): Buffer => Buffer.from(serialize.cancel(pid, secret));

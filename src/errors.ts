@@ -40,17 +40,13 @@ export const insufficientPrivilege = (reason: string, detail?: string) =>
 export const syntaxError = (reason: string) => new AirlockError(reason, SqlState.syntaxError, 400);
 export const protocolViolation = (reason: string) => new AirlockError(reason, SqlState.protocolViolation, 400);
 export const invalidPassword = (reason: string) => new AirlockError(reason, SqlState.invalidPassword, 401);
-export const invalidAuthorization = (reason: string) =>
-  new AirlockError(reason, SqlState.invalidAuthorization, 401);
+export const invalidAuthorization = (reason: string) => new AirlockError(reason, SqlState.invalidAuthorization, 401);
 export const featureNotSupported = (reason: string) => new AirlockError(reason, SqlState.featureNotSupported, 400);
 export const queryCanceled = (reason: string) => new AirlockError(reason, SqlState.queryCanceled, 408);
-export const programLimitExceeded = (reason: string) =>
-  new AirlockError(reason, SqlState.programLimitExceeded, 413);
-export const invalidParameterValue = (reason: string) =>
-  new AirlockError(reason, SqlState.invalidParameterValue, 400);
+export const programLimitExceeded = (reason: string) => new AirlockError(reason, SqlState.programLimitExceeded, 413);
+export const invalidParameterValue = (reason: string) => new AirlockError(reason, SqlState.invalidParameterValue, 400);
 export const undefinedObject = (reason: string) => new AirlockError(reason, SqlState.undefinedObject, 404);
-export const notInPrerequisiteState = (reason: string) =>
-  new AirlockError(reason, SqlState.objectNotInPrerequisiteState, 409);
+export const notInPrerequisiteState = (reason: string) => new AirlockError(reason, SqlState.objectNotInPrerequisiteState, 409);
 export const connectionFailure = (reason: string) => new AirlockError(reason, SqlState.connectionFailure, 503);
 export const configError = (reason: string) => new AirlockError(reason, SqlState.configFileError, 400);
 export const internalError = (reason: string) => new AirlockError(reason, SqlState.internalError, 500);

@@ -67,7 +67,14 @@ export class Gateway implements WireGateway {
     const notifier = new Notifier(config.approvals.webhooks);
     const publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
     const approvals = new ApprovalService({ store, audit, pools, queue, notifier, config: config.approvals, publicUrl });
-    const closers = [() => approvals.stop(), () => queue.close(), () => notifier.flush(), () => pools.close(), () => audit.close(), () => store.close()];
+    const closers = [
+      () => approvals.stop(),
+      () => queue.close(),
+      () => notifier.flush(),
+      () => pools.close(),
+      () => audit.close(),
+      () => store.close(),
+    ];
     const gw = new Gateway(config, engine, store, audit, pools, approvals, closers);
     if (opts.startWorkers !== false) await approvals.start();
     return gw;
@@ -87,7 +94,13 @@ export class Gateway implements WireGateway {
   }
 
   auditConnection(e: { agentName: string; database: string; ok: boolean; reason?: string; remote?: string; client?: string }): void {
-    this.audit.append({ type: e.ok ? 'auth.ok' : 'auth.failed', agent: e.agentName, door: 'wire', database: e.database, data: { reason: e.reason, remote: e.remote, client: e.client } });
+    this.audit.append({
+      type: e.ok ? 'auth.ok' : 'auth.failed',
+      agent: e.agentName,
+      door: 'wire',
+      database: e.database,
+      data: { reason: e.reason, remote: e.remote, client: e.client },
+    });
   }
 
   /** Classify and audit. Synchronous and cached: the wire proxy calls it for every statement. */
@@ -124,14 +137,28 @@ export class Gateway implements WireGateway {
       return await this.approvals.hold(req, decision, this.engine.analyze(req.sql).statements);
     } catch (err) {
       const error = asAirlockError(err);
-      this.audit.append({ type: 'error', agent: req.agent.name, door: req.door, database: req.database, decision: 'ask', rule: decision.rule, requestId: req.requestId ?? null, data: { error: error.message, code: error.code } });
+      this.audit.append({
+        type: 'error',
+        agent: req.agent.name,
+        door: req.door,
+        database: req.database,
+        decision: 'ask',
+        rule: decision.rule,
+        requestId: req.requestId ?? null,
+        data: { error: error.message, code: error.code },
+      });
       return { status: 'error', decision, error };
     }
   }
 
   async awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome> {
     const rec = await this.approvals.get(approvalId);
-    return this.approvals.awaitOutcome(approvalId, timeoutMs, rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] }, signal);
+    return this.approvals.awaitOutcome(
+      approvalId,
+      timeoutMs,
+      rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] },
+      signal,
+    );
   }
 
   upstream(database: string) {
@@ -157,11 +184,23 @@ export class Gateway implements WireGateway {
     try {
       // several statements run one by one, each exactly as the parser split it
       const sql = decision.statements.length > 1 ? decision.statements.map((s) => s.sql) : req.sql;
-      const result = await this.pools.runReadOnly(req.database, sql, req.params ?? [], { maxRows: opts.maxRows, searchPath: req.session?.searchPath });
+      const result = await this.pools.runReadOnly(req.database, sql, req.params ?? [], {
+        maxRows: opts.maxRows,
+        searchPath: req.session?.searchPath,
+      });
       return { status: 'executed', decision, result };
     } catch (err) {
       const error = asAirlockError(err);
-      this.audit.append({ type: 'execution.failed', agent: req.agent.name, door: req.door, database: req.database, decision: 'auto', rule: decision.rule, requestId: req.requestId, data: { error: error.message, code: error.code } });
+      this.audit.append({
+        type: 'execution.failed',
+        agent: req.agent.name,
+        door: req.door,
+        database: req.database,
+        decision: 'auto',
+        rule: decision.rule,
+        requestId: req.requestId,
+        data: { error: error.message, code: error.code },
+      });
       return { status: 'error', decision, error };
     }
   }

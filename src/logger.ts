@@ -4,6 +4,9 @@ import { pino, type Logger } from 'pino';
 
 const level = process.env.AIRLOCK_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
 
-export const logger: Logger = pino({ level, base: undefined, redact: ['token', 'password', 'secret', '*.token', '*.password', '*.secret'] }, pino.destination(2));
+export const logger: Logger = pino(
+  { level, base: undefined, redact: ['token', 'password', 'secret', '*.token', '*.password', '*.secret'] },
+  pino.destination(2),
+);
 
 export type { Logger };

@@ -22,5 +22,7 @@ export function requestKey(req: GatewayRequest): string {
 
 /** The approval binding: the request plus the digest of the preview that was approved. */
 export function approvalBinding(key: string, previewDigest: string | undefined): string {
-  return createHash('sha256').update(`${key}\n${previewDigest ?? 'no-preview'}`).digest('hex');
+  return createHash('sha256')
+    .update(`${key}\n${previewDigest ?? 'no-preview'}`)
+    .digest('hex');
 }

@@ -60,9 +60,7 @@ export async function claimMarker(client: PoolClient, approvalId: string): Promi
 export async function wasExecuted(pools: UpstreamPools, database: string, approvalId: string): Promise<boolean> {
   const client = await pools.connect(database, POOL_KINDS.readOnly);
   try {
-    const { rows } = await client.query(
-      `SELECT to_regclass('${MARKER_TABLE}') IS NOT NULL AS present`,
-    );
+    const { rows } = await client.query(`SELECT to_regclass('${MARKER_TABLE}') IS NOT NULL AS present`);
     if (!rows[0]?.present) return false;
     const found = await client.query(`SELECT 1 FROM ${MARKER_TABLE} WHERE approval_id = $1`, [approvalId]);
     return (found.rowCount ?? 0) > 0;

@@ -1,7 +1,16 @@
 // Turn approved SQL into the steps execution runs inside its own transaction. A request that is
 // one explicit transaction (BEGIN; …; COMMIT) loses its BEGIN/COMMIT to ours; transaction control
 // anywhere else would commit or discard work behind the exactly-once marker, so it is refused.
-import { deparseVerified, ensureParser, statementsOrReason, PREVIEWABLE, runnable, RewriteError, type Node, type ParsedStatement } from './rewrite.js';
+import {
+  deparseVerified,
+  ensureParser,
+  statementsOrReason,
+  PREVIEWABLE,
+  runnable,
+  RewriteError,
+  type Node,
+  type ParsedStatement,
+} from './rewrite.js';
 
 export interface ExecStep {
   text: string;

@@ -84,7 +84,9 @@ export async function executeApproved(pools: UpstreamPools, raw: ExecuteInput): 
   let outcome: ExecuteOutcome | undefined;
   let thrown: unknown;
   try {
-    outcome = await inTransaction(client, input, plan, pools.statementTimeoutMs, () => wasExecuted(pools, input.database, input.approvalId));
+    outcome = await inTransaction(client, input, plan, pools.statementTimeoutMs, () =>
+      wasExecuted(pools, input.database, input.approvalId),
+    );
   } catch (err) {
     thrown = err;
     await client.query('ROLLBACK').catch(() => {
@@ -167,7 +169,11 @@ async function runSteps(client: PoolClient, plan: ExecPlan, params: unknown[], r
  * VACUUM, CREATE INDEX CONCURRENTLY and the like refuse transaction blocks: claim the id in its
  * own committed transaction first (at most once), run the statement, release the claim on failure.
  */
-async function outsideTransaction(pools: UpstreamPools, input: z.infer<typeof executeInputSchema>, plan: ExecPlan): Promise<ExecuteOutcome> {
+async function outsideTransaction(
+  pools: UpstreamPools,
+  input: z.infer<typeof executeInputSchema>,
+  plan: ExecPlan,
+): Promise<ExecuteOutcome> {
   const client = await pools.connect(input.database, POOL_KINDS.readWrite);
   try {
     await client.query('BEGIN');
@@ -179,7 +185,11 @@ async function outsideTransaction(pools: UpstreamPools, input: z.infer<typeof ex
     if (input.timeoutMs) await client.query("SELECT set_config('statement_timeout', $1, false)", [String(input.timeoutMs)]);
     try {
       const r = await streamQuery(client, plan.steps[0].text, input.params, () => undefined);
-      return { status: 'executed', result: { command: r.command, rowCount: r.rowCount, fields: [], rows: [] }, actual: { affectedRows: r.rowCount ?? 0 } };
+      return {
+        status: 'executed',
+        result: { command: r.command, rowCount: r.rowCount, fields: [], rows: [] },
+        actual: { affectedRows: r.rowCount ?? 0 },
+      };
     } catch (err) {
       await releaseMarker(pools, input.database, input.approvalId).catch(() => undefined);
       return failed(err);

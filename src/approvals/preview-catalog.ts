@@ -27,7 +27,8 @@ export interface RelationInfo {
 /** Resolve names as PostgreSQL would in this session (search_path); unknown names map to null. */
 export async function resolveRelations(client: PoolClient, names: QualifiedName[]): Promise<(RelationInfo | null)[]> {
   if (names.length === 0) return [];
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT r.i, c.oid::int8 AS oid, c.relkind, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
        FROM unnest($1::text[]) WITH ORDINALITY AS r(q, i)
        LEFT JOIN pg_class c ON c.oid = to_regclass(r.q)
@@ -52,7 +53,8 @@ export interface ColumnInfo {
 
 /** Columns in order with their defaults and sequences: which DEFAULTs an INSERT evaluates depends on them. */
 export async function columnsOf(client: PoolClient, oids: number[]): Promise<ColumnInfo[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT a.attrelid::int8 AS relid, a.attname, a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid) AS expr,
             a.atttypid::int8 AS typ,
             pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) AS seq
@@ -77,7 +79,8 @@ export async function columnsOf(client: PoolClient, oids: number[]): Promise<Col
 
 /** Partitions and inheritance children: a write to a parent reaches them and fires their triggers. */
 export async function descendants(client: PoolClient, oids: number[]): Promise<RelationInfo[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `WITH RECURSIVE k(oid) AS (SELECT unnest($1::oid[]) UNION SELECT i.inhrelid FROM pg_inherits i JOIN k ON i.inhparent = k.oid)
      SELECT c.oid::int8 AS oid, c.relkind, c.oid::regclass::text AS name FROM k JOIN pg_class c ON c.oid = k.oid`,
     [oids],
@@ -98,7 +101,8 @@ export interface ReferencingKey {
 
 /** Foreign keys pointing at these tables: their ON UPDATE/DELETE actions write elsewhere. */
 export async function referencingKeys(client: PoolClient, oids: number[]): Promise<ReferencingKey[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT k.confrelid::int8 AS parent, c.oid::int8 AS oid, c.relkind, c.oid::regclass::text AS name, k.confupdtype, k.confdeltype,
             ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY(k.confkey)) AS pcols,
             ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)) AS ccols
@@ -126,7 +130,8 @@ export interface TriggerInfo {
 
 /** User triggers (not the internal FK ones): their functions could do anything. */
 export async function triggersOn(client: PoolClient, oids: number[]): Promise<TriggerInfo[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT t.tgrelid::int8 AS relid, t.tgrelid::regclass::text AS tbl, t.tgname, t.tgtype::int AS type
        FROM pg_trigger t WHERE t.tgrelid = ANY($1::oid[]) AND NOT t.tgisinternal ORDER BY t.tgname`,
     [oids],
@@ -144,7 +149,8 @@ export interface RuleInfo {
 
 /** Rewrite rules other than a view's _RETURN: DO ALSO NOTIFY and friends. */
 export async function rulesOn(client: PoolClient, oids: number[]): Promise<RuleInfo[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT r.ev_class::int8 AS relid, r.ev_class::regclass::text AS tbl, r.rulename, r.ev_type
        FROM pg_rewrite r WHERE r.ev_class = ANY($1::oid[]) AND r.rulename <> '_RETURN' ORDER BY r.rulename`,
     [oids],
@@ -161,7 +167,8 @@ export interface CatalogExpression {
 
 /** Expressions PostgreSQL evaluates while writing these tables: CHECKs, index expressions, generated columns. */
 export async function writeExpressions(client: PoolClient, oids: number[]): Promise<CatalogExpression[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT 'check constraint ' || conname || ' on ' || conrelid::regclass AS what, 'SELECT ' || pg_get_expr(conbin, conrelid) AS sql
        FROM pg_constraint WHERE conrelid = ANY($1::oid[]) AND contype = 'c'
      UNION ALL
@@ -178,7 +185,8 @@ export async function writeExpressions(client: PoolClient, oids: number[]): Prom
 
 /** Row-level security policies and view bodies: they run as part of reading these relations. */
 export async function readExpressions(client: PoolClient, oids: number[]): Promise<CatalogExpression[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT 'policy ' || polname || ' on ' || polrelid::regclass AS what,
             'SELECT ' || coalesce(pg_get_expr(polqual, polrelid), 'true') || ', ' || coalesce(pg_get_expr(polwithcheck, polrelid), 'true') AS sql
        FROM pg_policy WHERE polrelid = ANY($1::oid[])
@@ -191,8 +199,12 @@ export async function readExpressions(client: PoolClient, oids: number[]): Promi
 }
 
 /** Domains behind column types (and their base domains): their CHECKs and DEFAULTs run on write. */
-export async function domainExpressions(client: PoolClient, typeOids: number[]): Promise<{ checks: CatalogExpression[]; defaults: Map<number, string> }> {
-  const { rows } = await catalogQuery(client, 
+export async function domainExpressions(
+  client: PoolClient,
+  typeOids: number[],
+): Promise<{ checks: CatalogExpression[]; defaults: Map<number, string> }> {
+  const { rows } = await catalogQuery(
+    client,
     `WITH RECURSIVE d(oid) AS (
         SELECT unnest($1::oid[])
         UNION
@@ -243,25 +255,37 @@ const toProc = (r: Record<string, any>, via?: string): ProcInfo => ({
 /** Every overload of these names, with where it lives, so the caller can judge what PostgreSQL may pick. */
 export async function functionsNamed(client: PoolClient, names: string[]): Promise<ProcInfo[]> {
   if (names.length === 0) return [];
-  const { rows } = await catalogQuery(client, `SELECT ${PROC_COLUMNS} FROM pg_proc p ${PROC_JOINS} WHERE p.proname = ANY($1::text[])`, [names]);
+  const { rows } = await catalogQuery(client, `SELECT ${PROC_COLUMNS} FROM pg_proc p ${PROC_JOINS} WHERE p.proname = ANY($1::text[])`, [
+    names,
+  ]);
   return rows.map((r) => toProc(r));
 }
 
 /** The functions behind operators of these names (an operator is a function call in disguise); plain built-ins omitted. */
-export async function operatorFunctions(client: PoolClient, names: string[]): Promise<(ProcInfo & { operator: string; operatorSchema: string; operatorVisible: boolean })[]> {
+export async function operatorFunctions(
+  client: PoolClient,
+  names: string[],
+): Promise<(ProcInfo & { operator: string; operatorSchema: string; operatorVisible: boolean })[]> {
   if (names.length === 0) return [];
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `SELECT o.oprname, n.nspname AS oschema, n.nspname = ANY(current_schemas(true)) AS ovisible, ${PROC_COLUMNS}
        FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace JOIN pg_proc p ON p.oid = o.oprcode ${PROC_JOINS}
       WHERE o.oprname = ANY($1::text[]) AND NOT ${PLAIN_BUILTIN}`,
     [names],
   );
-  return rows.map((r) => ({ ...toProc(r, `operator ${r.oschema}.${r.oprname}`), operator: r.oprname, operatorSchema: r.oschema, operatorVisible: r.ovisible === true }));
+  return rows.map((r) => ({
+    ...toProc(r, `operator ${r.oschema}.${r.oprname}`),
+    operator: r.oprname,
+    operatorSchema: r.oschema,
+    operatorVisible: r.ovisible === true,
+  }));
 }
 
 /** Cast functions to or from these types (by oid or by name as written in the statement); plain built-ins omitted. */
 export async function castFunctions(client: PoolClient, typeOids: number[], typeNames: string[]): Promise<ProcInfo[]> {
-  const { rows } = await catalogQuery(client, 
+  const { rows } = await catalogQuery(
+    client,
     `WITH t AS (SELECT unnest($1::oid[]) AS oid UNION SELECT to_regtype(q)::oid FROM unnest($2::text[]) AS q)
      SELECT c.castsource::regtype::text AS src, c.casttarget::regtype::text AS tgt, ${PROC_COLUMNS}
        FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc ${PROC_JOINS}

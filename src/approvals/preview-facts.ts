@@ -37,12 +37,18 @@ export const emptyFacts = (): TreeFacts => ({
 
 const WRITE_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 const TIME_SVF = new Set([
-  'SVFOP_CURRENT_DATE', 'SVFOP_CURRENT_TIME', 'SVFOP_CURRENT_TIME_N', 'SVFOP_CURRENT_TIMESTAMP',
-  'SVFOP_CURRENT_TIMESTAMP_N', 'SVFOP_LOCALTIME', 'SVFOP_LOCALTIME_N', 'SVFOP_LOCALTIMESTAMP', 'SVFOP_LOCALTIMESTAMP_N',
+  'SVFOP_CURRENT_DATE',
+  'SVFOP_CURRENT_TIME',
+  'SVFOP_CURRENT_TIME_N',
+  'SVFOP_CURRENT_TIMESTAMP',
+  'SVFOP_CURRENT_TIMESTAMP_N',
+  'SVFOP_LOCALTIME',
+  'SVFOP_LOCALTIME_N',
+  'SVFOP_LOCALTIMESTAMP',
+  'SVFOP_LOCALTIMESTAMP_N',
 ]);
 
-const strings = (list: unknown): string[] =>
-  (Array.isArray(list) ? list : []).map((p) => String((p as Node)?.String?.sval ?? ''));
+const strings = (list: unknown): string[] => (Array.isArray(list) ? list : []).map((p) => String((p as Node)?.String?.sval ?? ''));
 
 function qualified(list: unknown): QualifiedName {
   const parts = strings(list);
@@ -156,7 +162,8 @@ export function defaultedColumns(node: string, tree: Node, columns: string[]): S
   const out = new Set<string>();
   const names = (list: unknown) => (Array.isArray(list) && list.length ? (list as Node[]).map((t) => String(t.ResTarget?.name)) : null);
   if (node === 'InsertStmt') {
-    if (!tree.selectStmt) columns.forEach((c) => out.add(c)); // DEFAULT VALUES
+    if (!tree.selectStmt)
+      columns.forEach((c) => out.add(c)); // DEFAULT VALUES
     else insertDefaults(names(tree.cols), selectRows(tree.selectStmt), columns, out);
     setListDefaults(tree.onConflictClause?.targetList, out);
   } else if (node === 'UpdateStmt') {
@@ -184,10 +191,13 @@ export function updatedColumns(node: string, tree: Node): Set<string> {
       : node === 'InsertStmt'
         ? [tree.onConflictClause?.targetList]
         : node === 'MergeStmt'
-          ? ((tree.mergeWhenClauses ?? []) as Node[]).filter((w) => w.MergeWhenClause?.commandType === 'CMD_UPDATE').map((w) => w.MergeWhenClause.targetList)
+          ? ((tree.mergeWhenClauses ?? []) as Node[])
+              .filter((w) => w.MergeWhenClause?.commandType === 'CMD_UPDATE')
+              .map((w) => w.MergeWhenClause.targetList)
           : [];
   const out = new Set<string>();
-  for (const list of lists) for (const t of (Array.isArray(list) ? list : []) as Node[]) if (t.ResTarget?.name) out.add(String(t.ResTarget.name));
+  for (const list of lists)
+    for (const t of (Array.isArray(list) ? list : []) as Node[]) if (t.ResTarget?.name) out.add(String(t.ResTarget.name));
   return out;
 }
 

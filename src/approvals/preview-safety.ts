@@ -27,19 +27,38 @@ interface Source {
 const HARMLESS_VOLATILE = new Set(['random', 'random_normal', 'gen_random_uuid', 'clock_timestamp', 'timeofday']);
 /** Stable or harmless functions whose result differs between preview and execution. */
 const RUN_DEPENDENT = new Set([
-  ...HARMLESS_VOLATILE, 'now', 'transaction_timestamp', 'statement_timestamp', 'age', 'pg_backend_pid',
-  'inet_client_addr', 'inet_client_port', 'inet_server_addr', 'inet_server_port', 'pg_postmaster_start_time',
-  'pg_conf_load_time', 'pg_current_snapshot', 'txid_current_snapshot', 'pg_trigger_depth',
+  ...HARMLESS_VOLATILE,
+  'now',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'age',
+  'pg_backend_pid',
+  'inet_client_addr',
+  'inet_client_port',
+  'inet_server_addr',
+  'inet_server_port',
+  'pg_postmaster_start_time',
+  'pg_conf_load_time',
+  'pg_current_snapshot',
+  'txid_current_snapshot',
+  'pg_trigger_depth',
 ]);
 /** Not blocked by policy everywhere, but each runs SQL or sends something outside the transaction. */
 const PREVIEW_DENY: Record<string, string> = {
   nextval: 'would advance a sequence',
   setval: 'would change a sequence',
   pg_notify: 'sends a notification',
-  table_to_xml: 'runs a query by name', table_to_xmlschema: 'runs a query by name', table_to_xml_and_xmlschema: 'runs a query by name',
-  schema_to_xml: 'runs queries by name', schema_to_xmlschema: 'runs queries by name', schema_to_xml_and_xmlschema: 'runs queries by name',
-  database_to_xml: 'runs queries by name', database_to_xmlschema: 'runs queries by name', database_to_xml_and_xmlschema: 'runs queries by name',
-  txid_current: 'assigns a transaction id', pg_current_xact_id: 'assigns a transaction id',
+  table_to_xml: 'runs a query by name',
+  table_to_xmlschema: 'runs a query by name',
+  table_to_xml_and_xmlschema: 'runs a query by name',
+  schema_to_xml: 'runs queries by name',
+  schema_to_xmlschema: 'runs queries by name',
+  schema_to_xml_and_xmlschema: 'runs queries by name',
+  database_to_xml: 'runs queries by name',
+  database_to_xmlschema: 'runs queries by name',
+  database_to_xml_and_xmlschema: 'runs queries by name',
+  txid_current: 'assigns a transaction id',
+  pg_current_xact_id: 'assigns a transaction id',
 };
 const STANDARD_OPERATORS = ['=', '<>', '<', '>', '<=', '>='];
 const TRIGGER_BITS = { insert: 4, delete: 8, update: 16 } as const;
@@ -53,8 +72,10 @@ function judgeProc(p: cat.ProcInfo): string | null {
   const blocked = classifyFunction(null, name).blocked;
   if (blocked) return `calls ${name}${via}, which ${blocked}`;
   // C and internal functions need a superuser to create; a user aggregate is "internal" but runs its own state functions
-  const builtin = p.schema === 'pg_catalog' || p.schema === 'information_schema' || ((p.language === 'internal' || p.language === 'c') && p.kind === 'f');
-  if (!builtin) return `calls user-defined function ${p.schema}.${name}${via} (language ${p.language}), whose effects a rollback may not undo`;
+  const builtin =
+    p.schema === 'pg_catalog' || p.schema === 'information_schema' || ((p.language === 'internal' || p.language === 'c') && p.kind === 'f');
+  if (!builtin)
+    return `calls user-defined function ${p.schema}.${name}${via} (language ${p.language}), whose effects a rollback may not undo`;
   if (p.volatility === 'v' && !HARMLESS_VOLATILE.has(name)) return `calls volatile function ${name}${via}`;
   return null;
 }
@@ -92,7 +113,8 @@ async function writeSet(client: PoolClient, target: cat.RelationInfo, node: stri
   const mask = new Map<number, number>();
   const tables = new Map<number, cat.RelationInfo>();
   const setDefault = new Set<number>();
-  const own = (actions.insert ? TRIGGER_BITS.insert : 0) | (actions.update ? TRIGGER_BITS.update : 0) | (actions.delete ? TRIGGER_BITS.delete : 0);
+  const own =
+    (actions.insert ? TRIGGER_BITS.insert : 0) | (actions.update ? TRIGGER_BITS.update : 0) | (actions.delete ? TRIGGER_BITS.delete : 0);
   let frontier: Reach[] = [{ rel: target, bits: own, changed: updatedColumns(node, tree) }];
   for (let depth = 0; frontier.length; depth++) {
     if (depth === 32) return 'foreign key actions cascade too deeply to analyze';
@@ -113,7 +135,8 @@ async function writeSet(client: PoolClient, target: cat.RelationInfo, node: stri
       const viaDelete = (from.bits & TRIGGER_BITS.delete) !== 0 && 'cnd'.includes(key.onDelete);
       if (!viaUpdate && !viaDelete) continue;
       if ((viaUpdate && key.onUpdate === 'd') || (viaDelete && key.onDelete === 'd')) setDefault.add(key.table.oid);
-      const bits = (viaUpdate ? TRIGGER_BITS.update : 0) | (viaDelete ? (key.onDelete === 'c' ? TRIGGER_BITS.delete : TRIGGER_BITS.update) : 0);
+      const bits =
+        (viaUpdate ? TRIGGER_BITS.update : 0) | (viaDelete ? (key.onDelete === 'c' ? TRIGGER_BITS.delete : TRIGGER_BITS.update) : 0);
       next.push({ rel: key.table, bits, changed: new Set(key.childColumns) });
     }
     frontier = next;
@@ -131,7 +154,8 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
   const relation = tree.relation as Node;
   const [target] = await cat.resolveRelations(client, [{ schema: relation?.schemaname ?? null, name: String(relation?.relname ?? '') }]);
   if (!target) return refuse(`relation ${relation?.relname} does not exist`);
-  if (target.relkind !== 'r' && target.relkind !== 'p') return refuse(`target ${target.name} is not a plain table (relkind ${target.relkind})`);
+  if (target.relkind !== 'r' && target.relkind !== 'p')
+    return refuse(`target ${target.name} is not a plain table (relkind ${target.relkind})`);
 
   const reached = await writeSet(client, target, stmt.node, tree);
   if (typeof reached === 'string') return refuse(reached);
@@ -146,7 +170,11 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
 
   const columns = await cat.columnsOf(client, writeOids);
   const targetColumns = columns.filter((c) => c.relid === target.oid && c.generated === '');
-  const defaulted = defaultedColumns(stmt.node, tree, targetColumns.map((c) => c.name));
+  const defaulted = defaultedColumns(
+    stmt.node,
+    tree,
+    targetColumns.map((c) => c.name),
+  );
   const exprs: cat.CatalogExpression[] = [];
   const domainDefaultFor: number[] = [];
   for (const c of columns) {
@@ -175,7 +203,10 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
   let expand = writeOids;
   for (let round = 0; ; round++) {
     if (round === 16) return refuse('views and policies nest too deeply to analyze');
-    const resolved = await cat.resolveRelations(client, fresh.flatMap((s) => s.facts.relations));
+    const resolved = await cat.resolveRelations(
+      client,
+      fresh.flatMap((s) => s.facts.relations),
+    );
     for (const r of resolved) {
       if (!r || seen.has(r.oid)) continue;
       if (r.relkind === 'f') return refuse(`reads foreign table ${r.name}`);

@@ -11,7 +11,15 @@ import { streamQuery, toObject, uniqueNames } from '../upstream/stream.js';
 import { RowDigest, canonicalJson } from './digest.js';
 import { analysisRefusal } from './preview-analysis.js';
 import { checkPreviewSafety } from './preview-safety.js';
-import { beforeImageSelect, ensureParser, statementsOrReason, PREVIEWABLE, runnable, RewriteError, type ParsedStatement } from './rewrite.js';
+import {
+  beforeImageSelect,
+  ensureParser,
+  statementsOrReason,
+  PREVIEWABLE,
+  runnable,
+  RewriteError,
+  type ParsedStatement,
+} from './rewrite.js';
 
 export const previewInputSchema = z.object({
   database: z.string().min(1),
@@ -29,7 +37,11 @@ export type PreviewInput = z.input<typeof previewInputSchema>;
 export const unavailable = (reason: string): PreviewSummary => ({ available: false, reason: `preview unavailable: ${reason}` });
 
 const NODE_LABEL: Record<string, string> = {
-  VacuumStmt: 'VACUUM/ANALYZE', NotifyStmt: 'NOTIFY', CallStmt: 'CALL', IndexStmt: 'CREATE INDEX', TransactionStmt: 'transaction control',
+  VacuumStmt: 'VACUUM/ANALYZE',
+  NotifyStmt: 'NOTIFY',
+  CallStmt: 'CALL',
+  IndexStmt: 'CREATE INDEX',
+  TransactionStmt: 'transaction control',
 };
 
 /** Parse and choose what may be previewed at all: one INSERT, UPDATE, DELETE or MERGE. */

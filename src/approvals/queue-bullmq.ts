@@ -191,8 +191,7 @@ export class BullmqExecutionQueue implements ExecutionQueue {
   /** Wait for the producer connection and run fn, all within requestTimeoutMs, else 08006. */
   private async withinDeadline(what: string, fn: () => Promise<void>): Promise<void> {
     const deadline = this.opts.requestTimeoutMs;
-    const unavailable = (why: string) =>
-      connectionFailure(`execution queue unavailable: ${what} failed, Redis at ${this.target} ${why}`);
+    const unavailable = (why: string) => connectionFailure(`execution queue unavailable: ${what} failed, Redis at ${this.target} ${why}`);
     if (this.client.status === 'end') throw unavailable('connection is closed');
     let outcome: { value: void } | 'timeout';
     try {
@@ -208,9 +207,7 @@ export class BullmqExecutionQueue implements ExecutionQueue {
       throw unavailable(`failed: ${asError(err).message}`);
     }
     if (outcome === 'timeout') {
-      throw unavailable(
-        `did not answer within ${deadline} ms (${this.client.status}${this.downReason ? `: ${this.downReason}` : ''})`,
-      );
+      throw unavailable(`did not answer within ${deadline} ms (${this.client.status}${this.downReason ? `: ${this.downReason}` : ''})`);
     }
   }
 }

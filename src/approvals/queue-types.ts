@@ -28,9 +28,7 @@ export interface ExecutionQueue {
   close(): Promise<void>;
 }
 
-const queueName = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1-100 chars)');
+const queueName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1-100 chars)');
 
 export const queueOptionsSchema = z
   .object({

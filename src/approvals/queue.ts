@@ -4,14 +4,7 @@ import { BullmqExecutionQueue } from './queue-bullmq.js';
 import { MemoryExecutionQueue } from './queue-memory.js';
 import { parseQueueOptions, type ExecutionQueue, type QueueOptionsInput } from './queue-types.js';
 
-export type {
-  ExecutionHandler,
-  ExecutionQueue,
-  QueueBackend,
-  QueueOptions,
-  QueueOptionsInput,
-  StartOptions,
-} from './queue-types.js';
+export type { ExecutionHandler, ExecutionQueue, QueueBackend, QueueOptions, QueueOptionsInput, StartOptions } from './queue-types.js';
 export { QUEUE_BACKENDS, queueOptionsSchema } from './queue-types.js';
 
 /** Pick the backend from the config: Redis URL → BullMQ, none → in-process. Throws 22023 on bad options. */

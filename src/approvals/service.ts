@@ -75,13 +75,24 @@ export class ApprovalService {
     const key = requestKey(req);
     const existing = await store.findApprovalByRequestKey(key, [...OPEN, 'executed']);
     if (existing?.status === 'executed' && existing.grantUsedAt === null) {
-      const used = await store.updateApproval(existing.id, { fromStatus: ['executed'], expectVersion: existing.version, patch: { grantUsedAt: Date.now() } });
+      const used = await store.updateApproval(existing.id, {
+        fromStatus: ['executed'],
+        expectVersion: existing.version,
+        patch: { grantUsedAt: Date.now() },
+      });
       if (used) {
         this.audit('approval.grant-used', used, { requestId: req.requestId });
         return approvalOutcome(used, decision, this.reviewUrl(used.id));
       }
     }
-    if (existing && OPEN.includes(existing.status)) return { status: 'pending', decision, approvalId: existing.id, reviewUrl: this.reviewUrl(existing.id), preview: existing.preview ?? { available: false } };
+    if (existing && OPEN.includes(existing.status))
+      return {
+        status: 'pending',
+        decision,
+        approvalId: existing.id,
+        reviewUrl: this.reviewUrl(existing.id),
+        preview: existing.preview ?? { available: false },
+      };
     if (!(await this.deps.queue.healthy())) {
       throw connectionFailure('approval queue is unreachable: write requests are refused until it is back (fail closed)');
     }
@@ -114,7 +125,10 @@ export class ApprovalService {
       requiredApprovals: threshold.dual ? Math.max(2, config.requiredApprovals) : config.requiredApprovals,
       approvals: threshold.autoApprove ? [{ reviewer: 'airlock:threshold', at: now, comment: threshold.reason }] : [],
     });
-    this.audit('approval.created', record, { requestId: req.requestId, data: { preview: previewForAudit(summary), tables, client: req.client } });
+    this.audit('approval.created', record, {
+      requestId: req.requestId,
+      data: { preview: previewForAudit(summary), tables, client: req.client },
+    });
     if (threshold.autoApprove) {
       this.audit('approval.approved', record, { data: { reviewer: 'airlock:threshold', reason: threshold.reason } });
       await this.deps.queue.enqueue(id);
@@ -144,7 +158,9 @@ export class ApprovalService {
         patch: { approvals: votes, status: done ? 'approved' : 'pending', comment: comment ?? rec.comment },
       });
       if (!updated) continue; // someone else voted or decided at the same time: re-read and re-check
-      this.audit(done ? 'approval.approved' : 'approval.voted', updated, { data: { reviewer, comment, votes: votes.length, required: rec.requiredApprovals } });
+      this.audit(done ? 'approval.approved' : 'approval.voted', updated, {
+        data: { reviewer, comment, votes: votes.length, required: rec.requiredApprovals },
+      });
       if (done) {
         await this.deps.queue.enqueue(id).catch((err) => {
           // stays `approved`; recovery at the next start (or another gateway) re-enqueues it
@@ -161,7 +177,11 @@ export class ApprovalService {
   async deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
     const rec = await this.expireIfDue(await this.get(id));
     checkReviewerAction(rec, reviewer, this.deps.config, 'deny');
-    const updated = await this.deps.store.updateApproval(id, { fromStatus: ['pending'], expectVersion: rec.version, patch: { status: 'denied', deniedBy: reviewer, comment: comment ?? null } });
+    const updated = await this.deps.store.updateApproval(id, {
+      fromStatus: ['pending'],
+      expectVersion: rec.version,
+      patch: { status: 'denied', deniedBy: reviewer, comment: comment ?? null },
+    });
     if (!updated) throw notInPrerequisiteState(`approval ${id} was decided by someone else meanwhile; reload it`);
     this.audit('approval.denied', updated, { data: { reviewer, comment } });
     this.deps.notifier?.notify({ type: 'approval.denied', approval: this.eventView(updated) });
@@ -178,7 +198,11 @@ export class ApprovalService {
       return;
     }
     if (rec.status === 'approved') {
-      const claimed = await this.deps.store.updateApproval(id, { fromStatus: ['approved'], expectVersion: rec.version, patch: { status: 'executing', attempts: rec.attempts + 1 } });
+      const claimed = await this.deps.store.updateApproval(id, {
+        fromStatus: ['approved'],
+        expectVersion: rec.version,
+        patch: { status: 'executing', attempts: rec.attempts + 1 },
+      });
       if (!claimed) return; // another worker claimed it
       rec = claimed;
       this.audit('execution.started', rec, {});
@@ -195,7 +219,8 @@ export class ApprovalService {
     });
     if (outcome.status === 'executed') await this.finish(id, ['executing'], 'executed', { result: outcome.result });
     else if (outcome.status === 'already-executed') await this.finish(id, ['executing'], 'executed', {});
-    else if (outcome.status === 'drifted') await this.finish(id, ['executing'], 'drifted', { error: `rows changed since the preview: ${JSON.stringify(outcome.actual)}` });
+    else if (outcome.status === 'drifted')
+      await this.finish(id, ['executing'], 'drifted', { error: `rows changed since the preview: ${JSON.stringify(outcome.actual)}` });
     else await this.finish(id, ['executing'], 'failed', { error: outcome.error });
   }
 
@@ -208,7 +233,11 @@ export class ApprovalService {
       if (FINAL.includes(rec.status)) {
         // the waiting agent got the result: a later identical request is a new request, not this grant
         if (rec.status === 'executed' && rec.grantUsedAt === null) {
-          await this.deps.store.updateApproval(id, { fromStatus: ['executed'], expectVersion: rec.version, patch: { grantUsedAt: Date.now() } });
+          await this.deps.store.updateApproval(id, {
+            fromStatus: ['executed'],
+            expectVersion: rec.version,
+            patch: { grantUsedAt: Date.now() },
+          });
         }
         return approvalOutcome(rec, decision, this.reviewUrl(id));
       }
@@ -229,7 +258,11 @@ export class ApprovalService {
 
   private async expireIfDue(rec: ApprovalRecord): Promise<ApprovalRecord> {
     if (rec.status !== 'pending' || rec.expiresAt > Date.now()) return rec;
-    const updated = await this.deps.store.updateApproval(rec.id, { fromStatus: ['pending'], expectVersion: rec.version, patch: { status: 'expired' } });
+    const updated = await this.deps.store.updateApproval(rec.id, {
+      fromStatus: ['pending'],
+      expectVersion: rec.version,
+      patch: { status: 'expired' },
+    });
     if (!updated) return (await this.deps.store.getApproval(rec.id)) ?? rec;
     this.audit('approval.expired', updated, {});
     this.events.emit(rec.id);
@@ -270,13 +303,19 @@ export class ApprovalService {
       sql: rec.sql,
       status: rec.status,
       reviewUrl: this.reviewUrl(rec.id),
-      preview: p ? { available: p.available, reason: p.reason, affectedRows: p.affectedRows, rows: p.rows?.slice(0, 5) } : { available: false },
+      preview: p
+        ? { available: p.available, reason: p.reason, affectedRows: p.affectedRows, rows: p.rows?.slice(0, 5) }
+        : { available: false },
       actor: rec.deniedBy ?? rec.approvals.at(-1)?.reviewer,
       comment: rec.comment ?? undefined,
     };
   }
 
-  private audit(type: Parameters<AuditLog['append']>[0]['type'], rec: ApprovalRecord, extra: { requestId?: string; data?: Record<string, unknown> }) {
+  private audit(
+    type: Parameters<AuditLog['append']>[0]['type'],
+    rec: ApprovalRecord,
+    extra: { requestId?: string; data?: Record<string, unknown> },
+  ) {
     this.deps.audit.append({
       type,
       agent: rec.agentName,
@@ -294,4 +333,3 @@ export class ApprovalService {
 function previewForAudit(p: PreviewSummary) {
   return { available: p.available, reason: p.reason, affectedRows: p.affectedRows, digest: p.digest };
 }
-

@@ -20,6 +20,10 @@ export function thresholdFor(thresholds: ApprovalsConfig['thresholds'], tables: 
   return {
     autoApprove,
     dual,
-    reason: autoApprove ? `${rows} row(s) within the auto-approve threshold of ${tables.join(', ')}` : dual ? `${rows} rows: two approvers required` : undefined,
+    reason: autoApprove
+      ? `${rows} row(s) within the auto-approve threshold of ${tables.join(', ')}`
+      : dual
+        ? `${rows} rows: two approvers required`
+        : undefined,
   };
 }

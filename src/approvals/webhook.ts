@@ -6,14 +6,7 @@ import { z } from 'zod';
 import { webhookSchema } from '../config/schema.js';
 import { configError } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
-import {
-  approvalEventSchema,
-  jsonPayload,
-  signBody,
-  slackPayload,
-  stringifyPayload,
-  type ApprovalEvent,
-} from './webhook-format.js';
+import { approvalEventSchema, jsonPayload, signBody, slackPayload, stringifyPayload, type ApprovalEvent } from './webhook-format.js';
 
 export { approvalEventSchema, signBody, verifySignature, WEBHOOK_EVENT_TYPES } from './webhook-format.js';
 export type { ApprovalEvent, WebhookEventType } from './webhook-format.js';

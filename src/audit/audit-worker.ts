@@ -46,7 +46,10 @@ if (store) {
         void settle(m.id, log.flush());
         break;
       case 'close':
-        void settle(m.id, log.close().finally(() => opened.close())).then(() => port.close());
+        void settle(
+          m.id,
+          log.close().finally(() => opened.close()),
+        ).then(() => port.close());
         break;
     }
   });

@@ -10,9 +10,19 @@ const PAGE = 1000;
 /** One event as exported: the stored row, field order fixed. */
 export const exportLine = (e: AuditEvent): string =>
   JSON.stringify({
-    seq: e.seq, ts: e.ts, type: e.type, agent: e.agent, door: e.door, database: e.database,
-    decision: e.decision, rule: e.rule, request_id: e.request_id, approval_id: e.approval_id,
-    data: e.data, prev_hash: e.prev_hash, hash: e.hash,
+    seq: e.seq,
+    ts: e.ts,
+    type: e.type,
+    agent: e.agent,
+    door: e.door,
+    database: e.database,
+    decision: e.decision,
+    rule: e.rule,
+    request_id: e.request_id,
+    approval_id: e.approval_id,
+    data: e.data,
+    prev_hash: e.prev_hash,
+    hash: e.hash,
   }) + '\n';
 
 async function* filtered(store: Store, filter: ExportFilter): AsyncIterable<AuditEvent> {

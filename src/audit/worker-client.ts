@@ -10,10 +10,7 @@ import type { OpenStoreOptions } from '../store/open.js';
 import { toAuditBody, type AuditInput } from './events.js';
 
 /** main → worker */
-export type ToWorker =
-  | { t: 'events'; events: AuditInput[]; ts: number[] }
-  | { t: 'flush'; id: number }
-  | { t: 'close'; id: number };
+export type ToWorker = { t: 'events'; events: AuditInput[]; ts: number[] } | { t: 'flush'; id: number } | { t: 'close'; id: number };
 
 /** worker → main */
 export type FromWorker =

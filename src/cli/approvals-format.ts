@@ -39,10 +39,13 @@ export function renderApproval(r: ApprovalRecord, url: string): string {
       const before = p.before;
       lines.push('Before:', textTable(before));
       // mark changed cells of the after-image by position (rows are paired by primary key in the preview)
-      lines.push('After (* = changed):', textTable(p.rows ?? [], (row, col) => {
-        const i = (p.rows ?? []).indexOf(row);
-        return i < before.length && cell(before[i]?.[col]) !== cell(row[col]);
-      }));
+      lines.push(
+        'After (* = changed):',
+        textTable(p.rows ?? [], (row, col) => {
+          const i = (p.rows ?? []).indexOf(row);
+          return i < before.length && cell(before[i]?.[col]) !== cell(row[col]);
+        }),
+      );
     } else if (p.rows?.length) lines.push('Rows:', textTable(p.rows));
   }
   if (r.error) lines.push('', `Error: ${r.error}`);

@@ -34,7 +34,8 @@ export function register(program: Command): void {
     .option(...storeOption)
     .option('--json', 'JSON lines')
     .action(async (flags: Flags, cmd: Command) => {
-      if (flags.status && !APPROVAL_STATUSES.includes(flags.status as ApprovalStatus)) throw invalidParameterValue(`--status must be one of ${APPROVAL_STATUSES.join(', ')}`);
+      if (flags.status && !APPROVAL_STATUSES.includes(flags.status as ApprovalStatus))
+        throw invalidParameterValue(`--status must be one of ${APPROVAL_STATUSES.join(', ')}`);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('--limit must be a positive integer');
       await withGateway(cmd, flags, async (gw) => {
@@ -69,7 +70,10 @@ export function register(program: Command): void {
       .action(async (id: string, flags: Flags, cmd: Command) => {
         await withGateway(cmd, flags, async (gw) => {
           const reviewer = reviewerName(flags);
-          const rec: ApprovalRecord = action === 'approve' ? await gw.approvals.approve(id, reviewer, flags.comment) : await gw.approvals.deny(id, reviewer, flags.comment);
+          const rec: ApprovalRecord =
+            action === 'approve'
+              ? await gw.approvals.approve(id, reviewer, flags.comment)
+              : await gw.approvals.deny(id, reviewer, flags.comment);
           out(flags.json ? JSON.stringify(rec) : `${rec.id} ${rec.status} (${rec.approvals.length}/${rec.requiredApprovals} approvals)`);
         });
       });

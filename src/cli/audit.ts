@@ -124,7 +124,8 @@ export function register(program: Command): void {
       withStore(cmd, opts, async (store) => {
         const r = await verifyChain(store);
         if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else if (r.ok) process.stdout.write(`audit chain ok: ${r.count} events${r.headHash ? `, head seq ${r.lastSeq} ${r.headHash}` : ''}\n`);
+        else if (r.ok)
+          process.stdout.write(`audit chain ok: ${r.count} events${r.headHash ? `, head seq ${r.lastSeq} ${r.headHash}` : ''}\n`);
         else process.stdout.write(`audit chain BROKEN at seq ${r.firstBrokenSeq}: ${r.reason} (${r.count} events intact before it)\n`);
         if (!r.ok) process.exitCode = 1;
       }),

@@ -32,7 +32,13 @@ function judgeLine(bytes: Buffer, engine: PolicyEngine, ctx: PolicyContext): unk
 }
 
 /** Stream decisions for every line of `input` to `output`; resolves with the number of lines. */
-export async function runBatch(input: Readable, output: Writable, engine: PolicyEngine, ctx: PolicyContext, maxLineBytes: number): Promise<number> {
+export async function runBatch(
+  input: Readable,
+  output: Writable,
+  engine: PolicyEngine,
+  ctx: PolicyContext,
+  maxLineBytes: number,
+): Promise<number> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let skipping = false; // inside an over-long line: drop bytes until its newline

@@ -12,7 +12,10 @@ export interface CommonFlags {
 }
 
 export function configFor(cmd: Command, flags: CommonFlags, extra: LoadOptions['overrides'] = {}): AirlockConfig {
-  return loadConfig({ file: cmd.optsWithGlobals().config, overrides: { store: flags.store, upstream: flags.upstream, redis: flags.redis, ...extra } });
+  return loadConfig({
+    file: cmd.optsWithGlobals().config,
+    overrides: { store: flags.store, upstream: flags.upstream, redis: flags.redis, ...extra },
+  });
 }
 
 /** A gateway for one CLI action (no queue workers of its own); always closed afterwards. */

@@ -58,10 +58,12 @@ export function register(program: Command): void {
     .action(async (flags: { upstream?: string; database: string; store: string; wirePort: string; httpPort: string }, cmd: Command) => {
       const wirePort = Number(flags.wirePort);
       const httpPort = Number(flags.httpPort);
-      if (![wirePort, httpPort].every((p) => Number.isInteger(p) && p >= 0 && p < 65536)) throw invalidParameterValue('ports must be numbers 0-65535');
+      if (![wirePort, httpPort].every((p) => Number.isInteger(p) && p >= 0 && p < 65536))
+        throw invalidParameterValue('ports must be numbers 0-65535');
       if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(flags.database)) throw invalidParameterValue('--database must be a plain identifier');
       const base = loadConfig({ file: cmd.optsWithGlobals().config });
-      const server = flags.upstream ?? process.env.AIRLOCK_UPSTREAM_URL ?? process.env.DATABASE_URL ?? 'postgresql://127.0.0.1:5432/postgres';
+      const server =
+        flags.upstream ?? process.env.AIRLOCK_UPSTREAM_URL ?? process.env.DATABASE_URL ?? 'postgresql://127.0.0.1:5432/postgres';
       if (flags.store.startsWith('sqlite:.airlock/')) mkdirSync('.airlock', { recursive: true });
       const upstream = await prepareDatabase(server, flags.database);
       const reviewerToken = `rv_${randomBytes(18).toString('base64url')}`;

@@ -14,7 +14,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 64);
-  const message = err instanceof AirlockError ? err.message : (err as Error)?.stack ?? String(err);
+  const message = err instanceof AirlockError ? err.message : ((err as Error)?.stack ?? String(err));
   process.stderr.write(`airlock: ${message}\n`);
   process.exit(1);
 }

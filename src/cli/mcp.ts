@@ -23,7 +23,10 @@ export function register(program: Command): void {
     .action(async (flags: McpFlags, cmd: Command) => {
       if (!flags.stdio) throw invalidParameterValue('use `airlock mcp --stdio`; MCP over HTTP is served by `airlock serve` at /mcp');
       const token = flags.token ?? process.env.AIRLOCK_AGENT_TOKEN;
-      if (!token) throw invalidAuthorization('no agent token: set AIRLOCK_AGENT_TOKEN or pass --token (create one with `airlock agents create NAME --json`)');
+      if (!token)
+        throw invalidAuthorization(
+          'no agent token: set AIRLOCK_AGENT_TOKEN or pass --token (create one with `airlock agents create NAME --json`)',
+        );
       const gateway = await Gateway.open(configFor(cmd, flags));
       let stopping = false;
       const stop = async (code: number) => {

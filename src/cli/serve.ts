@@ -21,7 +21,10 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
   try {
     const role = await gateway.pools.checkUpstreamRole().catch(() => null);
     if (role?.superuser || role?.bypassRls) {
-      logger.warn({ role: role.role }, `upstream role ${role.role} is ${role.superuser ? 'a superuser' : 'allowed to bypass row-level security'}: plain SELECTs can read password hashes and server files; use a dedicated non-superuser role`);
+      logger.warn(
+        { role: role.role },
+        `upstream role ${role.role} is ${role.superuser ? 'a superuser' : 'allowed to bypass row-level security'}: plain SELECTs can read password hashes and server files; use a dedicated non-superuser role`,
+      );
     }
     const wire = await startWireServer({ gateway, config: { ...config.wire, poolSize: config.upstream.poolSize } });
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
@@ -75,20 +78,29 @@ export function register(program: Command): void {
     .option('--wire-port <port>', 'wire proxy port (default 6432)')
     .option('--http-port <port>', 'HTTP port (default 8080)')
     .option('--approval-wait <seconds>', 'how long a wire client waits for a decision (default 60)')
-    .action(async (flags: { upstream?: string; store?: string; redis?: string; wirePort?: string; httpPort?: string; approvalWait?: string }, cmd: Command) => {
-      const wait = flags.approvalWait === undefined ? undefined : Number(flags.approvalWait);
-      if (wait !== undefined && !(wait >= 0)) throw invalidParameterValue('--approval-wait must be a number of seconds');
-      const config = configFor(cmd, flags, { wirePort: port(flags.wirePort, '--wire-port'), httpPort: port(flags.httpPort, '--http-port'), approvalWait: wait });
-      const running = await startAll(config);
-      closeOnSignals(running);
-      const host = config.wire.host;
-      process.stdout.write(
-        [
-          `airlock: wire proxy on postgresql://AGENT:TOKEN@${host}:${running.wire.port}/DATABASE`,
-          `airlock: console and API on http://${config.http.host}:${running.http.port}/  (MCP: /mcp)`,
-          `airlock: store ${config.store.url.replace(/\/\/[^@]*@/, '//***@')}, queue ${config.redis.url ? 'BullMQ on Redis' : 'in-process'}`,
-          '',
-        ].join('\n'),
-      );
-    });
+    .action(
+      async (
+        flags: { upstream?: string; store?: string; redis?: string; wirePort?: string; httpPort?: string; approvalWait?: string },
+        cmd: Command,
+      ) => {
+        const wait = flags.approvalWait === undefined ? undefined : Number(flags.approvalWait);
+        if (wait !== undefined && !(wait >= 0)) throw invalidParameterValue('--approval-wait must be a number of seconds');
+        const config = configFor(cmd, flags, {
+          wirePort: port(flags.wirePort, '--wire-port'),
+          httpPort: port(flags.httpPort, '--http-port'),
+          approvalWait: wait,
+        });
+        const running = await startAll(config);
+        closeOnSignals(running);
+        const host = config.wire.host;
+        process.stdout.write(
+          [
+            `airlock: wire proxy on postgresql://AGENT:TOKEN@${host}:${running.wire.port}/DATABASE`,
+            `airlock: console and API on http://${config.http.host}:${running.http.port}/  (MCP: /mcp)`,
+            `airlock: store ${config.store.url.replace(/\/\/[^@]*@/, '//***@')}, queue ${config.redis.url ? 'BullMQ on Redis' : 'in-process'}`,
+            '',
+          ].join('\n'),
+        );
+      },
+    );
 }

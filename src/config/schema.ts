@@ -7,7 +7,10 @@ const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 export const timeWindowSchema = z
   .object({
-    days: z.array(z.enum(DAYS)).min(1).default([...DAYS]),
+    days: z
+      .array(z.enum(DAYS))
+      .min(1)
+      .default([...DAYS]),
     from: hhmm.default('00:00'),
     to: hhmm.default('23:59'),
     /** IANA zone; UTC when unset */
@@ -37,7 +40,11 @@ export const ruleSchema = z
 
 export const policySchema = z
   .object({
-    maxStatementBytes: z.number().int().positive().default(1024 * 1024),
+    maxStatementBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     /** the highest statement_timeout / lock_timeout an agent may SET itself */
     maxTimeoutMs: z.number().int().positive().default(300_000),
     /** largest pg_sleep an auto statement may ask for, seconds */
@@ -91,13 +98,21 @@ export const mcpSchema = z
     /** longest approval_status long-poll, seconds */
     maxWaitSeconds: z.number().int().nonnegative().default(60),
     /** cap on the text table shown to the model (the structured rows keep the row limit) */
-    maxTextChars: z.number().int().positive().default(64 * 1024),
+    maxTextChars: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024),
     /** open Streamable HTTP / SSE sessions at once; the oldest idle one is closed beyond this */
     maxSessions: z.number().int().positive().default(1000),
     /** an HTTP session unused this long is closed */
     sessionIdleMinutes: z.number().positive().default(30),
     /** largest MCP HTTP request body; larger bodies get 413 */
-    maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
     /** how long a bearer token accepted by the store is trusted without asking again (MCP over HTTP); a revoked token is refused at most this long after the revocation; 0 asks every time */
     tokenCacheMs: z.number().int().nonnegative().default(1000),
   })
@@ -123,7 +138,11 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(6432),
         approvalWaitSeconds: z.number().nonnegative().default(60),
-        maxMessageBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        maxMessageBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
         tls: z.object({ cert: z.string(), key: z.string() }).strict().optional(),
       })
       .strict()
@@ -137,9 +156,7 @@ export const configSchema = z
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),
-    reviewers: z
-      .array(z.object({ name: z.string().min(1), token: z.string().min(16) }).strict())
-      .default([]),
+    reviewers: z.array(z.object({ name: z.string().min(1), token: z.string().min(16) }).strict()).default([]),
     policy: policySchema.default(policySchema.parse({})),
     approvals: approvalsSchema.default(approvalsSchema.parse({})),
     mcp: mcpSchema.default(mcpSchema.parse({})),

@@ -52,10 +52,16 @@ export class ToolContext {
   }
 
   /** Run one tool call: authorize, audit (agent, client, tool), and never let an exception escape. */
-  async call(tool: string, database: string | undefined, rpcId: RpcId | undefined, fn: (scope: CallScope) => Promise<CallToolResult>): Promise<CallToolResult> {
+  async call(
+    tool: string,
+    database: string | undefined,
+    rpcId: RpcId | undefined,
+    fn: (scope: CallScope) => Promise<CallToolResult>,
+  ): Promise<CallToolResult> {
     if (rpcId !== undefined) this.handled.add(rpcId);
     const agent = this.session.reauthorize ? await this.session.reauthorize().catch(() => null) : this.session.agent;
-    if (!agent) return errorResult(invalidAuthorization('the agent token is unknown or was revoked; restart the MCP server with a valid token'));
+    if (!agent)
+      return errorResult(invalidAuthorization('the agent token is unknown or was revoked; restart the MCP server with a valid token'));
     const scope: CallScope = { agent, database: database ?? this.defaultDatabase, requestId: randomUUID(), client: this.clientName() };
     this.gateway.audit.append({
       type: 'tool.call',
@@ -86,7 +92,12 @@ export class ToolContext {
       agent: this.session.agent.name,
       door: 'mcp',
       database: null,
-      data: { tool: typeof tool === 'string' ? tool.slice(0, 200) : null, client: this.clientName() ?? null, rejected: true, error: first?.type === 'text' ? first.text.slice(0, 1000) : null },
+      data: {
+        tool: typeof tool === 'string' ? tool.slice(0, 200) : null,
+        client: this.clientName() ?? null,
+        rejected: true,
+        error: first?.type === 'text' ? first.text.slice(0, 1000) : null,
+      },
     });
     return true;
   }

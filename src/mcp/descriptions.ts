@@ -31,7 +31,8 @@ export const DESCRIPTIONS = {
     'Set wait_seconds to long-poll until a reviewer decides and the statement has run. You can only see approvals you created.',
   ].join('\n'),
   list_databases: 'List the databases you can query, with sizes, and which one is the default. Read-only; always allowed.',
-  list_tables: 'List tables, views, materialized views and foreign tables of a database (schema, kind, estimated row count, comment). Read-only; always allowed.',
+  list_tables:
+    'List tables, views, materialized views and foreign tables of a database (schema, kind, estimated row count, comment). Read-only; always allowed.',
   describe_table:
     'Describe one table or view: columns with types, nullability and defaults, primary/unique/foreign keys and checks, indexes, estimated row count. Read-only; always allowed.',
   explain:

@@ -42,7 +42,9 @@ export class McpHttpAuth {
 /** 401 with a JSON body (SQLSTATE 28000) and a Bearer challenge. */
 export function writeUnauthorized(req: IncomingMessage, res: ServerResponse): void {
   if (res.headersSent) return;
-  const message = bearerToken(req.headers.authorization) ? 'agent token unknown or revoked' : 'agent token missing: send Authorization: Bearer <agent token>';
+  const message = bearerToken(req.headers.authorization)
+    ? 'agent token unknown or revoked'
+    : 'agent token missing: send Authorization: Bearer <agent token>';
   res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="airlock"' });
   res.end(JSON.stringify({ error: { code: '28000', message } }));
 }

@@ -37,7 +37,11 @@ export function createMcpHttp(gateway: Gateway): McpHttp {
   const cfg = gateway.config.mcp;
   const sessions = new SessionRegistry(cfg.maxSessions, cfg.sessionIdleMinutes * 60_000);
   const auth = new McpHttpAuth(gateway, cfg.tokenCacheMs);
-  return { sessions, mount: (app) => app.use(sseRouter(gateway, sessions, auth)), front: streamableHttp(gateway, sessions, auth, MCP_PATHS.streamable) };
+  return {
+    sessions,
+    mount: (app) => app.use(sseRouter(gateway, sessions, auth)),
+    front: streamableHttp(gateway, sessions, auth, MCP_PATHS.streamable),
+  };
 }
 
 /** The legacy SSE transport: GET /sse opens a session's stream, POST /messages?sessionId= feeds it. */
@@ -72,7 +76,8 @@ function sseRouter(gateway: Gateway, sessions: SessionRegistry, auth: McpHttpAut
   router.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
     if (err?.type === 'entity.too.large') return rpcError(res, 413, -32000, `request body too large (limit ${cfg.maxBodyBytes} bytes)`);
     if (err?.type === 'entity.parse.failed') return rpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
-    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return rpcError(res, err.status, -32000, `invalid request: ${err.message ?? 'bad request'}`);
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
+      return rpcError(res, err.status, -32000, `invalid request: ${err.message ?? 'bad request'}`);
     logger.error({ err: err?.message }, 'mcp http request failed');
     rpcError(res, 500, -32603, 'internal error');
   });

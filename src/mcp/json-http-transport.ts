@@ -34,7 +34,13 @@ export interface JsonHttpTransportOptions {
 }
 
 /** A JSON-RPC error answer with no id, as the SDK transport sends for HTTP-level refusals. */
-export function writeRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+export function writeRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
@@ -82,7 +88,9 @@ export class JsonHttpTransport implements Transport {
       void this.close();
       return;
     }
-    writeRpcError(res, 405, -32000, 'Method Not Allowed: this server sends no server-initiated messages; use POST', { allow: 'POST, DELETE' });
+    writeRpcError(res, 405, -32000, 'Method Not Allowed: this server sends no server-initiated messages; use POST', {
+      allow: 'POST, DELETE',
+    });
   }
 
   private post(req: IncomingMessage, res: ServerResponse, body: unknown): void {
@@ -91,7 +99,8 @@ export class JsonHttpTransport implements Transport {
       return writeRpcError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
     const raw = Array.isArray(body) ? body : [body];
-    if (raw.length > MAX_BATCH_SIZE) return writeRpcError(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    if (raw.length > MAX_BATCH_SIZE)
+      return writeRpcError(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
     const messages: JSONRPCMessage[] = [];
     for (const m of raw) {
       if (plainRequest(m)) {
@@ -132,7 +141,12 @@ export class JsonHttpTransport implements Transport {
   private checkVersion(req: IncomingMessage, res: ServerResponse): boolean {
     const v = req.headers['mcp-protocol-version'];
     if (v === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(v as string)) return true;
-    writeRpcError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${String(v)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+    writeRpcError(
+      res,
+      400,
+      -32000,
+      `Bad Request: Unsupported protocol version: ${String(v)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+    );
     return false;
   }
 
@@ -157,7 +171,8 @@ export class JsonHttpTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const exchange of new Set(this.waiting.values())) writeRpcError(exchange.res, 404, -32001, 'Session not found: the session was closed');
+    for (const exchange of new Set(this.waiting.values()))
+      writeRpcError(exchange.res, 404, -32001, 'Session not found: the session was closed');
     this.waiting.clear();
     this.onclose?.();
   }

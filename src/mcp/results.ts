@@ -45,9 +45,10 @@ export function statementResult(outcome: GatewayOutcome, ctx: ResultContext): Ca
       return pending(base, outcome.reviewUrl, outcome.preview, ctx);
     case 'blocked': {
       const why = d ? `rule ${d.rule}: ${d.reason}` : outcome.error.message;
-      const text = d && UNREADABLE_RULES.has(d.rule)
-        ? `Refused (SQLSTATE ${outcome.error.code}) by ${why}. Nothing was executed. Fix the SQL text and send it again.`
-        : `Blocked (SQLSTATE ${outcome.error.code}) by ${why}. Nothing was executed. This statement is not allowed through Airlock: do not rephrase it to get around the rule; ask the user if it is really needed.`;
+      const text =
+        d && UNREADABLE_RULES.has(d.rule)
+          ? `Refused (SQLSTATE ${outcome.error.code}) by ${why}. Nothing was executed. Fix the SQL text and send it again.`
+          : `Blocked (SQLSTATE ${outcome.error.code}) by ${why}. Nothing was executed. This statement is not allowed through Airlock: do not rephrase it to get around the rule; ask the user if it is really needed.`;
       return refusal(base, outcome.error, text);
     }
     case 'denied':
@@ -76,11 +77,16 @@ function executed(base: StatementOutput, result: QueryResultData, ctx: ResultCon
     : `Executed (${via}): ${result.command}${result.rowCount === null ? '' : `, ${plural(result.rowCount, 'row')} affected`}.`;
   const parts = [head];
   if (truncated) {
-    parts.push(`Result truncated to ${rows.length} rows (max_rows ${ctx.maxRows}, at most ${ctx.rowCap}); narrow the query with WHERE / LIMIT / aggregates to see the rest.`);
+    parts.push(
+      `Result truncated to ${rows.length} rows (max_rows ${ctx.maxRows}, at most ${ctx.rowCap}); narrow the query with WHERE / LIMIT / aggregates to see the rest.`,
+    );
   }
   if (hasRows) {
     const table = textTable(columns, rows, ctx.maxTextChars);
-    if (table.shown < rows.length) parts.push(`The text table shows ${table.shown} of ${rows.length} returned rows (text size limit); all returned rows are in the structured content.`);
+    if (table.shown < rows.length)
+      parts.push(
+        `The text table shows ${table.shown} of ${rows.length} returned rows (text size limit); all returned rows are in the structured content.`,
+      );
     parts.push(untrusted(table.text));
   }
   return { content: [{ type: 'text', text: parts.join('\n') }], structuredContent: structured };
@@ -110,8 +116,13 @@ function pending(base: StatementOutput, reviewUrl: string, p: PreviewSummary, ct
   ];
   if (!p.available) parts.push(p.reason ?? 'preview unavailable');
   else {
-    parts.push(`Preview (dry run, rolled back): ${plural(p.affectedRows ?? 0, 'row')} would be affected${p.truncated ? '; sample below' : ''}.`);
-    for (const [label, sample] of [['rows after the change', preview.rows], ['rows before the change', preview.before]] as const) {
+    parts.push(
+      `Preview (dry run, rolled back): ${plural(p.affectedRows ?? 0, 'row')} would be affected${p.truncated ? '; sample below' : ''}.`,
+    );
+    for (const [label, sample] of [
+      ['rows after the change', preview.rows],
+      ['rows before the change', preview.before],
+    ] as const) {
       if (!sample?.length) continue;
       parts.push(`${label}:`, untrusted(textTable(columnsOf(sample), sample, ctx.maxTextChars).text));
     }

@@ -20,7 +20,9 @@ const sqlArg = z
   .describe('the SQL text (one or more statements)');
 
 const paramsArg = z
-  .array(z.union([z.string(), z.number(), z.boolean(), z.null()]), { error: 'params must be an array of strings, numbers, booleans or nulls' })
+  .array(z.union([z.string(), z.number(), z.boolean(), z.null()]), {
+    error: 'params must be an array of strings, numbers, booleans or nulls',
+  })
   .max(10_000, 'at most 10000 params')
   .optional()
   .describe('values for $1, $2, ... placeholders (pass JSON values as strings)');
@@ -37,7 +39,11 @@ export function inputSchemas(cfg: McpConfig) {
   return {
     query: z.object({ sql: sqlArg, params: paramsArg, database: databaseArg, max_rows: maxRows }),
     approval_status: z.object({
-      id: z.string({ error: 'id is required: the approval_id a pending query returned' }).min(1, 'id must not be empty').max(100, 'id is too long').describe('approval_id returned by a pending query'),
+      id: z
+        .string({ error: 'id is required: the approval_id a pending query returned' })
+        .min(1, 'id must not be empty')
+        .max(100, 'id is too long')
+        .describe('approval_id returned by a pending query'),
       wait_seconds: z
         .number({ error: 'wait_seconds must be a number' })
         .min(0, 'wait_seconds must be 0 or more')
@@ -49,11 +55,25 @@ export function inputSchemas(cfg: McpConfig) {
     list_databases: z.object({}),
     list_tables: z.object({
       database: databaseArg,
-      schema: z.string({ error: 'schema must be a string' }).min(1).max(63).optional().describe('only this schema (default: all user schemas)'),
+      schema: z
+        .string({ error: 'schema must be a string' })
+        .min(1)
+        .max(63)
+        .optional()
+        .describe('only this schema (default: all user schemas)'),
     }),
     describe_table: z.object({
-      table: z.string({ error: 'table is required and must be a string' }).min(1, 'table must not be empty').max(200, 'table name is too long').describe('table, view or materialized view name; "schema.table" also works'),
-      schema: z.string({ error: 'schema must be a string' }).min(1).max(63).optional().describe('schema of the table (default: the search_path)'),
+      table: z
+        .string({ error: 'table is required and must be a string' })
+        .min(1, 'table must not be empty')
+        .max(200, 'table name is too long')
+        .describe('table, view or materialized view name; "schema.table" also works'),
+      schema: z
+        .string({ error: 'schema must be a string' })
+        .min(1)
+        .max(63)
+        .optional()
+        .describe('schema of the table (default: the search_path)'),
       database: databaseArg,
     }),
     explain: z.object({
@@ -126,7 +146,9 @@ export const tableOutput = z.object({
   kind: z.string(),
   row_estimate: z.number().nullable(),
   comment: nullableString,
-  columns: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean(), default: nullableString, comment: nullableString })),
+  columns: z.array(
+    z.object({ name: z.string(), type: z.string(), nullable: z.boolean(), default: nullableString, comment: nullableString }),
+  ),
   constraints: z.array(z.object({ name: z.string(), type: z.string(), definition: z.string() })),
   indexes: z.array(z.object({ name: z.string(), unique: z.boolean(), primary: z.boolean(), definition: z.string() })),
 });

@@ -15,7 +15,10 @@ export interface StdioOptions {
 /** Serve MCP on stdio until the client closes stdin; the token is re-checked on every tool call. */
 export async function runStdio(gateway: Gateway, token: string, opts: StdioOptions = {}): Promise<void> {
   const agent = await gateway.authenticateToken(token, 'mcp', 'stdio');
-  if (!agent) throw invalidAuthorization('agent token unknown or revoked (set AIRLOCK_AGENT_TOKEN or pass --token; create one with `airlock agents create NAME`)');
+  if (!agent)
+    throw invalidAuthorization(
+      'agent token unknown or revoked (set AIRLOCK_AGENT_TOKEN or pass --token; create one with `airlock agents create NAME`)',
+    );
   const server = createMcpServer(gateway, { agent, reauthorize: () => gateway.authenticateToken(token, 'mcp', 'stdio') });
   const stdin = (opts.stdin ?? process.stdin) as NodeJS.ReadStream;
   const stdout = (opts.stdout ?? process.stdout) as NodeJS.WriteStream;
@@ -47,7 +50,14 @@ function trackRequests(transport: StdioServerTransport): () => Promise<void> {
   const send = transport.send.bind(transport);
   transport.send = async (message: JSONRPCMessage) => {
     await send(message);
-    if (('result' in message || 'error' in message) && 'id' in message && message.id !== undefined && open.delete(message.id) && open.size === 0) wake?.();
+    if (
+      ('result' in message || 'error' in message) &&
+      'id' in message &&
+      message.id !== undefined &&
+      open.delete(message.id) &&
+      open.size === 0
+    )
+      wake?.();
   };
   return () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve)));
 }

@@ -33,10 +33,12 @@ export function streamableHttp(gateway: Gateway, sessions: SessionRegistry, auth
       if (!s) return writeRpcError(res, 404, -32001, 'Session not found: start a new session with initialize');
       return (s.transport as JsonHttpTransport).handleRequest(req, res, body);
     }
-    if (!isInitializeRequest(body)) return writeRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
+    if (!isInitializeRequest(body))
+      return writeRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
     const server = createMcpServer(gateway, { agent });
     const transport: JsonHttpTransport = new JsonHttpTransport({
-      onsessioninitialized: (sid) => sessions.add({ id: sid, kind: SESSION_KINDS.streamable, agentId: agent.id, server, transport, lastSeen: Date.now() }),
+      onsessioninitialized: (sid) =>
+        sessions.add({ id: sid, kind: SESSION_KINDS.streamable, agentId: agent.id, server, transport, lastSeen: Date.now() }),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.remove(transport.sessionId);

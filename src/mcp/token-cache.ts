@@ -9,7 +9,9 @@ import type { Agent } from '../gateway-types.js';
 
 // one-shot crypto.hash (Node >= 20.12) costs a fraction of a createHash object per request
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
-const sha256 = oneShot ? (s: string) => oneShot('sha256', s, 'base64') : (s: string) => crypto.createHash('sha256').update(s).digest('base64');
+const sha256 = oneShot
+  ? (s: string) => oneShot('sha256', s, 'base64')
+  : (s: string) => crypto.createHash('sha256').update(s).digest('base64');
 
 interface Entry {
   agent: Agent;

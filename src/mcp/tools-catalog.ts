@@ -6,7 +6,15 @@ import { undefinedObject } from '../errors.js';
 import type { CallScope, ToolContext } from './context.js';
 import { DESCRIPTIONS } from './descriptions.js';
 import { statementResult } from './results.js';
-import { databasesOutput, tableOutput, tablesOutput, type DescribeTableInput, type ListTablesInput, type TableOutput, type ToolInputs } from './schemas.js';
+import {
+  databasesOutput,
+  tableOutput,
+  tablesOutput,
+  type DescribeTableInput,
+  type ListTablesInput,
+  type TableOutput,
+  type ToolInputs,
+} from './schemas.js';
 import { DESCRIBE_TABLE_SQL, LIST_DATABASES_SQL, LIST_TABLES_SQL } from './catalog-sql.js';
 import { cell, plural, textTable, untrusted } from './format.js';
 
@@ -14,9 +22,17 @@ type Catalog<T> = { ok: true; value: T } | { ok: false; result: CallToolResult }
 
 /** Run one catalog statement and parse its single JSON cell; refusals come back as isError results. */
 async function catalog<T>(ctx: ToolContext, s: CallScope, sql: string, params: unknown[]): Promise<Catalog<T | null>> {
-  const outcome = await ctx.gateway.query({ agent: s.agent, door: 'mcp', database: s.database, sql, params, client: s.client, requestId: s.requestId }, { maxRows: 1 });
+  const outcome = await ctx.gateway.query(
+    { agent: s.agent, door: 'mcp', database: s.database, sql, params, client: s.client, requestId: s.requestId },
+    { maxRows: 1 },
+  );
   if (outcome.status !== 'executed') {
-    const { structuredContent: _drop, ...rest } = statementResult(outcome, { database: s.database, maxRows: 10, rowCap: 10, maxTextChars: ctx.cfg.maxTextChars });
+    const { structuredContent: _drop, ...rest } = statementResult(outcome, {
+      database: s.database,
+      maxRows: 10,
+      rowCap: 10,
+      maxTextChars: ctx.cfg.maxTextChars,
+    });
     return { ok: false, result: { ...rest, isError: true } };
   }
   const row = outcome.result.rows[0];
@@ -29,7 +45,13 @@ const annotations = { readOnlyHint: true, idempotentHint: true, openWorldHint: f
 export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'list_databases',
-    { title: 'List databases', description: DESCRIPTIONS.list_databases, inputSchema: inputs.list_databases, outputSchema: databasesOutput, annotations },
+    {
+      title: 'List databases',
+      description: DESCRIPTIONS.list_databases,
+      inputSchema: inputs.list_databases,
+      outputSchema: databasesOutput,
+      annotations,
+    },
     (_args, extra) =>
       ctx.call('list_databases', undefined, extra.requestId, async (s) => {
         const r = await catalog<{ name: string; size_bytes: number | null; comment: string | null }[]>(ctx, s, LIST_DATABASES_SQL, []);
@@ -37,7 +59,9 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
         const databases = r.value ?? [];
         const table = textTable(['name', 'size_bytes', 'comment'], databases, ctx.cfg.maxTextChars);
         return {
-          content: [{ type: 'text', text: `${plural(databases.length, 'database')}; default: ${ctx.defaultDatabase}\n${untrusted(table.text)}` }],
+          content: [
+            { type: 'text', text: `${plural(databases.length, 'database')}; default: ${ctx.defaultDatabase}\n${untrusted(table.text)}` },
+          ],
           structuredContent: { default_database: ctx.defaultDatabase, databases },
         };
       }),
@@ -45,11 +69,22 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
 
   server.registerTool(
     'list_tables',
-    { title: 'List tables', description: DESCRIPTIONS.list_tables, inputSchema: inputs.list_tables, outputSchema: tablesOutput, annotations },
+    {
+      title: 'List tables',
+      description: DESCRIPTIONS.list_tables,
+      inputSchema: inputs.list_tables,
+      outputSchema: tablesOutput,
+      annotations,
+    },
     (args: ListTablesInput, extra) =>
       ctx.call('list_tables', args.database, extra.requestId, async (s) => {
         const limit = ctx.cfg.maxRows;
-        const r = await catalog<{ schema: string; name: string; kind: string; row_estimate: number | null; comment: string | null }[]>(ctx, s, LIST_TABLES_SQL, [args.schema ?? null, limit + 1]);
+        const r = await catalog<{ schema: string; name: string; kind: string; row_estimate: number | null; comment: string | null }[]>(
+          ctx,
+          s,
+          LIST_TABLES_SQL,
+          [args.schema ?? null, limit + 1],
+        );
         if (!r.ok) return r.result;
         const all = r.value ?? [];
         const truncated = all.length > limit;
@@ -65,7 +100,13 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
 
   server.registerTool(
     'describe_table',
-    { title: 'Describe a table', description: DESCRIPTIONS.describe_table, inputSchema: inputs.describe_table, outputSchema: tableOutput, annotations },
+    {
+      title: 'Describe a table',
+      description: DESCRIPTIONS.describe_table,
+      inputSchema: inputs.describe_table,
+      outputSchema: tableOutput,
+      annotations,
+    },
     (args: DescribeTableInput, extra) =>
       ctx.call('describe_table', args.database, extra.requestId, async (s) => {
         for (const [schema, name] of candidates(args)) {
@@ -77,7 +118,9 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
           }
         }
         const where = args.schema ? `schema ${args.schema}` : 'the search_path';
-        throw undefinedObject(`table ${JSON.stringify(args.table)} not found in ${where} of database ${s.database}; use list_tables to see what exists`);
+        throw undefinedObject(
+          `table ${JSON.stringify(args.table)} not found in ${where} of database ${s.database}; use list_tables to see what exists`,
+        );
       }),
   );
 }
@@ -94,7 +137,10 @@ function describeText(t: TableOutput): string {
   const lines = [
     `${t.kind} ${t.schema}.${t.name} in database ${t.database}; about ${t.row_estimate ?? 'unknown (never analyzed)'} rows${t.comment ? `; comment: ${cell(t.comment)}` : ''}`,
     'columns:',
-    ...t.columns.map((c) => `- ${cell(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}${c.default !== null ? ` DEFAULT ${cell(c.default)}` : ''}${c.comment ? ` -- ${cell(c.comment)}` : ''}`),
+    ...t.columns.map(
+      (c) =>
+        `- ${cell(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}${c.default !== null ? ` DEFAULT ${cell(c.default)}` : ''}${c.comment ? ` -- ${cell(c.comment)}` : ''}`,
+    ),
   ];
   if (t.constraints.length) lines.push('constraints:', ...t.constraints.map((k) => `- ${cell(k.name)} ${k.type}: ${cell(k.definition)}`));
   if (t.indexes.length) lines.push('indexes:', ...t.indexes.map((i) => `- ${cell(i.definition)}`));

@@ -8,7 +8,14 @@ import { featureNotSupported, undefinedObject } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { DESCRIPTIONS } from './descriptions.js';
 import { errorResult, statementResult } from './results.js';
-import { explainOutput, statementOutput, type ApprovalStatusInput, type ExplainInput, type QueryInput, type ToolInputs } from './schemas.js';
+import {
+  explainOutput,
+  statementOutput,
+  type ApprovalStatusInput,
+  type ExplainInput,
+  type QueryInput,
+  type ToolInputs,
+} from './schemas.js';
 import { untrusted } from './format.js';
 
 const OPEN_STATUSES = new Set(['pending', 'approved', 'executing']);
@@ -34,7 +41,15 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
       ctx.call('query', args.database, extra.requestId, async (s) => {
         const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
         const outcome = await ctx.gateway.query(
-          { agent: s.agent, door: 'mcp', database: s.database, sql: args.sql, params: args.params, client: s.client, requestId: s.requestId },
+          {
+            agent: s.agent,
+            door: 'mcp',
+            database: s.database,
+            sql: args.sql,
+            params: args.params,
+            client: s.client,
+            requestId: s.requestId,
+          },
           { maxRows },
         );
         return statementResult(outcome, { database: s.database, maxRows, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars });
@@ -64,7 +79,13 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
         }
         const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
         const outcome = approvalOutcome(rec, decision, approvals.reviewUrl(rec.id));
-        return statementResult(outcome, { database: rec.database, maxRows, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars, approvalStatus: rec.status });
+        return statementResult(outcome, {
+          database: rec.database,
+          maxRows,
+          rowCap: ctx.cfg.maxRows,
+          maxTextChars: ctx.cfg.maxTextChars,
+          approvalStatus: rec.status,
+        });
       }),
   );
 
@@ -83,17 +104,32 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
         const wrapped = explainText(ctx, args.sql, format);
         if ('error' in wrapped) return errorResult(wrapped.error);
         const outcome = await ctx.gateway.query(
-          { agent: s.agent, door: 'mcp', database: s.database, sql: wrapped.sql, params: args.params, client: s.client, requestId: s.requestId },
+          {
+            agent: s.agent,
+            door: 'mcp',
+            database: s.database,
+            sql: wrapped.sql,
+            params: args.params,
+            client: s.client,
+            requestId: s.requestId,
+          },
           { maxRows: 100_000 },
         );
         if (outcome.status !== 'executed') {
-          return plainError(statementResult(outcome, { database: s.database, maxRows: 10, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars }));
+          return plainError(
+            statementResult(outcome, { database: s.database, maxRows: 10, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars }),
+          );
         }
         const lines = outcome.result.rows.map((r) => String(Object.values(r)[0] ?? ''));
         const text = lines.join('\n');
         const plan = format === 'json' ? JSON.parse(text) : text;
         return {
-          content: [{ type: 'text', text: `Plan (EXPLAIN, not executed; ${outcome.decision.decision} by ${outcome.decision.rule}):\n${untrusted(text)}` }],
+          content: [
+            {
+              type: 'text',
+              text: `Plan (EXPLAIN, not executed; ${outcome.decision.decision} by ${outcome.decision.rule}):\n${untrusted(text)}`,
+            },
+          ],
           structuredContent: { database: s.database, decision: outcome.decision.decision, format, plan },
         };
       }),
@@ -105,19 +141,29 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
  * itself an EXPLAIN, and the wrapped text still parses as exactly one EXPLAIN. The policy then
  * decides the wrapped text like any other statement.
  */
-export function explainText(ctx: ToolContext, sql: string, format: 'text' | 'json'): { sql: string } | { error: ReturnType<typeof featureNotSupported> } {
+export function explainText(
+  ctx: ToolContext,
+  sql: string,
+  format: 'text' | 'json',
+): { sql: string } | { error: ReturnType<typeof featureNotSupported> } {
   const engine = ctx.gateway.engine;
   const input = engine.analyze(sql);
   if (input.ok && input.statements.length !== 1) {
     return { error: featureNotSupported(`explain takes exactly one statement; got ${input.statements.length}. Send them one at a time.`) };
   }
   if (input.ok && input.statements[0].kind === 'explain') {
-    return { error: featureNotSupported('pass the statement without EXPLAIN; the explain tool adds plain EXPLAIN itself (ANALYZE is never run)') };
+    return {
+      error: featureNotSupported('pass the statement without EXPLAIN; the explain tool adds plain EXPLAIN itself (ANALYZE is never run)'),
+    };
   }
   const wrapped = `EXPLAIN (FORMAT ${format.toUpperCase()}) ${sql}`;
   const check = engine.analyze(wrapped);
   if (check.ok && (check.statements.length !== 1 || check.statements[0].kind !== 'explain')) {
-    return { error: featureNotSupported('explain takes exactly one plannable statement (SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, CREATE TABLE AS)') };
+    return {
+      error: featureNotSupported(
+        'explain takes exactly one plannable statement (SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, CREATE TABLE AS)',
+      ),
+    };
   }
   // unparseable input stays unparseable after wrapping: the policy refuses it with the parser's message
   return { sql: wrapped };

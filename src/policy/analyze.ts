@@ -163,6 +163,8 @@ function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' |
     flags: [...facts.flags],
     options,
     inner,
-    blockedFunctions: facts.functions.filter((f) => f.blocked).map((f) => ({ name: f.schema ? `${f.schema}.${f.name}` : f.name, reason: f.blocked! })),
+    blockedFunctions: facts.functions
+      .filter((f) => f.blocked)
+      .map((f) => ({ name: f.schema ? `${f.schema}.${f.name}` : f.name, reason: f.blocked! })),
   };
 }

@@ -26,7 +26,10 @@ const INTERNAL_SCHEMA = 'airlock_meta';
 
 /** Block-level checks that apply to every statement, whatever its kind. */
 function blockedAnywhere(a: AnalyzedStatement, cfg: PolicyConfig): Verdict | null {
-  if (a.tablesWritten.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)) || (a.kind !== 'read' && a.kind !== 'explain' && a.tablesRead.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)))) {
+  if (
+    a.tablesWritten.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)) ||
+    (a.kind !== 'read' && a.kind !== 'explain' && a.tablesRead.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)))
+  ) {
     return v('block', 'block.internal', `${INTERNAL_SCHEMA} holds Airlock's execution records and is not writable by agents`);
   }
   if (a.blockedFunctions.length > 0) {
@@ -52,9 +55,17 @@ export function judgeStatement(a: AnalyzedStatement, cfg: PolicyConfig): Verdict
   if (blocked) return blocked;
   switch (a.kind) {
     case 'drop':
-      return v('block', 'block.drop', `DROP ${String(a.options.removeType ?? '').replace(/^OBJECT_/, '')} is never run for agents`.replace('  ', ' '));
+      return v(
+        'block',
+        'block.drop',
+        `DROP ${String(a.options.removeType ?? '').replace(/^OBJECT_/, '')} is never run for agents`.replace('  ', ' '),
+      );
     case 'delete':
-      return v('block', 'block.delete', a.node === 'TruncateStmt' ? 'TRUNCATE is never run for agents' : 'DELETE (anywhere in the statement) is never run for agents');
+      return v(
+        'block',
+        'block.delete',
+        a.node === 'TruncateStmt' ? 'TRUNCATE is never run for agents' : 'DELETE (anywhere in the statement) is never run for agents',
+      );
     case 'privilege':
       return v('block', 'block.privilege', `${a.node.replace(/Stmt$/, '')} changes privileges, roles or server configuration`);
     case 'code':
@@ -72,7 +83,9 @@ export function judgeStatement(a: AnalyzedStatement, cfg: PolicyConfig): Verdict
     case 'read':
       return judgeRead(a, cfg);
     case 'notify':
-      return a.node === 'UnlistenStmt' ? v('auto', 'auto.unlisten', 'UNLISTEN only drops this session’s subscriptions') : v('ask', 'ask.notify', 'NOTIFY/LISTEN signal other sessions');
+      return a.node === 'UnlistenStmt'
+        ? v('auto', 'auto.unlisten', 'UNLISTEN only drops this session’s subscriptions')
+        : v('ask', 'ask.notify', 'NOTIFY/LISTEN signal other sessions');
     case 'session':
       return judgeSession(a, cfg);
     case 'ddl':
@@ -126,7 +139,8 @@ function judgeTransaction(a: AnalyzedStatement, cfg: PolicyConfig): Verdict {
 }
 
 function judgeCopy(a: AnalyzedStatement, cfg: PolicyConfig): Verdict {
-  if (a.options.program) return v('block', 'block.copy-program', 'COPY ... PROGRAM runs a shell command on the server', ['server-file-access']);
+  if (a.options.program)
+    return v('block', 'block.copy-program', 'COPY ... PROGRAM runs a shell command on the server', ['server-file-access']);
   if (a.options.file) return v('block', 'block.copy-file', 'COPY to or from a server file', ['server-file-access']);
   if (a.options.from) return v('ask', 'ask.copy-from', 'COPY FROM STDIN writes rows');
   if (a.inner) return judgeStatement(a.inner, cfg);
@@ -165,9 +179,18 @@ function judgeSession(a: AnalyzedStatement, cfg: PolicyConfig): Verdict {
 }
 
 const BLOCKED_ALTER_TABLE = new Set([
-  'AT_DisableTrig', 'AT_DisableTrigAll', 'AT_DisableTrigUser', 'AT_DisableRule', 'AT_DisableRowSecurity',
-  'AT_NoForceRowSecurity', 'AT_ChangeOwner', 'AT_EnableReplicaTrig', 'AT_EnableAlwaysTrig', 'AT_EnableReplicaRule',
-  'AT_EnableAlwaysRule', 'AT_DropColumn',
+  'AT_DisableTrig',
+  'AT_DisableTrigAll',
+  'AT_DisableTrigUser',
+  'AT_DisableRule',
+  'AT_DisableRowSecurity',
+  'AT_NoForceRowSecurity',
+  'AT_ChangeOwner',
+  'AT_EnableReplicaTrig',
+  'AT_EnableAlwaysTrig',
+  'AT_EnableReplicaRule',
+  'AT_EnableAlwaysRule',
+  'AT_DropColumn',
 ]);
 
 function judgeDdl(a: AnalyzedStatement): Verdict {
@@ -177,4 +200,3 @@ function judgeDdl(a: AnalyzedStatement): Verdict {
   }
   return v('ask', 'ask.ddl', 'changes the schema');
 }
-

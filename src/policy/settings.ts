@@ -4,22 +4,63 @@ import type { PolicyConfig } from '../config/schema.js';
 
 /** Settings that would let a session leave read-only mode, change identity or change how SQL is lexed. */
 export const PROTECTED_SETTINGS = new Set([
-  'default_transaction_read_only', 'transaction_read_only', 'session_replication_role',
-  'standard_conforming_strings', 'backslash_quote', 'role', 'session_authorization', 'allow_system_table_mods',
-  'ignore_system_indexes', 'zero_damaged_pages', 'lo_compat_privileges',
+  'default_transaction_read_only',
+  'transaction_read_only',
+  'session_replication_role',
+  'standard_conforming_strings',
+  'backslash_quote',
+  'role',
+  'session_authorization',
+  'allow_system_table_mods',
+  'ignore_system_indexes',
+  'zero_damaged_pages',
+  'lo_compat_privileges',
 ]);
 
 /** Presentation and planner settings with no effect beyond the session's own queries. */
 const HARMLESS_SETTINGS = new Set([
-  'application_name', 'search_path', 'datestyle', 'timezone', 'intervalstyle', 'extra_float_digits',
-  'client_encoding', 'client_min_messages', 'bytea_output', 'lc_monetary', 'lc_numeric', 'lc_time',
-  'default_text_search_config', 'xmlbinary', 'xmloption', 'work_mem', 'hash_mem_multiplier', 'jit',
-  'random_page_cost', 'seq_page_cost', 'cpu_tuple_cost', 'cpu_index_tuple_cost', 'cpu_operator_cost',
-  'effective_cache_size', 'plan_cache_mode', 'geqo', 'join_collapse_limit', 'from_collapse_limit',
-  'max_parallel_workers_per_gather', 'parallel_setup_cost', 'parallel_tuple_cost', 'constraint_exclusion',
-  'cursor_tuple_fraction', 'default_transaction_isolation', 'transaction_isolation',
-  'default_transaction_deferrable', 'transaction_deferrable', 'row_security', 'array_nulls', 'gin_fuzzy_search_limit',
-  'enable_partition_pruning', 'quote_all_identifiers',
+  'application_name',
+  'search_path',
+  'datestyle',
+  'timezone',
+  'intervalstyle',
+  'extra_float_digits',
+  'client_encoding',
+  'client_min_messages',
+  'bytea_output',
+  'lc_monetary',
+  'lc_numeric',
+  'lc_time',
+  'default_text_search_config',
+  'xmlbinary',
+  'xmloption',
+  'work_mem',
+  'hash_mem_multiplier',
+  'jit',
+  'random_page_cost',
+  'seq_page_cost',
+  'cpu_tuple_cost',
+  'cpu_index_tuple_cost',
+  'cpu_operator_cost',
+  'effective_cache_size',
+  'plan_cache_mode',
+  'geqo',
+  'join_collapse_limit',
+  'from_collapse_limit',
+  'max_parallel_workers_per_gather',
+  'parallel_setup_cost',
+  'parallel_tuple_cost',
+  'constraint_exclusion',
+  'cursor_tuple_fraction',
+  'default_transaction_isolation',
+  'transaction_isolation',
+  'default_transaction_deferrable',
+  'transaction_deferrable',
+  'row_security',
+  'array_nulls',
+  'gin_fuzzy_search_limit',
+  'enable_partition_pruning',
+  'quote_all_identifiers',
 ]);
 const TIMEOUT_SETTINGS = new Set(['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']);
 
@@ -53,7 +94,8 @@ export function judgeSetting(c: SettingChange, cfg: PolicyConfig): SettingVerdic
     if (['transaction_read_only', 'transaction_isolation', 'transaction_deferrable'].includes(name)) {
       return { tier: 'auto', rule: 'auto.transaction', reason: 'transaction characteristics' };
     }
-    if (name === 'transaction' || name === 'session characteristics') return { tier: 'auto', rule: 'auto.transaction', reason: 'transaction characteristics' };
+    if (name === 'transaction' || name === 'session characteristics')
+      return { tier: 'auto', rule: 'auto.transaction', reason: 'transaction characteristics' };
     return { tier: 'ask', rule: 'ask.setting', reason: `unknown transaction option ${name}` };
   }
   if (PROTECTED_SETTINGS.has(name)) {
@@ -65,7 +107,11 @@ export function judgeSetting(c: SettingChange, cfg: PolicyConfig): SettingVerdic
   if (name === 'search_path' && c.value !== null) {
     const parts = c.value.split(',').map((p) => p.trim().replace(/^"|"$/g, '').toLowerCase());
     if (parts.indexOf('pg_catalog') > 0) {
-      return { tier: 'block', rule: 'block.search-path', reason: 'search_path must not put other schemas before pg_catalog (function shadowing)' };
+      return {
+        tier: 'block',
+        rule: 'block.search-path',
+        reason: 'search_path must not put other schemas before pg_catalog (function shadowing)',
+      };
     }
   }
   if (HARMLESS_SETTINGS.has(name) || name.startsWith('enable_')) {
@@ -74,7 +120,8 @@ export function judgeSetting(c: SettingChange, cfg: PolicyConfig): SettingVerdic
   if (TIMEOUT_SETTINGS.has(name)) {
     if (c.action === 'reset') return { tier: 'auto', rule: 'auto.setting', reason: `reset ${name}` };
     const ms = timeoutMs(c.value);
-    if (ms !== null && ms > 0 && ms <= cfg.maxTimeoutMs) return { tier: 'auto', rule: 'auto.setting', reason: `${name} within ${cfg.maxTimeoutMs} ms` };
+    if (ms !== null && ms > 0 && ms <= cfg.maxTimeoutMs)
+      return { tier: 'auto', rule: 'auto.setting', reason: `${name} within ${cfg.maxTimeoutMs} ms` };
     return { tier: 'ask', rule: 'ask.timeout', reason: `${name} must be between 1 ms and ${cfg.maxTimeoutMs} ms` };
   }
   return { tier: 'ask', rule: 'ask.setting', reason: `setting ${name || '(unknown)'} is not on the harmless list` };

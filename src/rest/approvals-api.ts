@@ -58,7 +58,10 @@ export function approvalsApi(gateway: Gateway): Router {
       try {
         const { comment } = parse(actionBody, req.body, 'body');
         const reviewer = res.locals.reviewer as string;
-        const rec = action === 'approve' ? await gateway.approvals.approve(req.params.id, reviewer, comment) : await gateway.approvals.deny(req.params.id, reviewer, comment);
+        const rec =
+          action === 'approve'
+            ? await gateway.approvals.approve(req.params.id, reviewer, comment)
+            : await gateway.approvals.deny(req.params.id, reviewer, comment);
         res.json({ approval: rec });
       } catch (err) {
         sendError(res, err);

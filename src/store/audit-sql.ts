@@ -6,15 +6,39 @@ import type { Row, SqlExec } from './sql-driver.js';
 import type { AppendResult, AuditEvent, AuditFilter } from './store.js';
 
 export const AUDIT_COLUMNS = [
-  'seq', 'ts', 'type', 'agent', 'door', 'database', 'decision', 'rule',
-  'request_id', 'approval_id', 'data', 'tables', 'prev_hash', 'hash',
+  'seq',
+  'ts',
+  'type',
+  'agent',
+  'door',
+  'database',
+  'decision',
+  'rule',
+  'request_id',
+  'approval_id',
+  'data',
+  'tables',
+  'prev_hash',
+  'hash',
 ] as const;
 const SELECT = `SELECT seq, ts, type, agent, door, database, decision, rule, request_id, approval_id, data, prev_hash, hash FROM audit_events`;
 
 /** Column types, for drivers that bind whole columns (PostgreSQL unnest). */
 export const AUDIT_COLUMN_TYPES = [
-  'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text',
-  'text', 'text', 'text', 'text', 'text', 'text',
+  'bigint',
+  'bigint',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
 ] as const;
 
 /**
@@ -35,8 +59,20 @@ export async function appendAuditRows(
     const hash = preparedHash(prev, p);
     const b = p.body;
     rows.push([
-      ++seq, b.ts, b.type, b.agent, b.door, b.database, b.decision, b.rule,
-      b.request_id, b.approval_id, p.dataText, p.tables, prev, hash,
+      ++seq,
+      b.ts,
+      b.type,
+      b.agent,
+      b.door,
+      b.database,
+      b.decision,
+      b.rule,
+      b.request_id,
+      b.approval_id,
+      p.dataText,
+      p.tables,
+      prev,
+      hash,
     ]);
     prev = hash;
   }

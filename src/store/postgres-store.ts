@@ -57,7 +57,7 @@ class PostgresDriver implements SqlDriver {
       await client.query('BEGIN');
       if (lock) {
         // Transaction-scoped: released by COMMIT/ROLLBACK, never leaked by a crashed holder.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext(coalesce($2::text, current_schema()::text, \'\')))', [
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext(coalesce($2::text, current_schema()::text, '')))", [
           `airlock:${lock}`,
           this.schema ?? null,
         ]);

@@ -32,11 +32,7 @@ export function scramKeys(password: string, salt: Buffer, iterations = SCRAM_DEF
 }
 
 /** `SCRAM-SHA-256$<iter>:<salt b64>$<StoredKey b64>:<ServerKey b64>`, as PostgreSQL stores it. */
-export function makeScramVerifier(
-  password: string,
-  salt: Buffer = randomBytes(16),
-  iterations = SCRAM_DEFAULT_ITERATIONS,
-): string {
+export function makeScramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_DEFAULT_ITERATIONS): string {
   if (!Number.isInteger(iterations) || iterations < 1) throw invalidParameterValue(`bad SCRAM iteration count ${iterations}`);
   const k = scramKeys(password, salt, iterations);
   return `SCRAM-SHA-256$${iterations}:${k.salt.toString('base64')}$${k.storedKey.toString('base64')}:${k.serverKey.toString('base64')}`;

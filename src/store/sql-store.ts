@@ -6,7 +6,12 @@ import type { ApprovalStatus } from '../gateway-types.js';
 import { AirlockError, SqlState, invalidParameterValue } from '../errors.js';
 import { formatIssues } from '../config/load.js';
 import {
-  APPROVAL_INSERT_COLUMNS, approvalInsertValues, assertStatus, newApprovalRecord, patchAssignments, rowToApproval,
+  APPROVAL_INSERT_COLUMNS,
+  approvalInsertValues,
+  assertStatus,
+  newApprovalRecord,
+  patchAssignments,
+  rowToApproval,
 } from './approval-rows.js';
 import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent } from './audit-sql.js';
 import { prepareAudit } from './chain-hash.js';
@@ -14,8 +19,19 @@ import { loadMigrations, runMigrations } from './migrate.js';
 import { makeScramVerifier } from './scram-verifier.js';
 import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import type {
-  AgentAuth, AgentRecord, AppendResult, ApprovalFilter, ApprovalRecord, ApprovalUpdate, AuditBody, AuditEvent, AuditFilter,
-  NewApproval, NewSecret, SecretRecord, Store,
+  AgentAuth,
+  AgentRecord,
+  AppendResult,
+  ApprovalFilter,
+  ApprovalRecord,
+  ApprovalUpdate,
+  AuditBody,
+  AuditEvent,
+  AuditFilter,
+  NewApproval,
+  NewSecret,
+  SecretRecord,
+  Store,
 } from './store.js';
 
 export interface SqlStoreOptions {
@@ -90,10 +106,13 @@ export class SqlStore implements Store {
     const token = `al_${randomBytes(32).toString('base64url')}`;
     const agent: AgentRecord = { id: randomUUID(), name: n, createdAt: Date.now(), revokedAt: null };
     try {
-      await this.db.run(
-        'INSERT INTO agents (id, name, token_hash, scram_verifier, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)',
-        [agent.id, agent.name, sha256Hex(token), makeScramVerifier(token), agent.createdAt],
-      );
+      await this.db.run('INSERT INTO agents (id, name, token_hash, scram_verifier, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)', [
+        agent.id,
+        agent.name,
+        sha256Hex(token),
+        makeScramVerifier(token),
+        agent.createdAt,
+      ]);
     } catch (err) {
       if (isUniqueViolation(err)) throw duplicateAgent(n, false);
       throw err;
@@ -136,13 +155,16 @@ export class SqlStore implements Store {
   }
 
   async getAgentAuth(name: string): Promise<AgentAuth | null> {
-    const rows = await this.db.all(
-      `SELECT ${AGENT_COLS}, token_hash, scram_verifier FROM agents WHERE name = ? AND revoked_at IS NULL`,
-      [name],
-    );
+    const rows = await this.db.all(`SELECT ${AGENT_COLS}, token_hash, scram_verifier FROM agents WHERE name = ? AND revoked_at IS NULL`, [
+      name,
+    ]);
     if (!rows.length) return null;
     const r = rows[0];
-    return { agent: rowToAgent(r), tokenHash: String(r.token_hash), scramVerifier: r.scram_verifier == null ? null : String(r.scram_verifier) };
+    return {
+      agent: rowToAgent(r),
+      tokenHash: String(r.token_hash),
+      scramVerifier: r.scram_verifier == null ? null : String(r.scram_verifier),
+    };
   }
 
   // ---- approvals ----
@@ -150,13 +172,12 @@ export class SqlStore implements Store {
   async insertApproval(input: NewApproval): Promise<ApprovalRecord> {
     const rec = newApprovalRecord(input);
     const cols = APPROVAL_INSERT_COLUMNS;
-    const rows = await this.db.all(
-      `INSERT INTO approvals (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) RETURNING *`,
-      approvalInsertValues(rec),
-    ).catch((err) => {
-      if (isUniqueViolation(err)) throw new AirlockError(`approval ${rec.id} already exists`, SqlState.invalidParameterValue, 409);
-      throw err;
-    });
+    const rows = await this.db
+      .all(`INSERT INTO approvals (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) RETURNING *`, approvalInsertValues(rec))
+      .catch((err) => {
+        if (isUniqueViolation(err)) throw new AirlockError(`approval ${rec.id} already exists`, SqlState.invalidParameterValue, 409);
+        throw err;
+      });
     return rowToApproval(rows[0]);
   }
 
@@ -188,7 +209,7 @@ export class SqlStore implements Store {
     values.push(Math.trunc(Number(update.patch.updatedAt ?? Date.now())));
     let sql = `UPDATE approvals SET ${sets.join(', ')} WHERE id = ? AND status IN (${from.sql})`;
     values.push(id, ...from.values);
-    if (update.expectVersion !== undefined) (sql += ' AND version = ?', values.push(update.expectVersion));
+    if (update.expectVersion !== undefined) ((sql += ' AND version = ?'), values.push(update.expectVersion));
     // One statement: the row lock (PG) / write lock (SQLite) makes the status check and the write atomic.
     const rows = await this.db.all(`${sql} RETURNING *`, values);
     return rows.length ? rowToApproval(rows[0]) : null;
@@ -208,7 +229,11 @@ export class SqlStore implements Store {
     return this.newestApprovalWhere('binding', binding, statuses);
   }
 
-  private async newestApprovalWhere(column: 'binding' | 'request_key', value: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
+  private async newestApprovalWhere(
+    column: 'binding' | 'request_key',
+    value: string,
+    statuses: readonly ApprovalStatus[],
+  ): Promise<ApprovalRecord | null> {
     const s = statusList(statuses);
     const rows = await this.db.all(
       `SELECT * FROM approvals WHERE ${column} = ? AND status IN (${s.sql}) ORDER BY created_at DESC, id LIMIT 1`,

@@ -41,9 +41,7 @@ class SqliteDriver implements SqlDriver {
   ) {
     this.raw = {
       all: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
-        new Promise<T[]>((resolve, reject) =>
-          db.all(sql, params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[]))),
-        ),
+        new Promise<T[]>((resolve, reject) => db.all(sql, params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[])))),
       run: (sql, params = []) =>
         new Promise<number>((resolve, reject) =>
           db.run(sql, params as unknown[], function (this: sqlite3.RunResult, err) {

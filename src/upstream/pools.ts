@@ -77,7 +77,12 @@ export class UpstreamPools {
    * statements of one request, as the parser split them: they run in order on the same session, one
    * extended-protocol message each, and the last statement's result is returned.
    */
-  async runReadOnly(database: string, sql: string | readonly string[], params: unknown[] = [], opts: RunOptions = {}): Promise<QueryResultData> {
+  async runReadOnly(
+    database: string,
+    sql: string | readonly string[],
+    params: unknown[] = [],
+    opts: RunOptions = {},
+  ): Promise<QueryResultData> {
     const statements = typeof sql === 'string' ? [sql] : sql;
     if (statements.length > 1 && params.length > 0) throw invalidParameterValue('parameters need a single statement');
     const client = await this.connect(database, POOL_KINDS.readOnly);

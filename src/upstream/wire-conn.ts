@@ -102,7 +102,8 @@ export class ServerConn {
             const { code, data } = decodeAuth(buf, start, end);
             if (code === AuthCode.ok) return;
             if (code === AuthCode.cleartext) return this.socket.write(passwordMessage(t.password ?? ''));
-            if (code === AuthCode.md5) return this.socket.write(passwordMessage(md5Password(t.user, t.password ?? '', data.subarray(0, 4))));
+            if (code === AuthCode.md5)
+              return this.socket.write(passwordMessage(md5Password(t.user, t.password ?? '', data.subarray(0, 4))));
             if (code === AuthCode.sasl) {
               scram = new ScramClient(t.password ?? '');
               return this.socket.write(saslInitialMessage('SCRAM-SHA-256', scram.clientFirst));

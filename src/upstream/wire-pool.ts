@@ -97,7 +97,13 @@ export class WirePool {
       const timer = setTimeout(() => {
         const i = d.waiters.indexOf(w);
         if (i >= 0) d.waiters.splice(i, 1);
-        reject(new AirlockError(`no upstream connection available within ${this.opts.waitTimeoutMs} ms (pool of ${this.opts.maxPerDatabase} is busy)`, SqlState.tooManyConnections, 503));
+        reject(
+          new AirlockError(
+            `no upstream connection available within ${this.opts.waitTimeoutMs} ms (pool of ${this.opts.maxPerDatabase} is busy)`,
+            SqlState.tooManyConnections,
+            503,
+          ),
+        );
       }, this.opts.waitTimeoutMs);
       d.waiters.push(w);
     });

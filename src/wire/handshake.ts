@@ -58,7 +58,15 @@ type State = (typeof State)[keyof typeof State];
 
 /** Per-name fake verifier so unknown agents get the same exchange as known ones (no enumeration). */
 const fakeVerifier = (name: string): ScramVerifier =>
-  parseVerifier(makeVerifier(createHash('sha256').update('airlock-unknown:' + name).digest('hex'), 4096, createHash('md5').update(name).digest()))!;
+  parseVerifier(
+    makeVerifier(
+      createHash('sha256')
+        .update('airlock-unknown:' + name)
+        .digest('hex'),
+      4096,
+      createHash('md5').update(name).digest(),
+    ),
+  )!;
 
 export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
   let socket: net.Socket = raw;
@@ -79,7 +87,14 @@ export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
     state = State.done;
     clearTimeout(timer);
     if (audit && claimed) {
-      deps.ctx.gateway.auditConnection({ agentName: claimed.user, database: claimed.database, ok: false, reason: e.message, remote, client: claimed.client });
+      deps.ctx.gateway.auditConnection({
+        agentName: claimed.user,
+        database: claimed.database,
+        ok: false,
+        reason: e.message,
+        remote,
+        client: claimed.client,
+      });
     }
     if (!socket.destroyed) socket.end(errorResponse({ severity: 'FATAL', code: e.code, message: e.message }));
     socket.destroySoon?.();
@@ -142,8 +157,14 @@ export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
       return;
     }
     const msg = decodeStartup(buf, start, end);
-    if (msg.protocol >>> 16 !== 3) throw featureNotSupported(`unsupported frontend protocol ${msg.protocol >>> 16}.${msg.protocol & 0xffff}`);
-    if (msg.params.user) claimed = { user: msg.params.user.slice(0, 200), database: (msg.params.database || msg.params.user).slice(0, 200), client: msg.params.application_name?.slice(0, 200) };
+    if (msg.protocol >>> 16 !== 3)
+      throw featureNotSupported(`unsupported frontend protocol ${msg.protocol >>> 16}.${msg.protocol & 0xffff}`);
+    if (msg.params.user)
+      claimed = {
+        user: msg.params.user.slice(0, 200),
+        database: (msg.params.database || msg.params.user).slice(0, 200),
+        client: msg.params.application_name?.slice(0, 200),
+      };
     startup = filterStartup(msg.params);
     if ((msg.protocol & 0xffff) !== 0 || startup.unsupportedOptions.length > 0) {
       socket.write(negotiateProtocolVersion(startup.unsupportedOptions));
@@ -183,7 +204,21 @@ export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
       clearTimeout(timer);
       socket.removeListener('data', onData);
       deps.ctx.gateway.auditConnection({ agentName: s.user, database: s.database, ok: true, remote, client: s.applicationName });
-      deps.onReady(socket, reader, { agent: agent!, database: s.database, settings: s.settings, poolKey: key, applicationName: s.applicationName, pid: k.pid, secret: k.secret, remote }, pending);
+      deps.onReady(
+        socket,
+        reader,
+        {
+          agent: agent!,
+          database: s.database,
+          settings: s.settings,
+          poolKey: key,
+          applicationName: s.applicationName,
+          pid: k.pid,
+          secret: k.secret,
+          remote,
+        },
+        pending,
+      );
     } catch (err) {
       fail(asAirlockError(err));
     }

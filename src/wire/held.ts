@@ -22,7 +22,8 @@ export async function runHeld(gw: WireGateway, req: GatewayRequest, decision: De
     outcome = await gw.hold(req, decision);
     if (outcome.status === 'pending') {
       o.notice(heldNotice(outcome.approvalId, outcome.reviewUrl, outcome.preview, o.waitSeconds));
-      if (o.signal.aborted) return { ok: false, error: errorFrame(queryCanceled(`canceling wait for approval ${outcome.approvalId} due to user request`)) };
+      if (o.signal.aborted)
+        return { ok: false, error: errorFrame(queryCanceled(`canceling wait for approval ${outcome.approvalId} due to user request`)) };
       const approvalId = outcome.approvalId;
       outcome = await gw.awaitOutcome(approvalId, o.waitSeconds * 1000, o.signal);
       if (o.signal.aborted && outcome.status === 'pending') {

@@ -43,7 +43,11 @@ const pem = (v: string) => (v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8
 export async function startWireServer(opts: { gateway: WireGateway; config: WireServerConfig }): Promise<WireServer> {
   const { gateway, config } = opts;
   const pool = new WirePool(
-    { maxPerDatabase: config.poolSize ?? 20, idleTimeoutMs: config.idleTimeoutMs ?? 60_000, waitTimeoutMs: config.poolWaitTimeoutMs ?? 30_000 },
+    {
+      maxPerDatabase: config.poolSize ?? 20,
+      idleTimeoutMs: config.idleTimeoutMs ?? 60_000,
+      waitTimeoutMs: config.poolWaitTimeoutMs ?? 30_000,
+    },
     (database) => gateway.upstream(database),
   );
   const sessions = new Map<number, Session>();

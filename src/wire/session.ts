@@ -207,7 +207,8 @@ export class Session extends SessionUpstream {
   private onBind(buf: Buffer, start: number, end: number): Step {
     const names = decodeBindNames(buf, start, end);
     const stmt = this.statements.get(names.statement);
-    if (!stmt) return this.failExtended(errorResponse({ code: '26000', message: `prepared statement "${names.statement}" does not exist` }));
+    if (!stmt)
+      return this.failExtended(errorResponse({ code: '26000', message: `prepared statement "${names.statement}" does not exist` }));
     if (stmt.held) {
       const b = decodeBind(buf, start, end);
       this.portals.set(names.portal, { stmt, params: b.params, describePending: false });

@@ -67,7 +67,12 @@ export function parseOptions(options: string): [string, string][] {
 export function filterStartup(params: Record<string, string>): FilteredStartup {
   const user = params.user;
   if (!user) throw invalidAuthorization('no agent name specified in the startup packet');
-  if (params.replication !== undefined && params.replication.toLowerCase() !== 'false' && params.replication !== '0' && params.replication !== 'off') {
+  if (
+    params.replication !== undefined &&
+    params.replication.toLowerCase() !== 'false' &&
+    params.replication !== '0' &&
+    params.replication !== 'off'
+  ) {
     throw insufficientPrivilege('replication connections are not allowed through Airlock');
   }
   const settings: Record<string, string> = {};

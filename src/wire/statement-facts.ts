@@ -17,7 +17,9 @@ export function leavesSessionState(d: Decision): boolean {
 /** COPY ... FROM STDIN: the data arrives after the statement, so it can not be previewed or held. */
 export const copiesFromClient = (d: Decision) => d.statements.some((s) => s.kind === 'copy' && /\bfrom\s+stdin\b/i.test(s.sql));
 export const copyInNotHeld = () =>
-  featureNotSupported('COPY FROM STDIN needs approval, and a held statement can not stream data over the wire; use INSERT statements (they are held for approval) instead');
+  featureNotSupported(
+    'COPY FROM STDIN needs approval, and a held statement can not stream data over the wire; use INSERT statements (they are held for approval) instead',
+  );
 
 /** Only whitespace, comments or semicolons: PostgreSQL answers EmptyQueryResponse, nothing runs. */
 export const isEmpty = (d: Decision) => d.rule === 'empty' && d.statements.length === 0;
@@ -31,4 +33,3 @@ export function paramTypesOf(stmt: { sql: string; paramTypes: number[] }): numbe
   for (let i = 0; i < max; i++) out.push(stmt.paramTypes[i] || 25);
   return out;
 }
-

@@ -9,10 +9,13 @@ import { createFixtureDb, type FixtureDb } from './preview-db.js';
 let db: FixtureDb;
 
 beforeAll(async () => {
-  db = await createFixtureDb('ex', `
+  db = await createFixtureDb(
+    'ex',
+    `
     CREATE TABLE big (id int PRIMARY KEY, v int NOT NULL);
     INSERT INTO big SELECT g, g FROM generate_series(1, 10000) g;
-  `);
+  `,
+  );
 });
 afterAll(async () => db?.drop());
 
@@ -76,7 +79,9 @@ describe('executeApproved', () => {
     const expected = await approve(sql);
     const before = await look('SELECT sum(v)::int8 AS s FROM big');
     const approvalId = randomUUID();
-    const runs = await Promise.all([1, 2, 3].map(() => executeApproved(db.pools, { approvalId, database: db.name, sql, expected, tolerance: 0 })));
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => executeApproved(db.pools, { approvalId, database: db.name, sql, expected, tolerance: 0 })),
+    );
     expect(runs.map((r) => r.status).sort()).toEqual(['already-executed', 'already-executed', 'executed']);
     const after = await look('SELECT sum(v)::int8 AS s FROM big');
     expect(BigInt(after[0].s) - BigInt(before[0].s)).toBe(3000n);
@@ -97,22 +102,34 @@ describe('executeApproved', () => {
     const approvalId = randomUUID();
     const first = await executeApproved(db.pools, { approvalId, database: db.name, sql: 'VACUUM orders', tolerance: 0 });
     expect(first).toMatchObject({ status: 'executed', result: { command: 'VACUUM' } });
-    expect(await executeApproved(db.pools, { approvalId, database: db.name, sql: 'VACUUM orders', tolerance: 0 })).toEqual({ status: 'already-executed' });
+    expect(await executeApproved(db.pools, { approvalId, database: db.name, sql: 'VACUUM orders', tolerance: 0 })).toEqual({
+      status: 'already-executed',
+    });
   });
 
   it('one explicit transaction (BEGIN; …; COMMIT) runs inside ours', async () => {
-    const out = await exec("BEGIN ISOLATION LEVEL REPEATABLE READ; LOCK TABLE orders; UPDATE orders SET status = 'locked' WHERE id = 6; COMMIT", undefined);
+    const out = await exec(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ; LOCK TABLE orders; UPDATE orders SET status = 'locked' WHERE id = 6; COMMIT",
+      undefined,
+    );
     expect(out).toMatchObject({ status: 'executed', result: { command: 'UPDATE', rowCount: 1 } });
     expect(await look('SELECT status FROM orders WHERE id = 6')).toEqual([{ status: 'locked' }]);
   });
 
   it('failures roll back the marker and are reported with their SQLSTATE', async () => {
     const approvalId = randomUUID();
-    const out = await executeApproved(db.pools, { approvalId, database: db.name, sql: "INSERT INTO accounts (id, owner) VALUES (1, 'dup')", tolerance: 0 });
+    const out = await executeApproved(db.pools, {
+      approvalId,
+      database: db.name,
+      sql: "INSERT INTO accounts (id, owner) VALUES (1, 'dup')",
+      tolerance: 0,
+    });
     expect(out).toMatchObject({ status: 'failed', code: '23505' });
     expect(await wasExecuted(db.pools, db.name, approvalId)).toBe(false);
     expect(await exec('COMMIT; DROP TABLE orders', undefined)).toMatchObject({ status: 'failed', code: '0A000' });
     expect(await exec('UPDATE orders SET', undefined)).toMatchObject({ status: 'failed', error: expect.stringMatching(/does not parse/) });
-    await expect(executeApproved(db.pools, { approvalId: '', database: db.name, sql: 'x' } as never)).rejects.toMatchObject({ code: '22023' });
+    await expect(executeApproved(db.pools, { approvalId: '', database: db.name, sql: 'x' } as never)).rejects.toMatchObject({
+      code: '22023',
+    });
   });
 });

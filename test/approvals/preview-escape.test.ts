@@ -55,7 +55,10 @@ const REFUSED: [string, RegExp][] = [
   ["SELECT setval('order_seq', 5)", /not previewed/],
   ['UPDATE orders SET total = public.bump() WHERE id = 1', /user-defined function public\.bump/],
   ['UPDATE accounts SET balance = balance - 10 WHERE id = 1', /trigger accounts_audit/],
-  ["MERGE INTO accounts a USING (VALUES (1, 50)) v(id, amt) ON a.id = v.id WHEN MATCHED THEN UPDATE SET balance = a.balance + v.amt WHEN NOT MATCHED THEN INSERT (owner, balance) VALUES ('new', v.amt)", /trigger accounts_audit|sequence/],
+  [
+    "MERGE INTO accounts a USING (VALUES (1, 50)) v(id, amt) ON a.id = v.id WHEN MATCHED THEN UPDATE SET balance = a.balance + v.amt WHEN NOT MATCHED THEN INSERT (owner, balance) VALUES ('new', v.amt)",
+    /trigger accounts_audit|sequence/,
+  ],
   ['INSERT INTO t_default (id) VALUES (1)', /default of column n .*bump/],
   ['INSERT INTO t_check VALUES (1, 1)', /check constraint .*bump/],
   ['INSERT INTO t_index VALUES (1, 1)', /index .*liar/],
@@ -67,7 +70,7 @@ const REFUSED: [string, RegExp][] = [
   ['INSERT INTO nokey_rule VALUES (1)', /rule r_notify/],
   ['INSERT INTO t_domain VALUES (1, 1)', /domain constraint .*bump/],
   ['INSERT INTO t_parent VALUES (1, 1)', /trigger t_part1_audit/],
-  ["WITH d AS (DELETE FROM audit_log RETURNING *) INSERT INTO audit_log (id, note) SELECT id, note FROM d", /nested DeleteStmt/],
+  ['WITH d AS (DELETE FROM audit_log RETURNING *) INSERT INTO audit_log (id, note) SELECT id, note FROM d', /nested DeleteStmt/],
   ["UPDATE orders SET status = pg_notify('c', 'x')::text WHERE id = 1", /pg_notify/],
   ['UPDATE orders SET total = (SELECT public.bumpy_sum(id) FROM accounts)', /user-defined function public\.bumpy_sum/],
   ["UPDATE orders SET status = 'x' WHERE dblink_exec('x') IS NOT NULL", /dblink|unknown function/],
@@ -93,14 +96,40 @@ describe('statements whose effects escape a rollback are not run', () => {
   it('refuses from the policy analysis alone, before connecting', async () => {
     const p = await preview(db.pools, {
       database: 'no_such_database_at_all',
-      sql: "UPDATE orders SET total = 1",
-      analysis: { index: 0, sql: '', location: 0, length: 0, node: 'UpdateStmt', kind: 'write', tablesRead: [], tablesWritten: ['orders'], functions: [], settings: [], flags: ['sequence-advance'] },
+      sql: 'UPDATE orders SET total = 1',
+      analysis: {
+        index: 0,
+        sql: '',
+        location: 0,
+        length: 0,
+        node: 'UpdateStmt',
+        kind: 'write',
+        tablesRead: [],
+        tablesWritten: ['orders'],
+        functions: [],
+        settings: [],
+        flags: ['sequence-advance'],
+      },
     });
     expect(p.reason).toBe('preview unavailable: would advance a sequence');
     const list = await preview(db.pools, {
       database: 'no_such_database_at_all',
-      sql: "NOTIFY x",
-      analysis: [{ index: 0, sql: '', location: 0, length: 0, node: 'NotifyStmt', kind: 'notify', tablesRead: [], tablesWritten: [], functions: [], settings: [], flags: [] }],
+      sql: 'NOTIFY x',
+      analysis: [
+        {
+          index: 0,
+          sql: '',
+          location: 0,
+          length: 0,
+          node: 'NotifyStmt',
+          kind: 'notify',
+          tablesRead: [],
+          tablesWritten: [],
+          functions: [],
+          settings: [],
+          flags: [],
+        },
+      ],
     });
     expect(list.reason).toMatch(/NOTIFY/);
   });
@@ -117,15 +146,15 @@ const WRITES = [
   "INSERT INTO accounts (id, owner, balance) VALUES (1, 'alice', 0) ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner",
   "INSERT INTO orders (id, account_id, total, status) SELECT id + 100, id, balance, 'new' FROM accounts",
   "INSERT INTO audit_log (id, note) VALUES (99, 'n')",
-  "UPDATE orders SET total = total + 1",
+  'UPDATE orders SET total = total + 1',
   "UPDATE orders o SET status = 'vip' FROM accounts a WHERE a.id = o.account_id AND a.balance > 1000",
-  "UPDATE audit_log SET note = upper(note)",
-  "UPDATE orders SET account_id = 2 WHERE id = 1",
-  "MERGE INTO orders o USING (SELECT 1 AS id) v ON o.id = v.id WHEN MATCHED THEN UPDATE SET total = 0",
+  'UPDATE audit_log SET note = upper(note)',
+  'UPDATE orders SET account_id = 2 WHERE id = 1',
+  'MERGE INTO orders o USING (SELECT 1 AS id) v ON o.id = v.id WHEN MATCHED THEN UPDATE SET total = 0',
   "MERGE INTO orders o USING (SELECT 77 AS id) v ON o.id = v.id WHEN NOT MATCHED THEN INSERT (id, account_id, total, status) VALUES (v.id, 1, 1, 'm')",
-  "DELETE FROM audit_log",
+  'DELETE FROM audit_log',
   "DELETE FROM orders WHERE status = 'cancelled'",
-  "UPDATE t_child SET order_id = 5",
+  'UPDATE t_child SET order_id = 5',
 ];
 
 describe('byte-for-byte unchanged after previews', () => {

@@ -10,12 +10,15 @@ import { DATABASE_URL } from '../helpers/env.js';
 let db: FixtureDb;
 
 beforeAll(async () => {
-  db = await createFixtureDb('pv', `
+  db = await createFixtureDb(
+    'pv',
+    `
     CREATE TABLE big (id int PRIMARY KEY, v int NOT NULL);
     INSERT INTO big SELECT g, g FROM generate_series(1, 10000) g;
     CREATE TABLE nokey (a int, b text);
     INSERT INTO nokey VALUES (1, 'x'), (2, 'y');
-  `);
+  `,
+  );
 });
 afterAll(async () => db?.drop());
 
@@ -53,7 +56,9 @@ describe('preview of writes', () => {
   });
 
   it('UPDATE … FROM with parameters, aliases and RETURNING * of the target only', async () => {
-    const p = await run('UPDATE orders o SET status = $1 FROM accounts a WHERE a.id = o.account_id AND a.balance > $2', { params: ['vip', 1000] });
+    const p = await run('UPDATE orders o SET status = $1 FROM accounts a WHERE a.id = o.account_id AND a.balance > $2', {
+      params: ['vip', 1000],
+    });
     expect(p.available).toBe(true);
     expect(p.affectedRows).toBe(4); // alice (2 orders) and carol (2 orders)
     expect(Object.keys(p.rows![0]).sort()).toEqual(['account_id', 'id', 'status', 'total']);
@@ -134,6 +139,8 @@ describe('preview of writes', () => {
   it('bad input is a clear error, not a crash', async () => {
     await expect(run('UPDATE orders SET total = 1', { rowLimit: -1 })).rejects.toMatchObject({ code: '22023' });
     await expect(preview(db.pools, { database: '', sql: 'x' } as never)).rejects.toBeInstanceOf(AirlockError);
-    await expect(preview(db.pools, { database: `${db.name}_missing`, sql: 'UPDATE orders SET total = 1' })).rejects.toMatchObject({ code: '3D000' });
+    await expect(preview(db.pools, { database: `${db.name}_missing`, sql: 'UPDATE orders SET total = 1' })).rejects.toMatchObject({
+      code: '3D000',
+    });
   });
 });

@@ -74,11 +74,9 @@ describe('execution queue (bullmq only)', () => {
     let err = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    await waitFor(() => out.includes('started survivor') || child.exitCode !== null, 20_000, 'child takes the job').catch(
-      (e: Error) => {
-        throw new Error(`${e.message}; child stdout=${out} stderr=${err}`);
-      },
-    );
+    await waitFor(() => out.includes('started survivor') || child.exitCode !== null, 20_000, 'child takes the job').catch((e: Error) => {
+      throw new Error(`${e.message}; child stdout=${out} stderr=${err}`);
+    });
     expect(out).toContain('started survivor');
 
     child.kill('SIGKILL');
@@ -120,7 +118,9 @@ describe('execution queue (bullmq only)', () => {
     const t3 = Date.now();
     await q.close();
     expect(Date.now() - t3).toBeLessThan(2500);
-    console.info(`[measure] unreachable Redis: enqueue rejected in ${enqueueMs} ms, healthy() in ${healthyMs} ms, start() in ${startMs} ms`);
+    console.info(
+      `[measure] unreachable Redis: enqueue rejected in ${enqueueMs} ms, healthy() in ${healthyMs} ms, start() in ${startMs} ms`,
+    );
   });
 
   it('recovers after a Redis outage: fails fast while down, works again when back', async () => {
@@ -155,7 +155,9 @@ describe('execution queue (bullmq only)', () => {
     await q.enqueue('after');
     await waitFor(() => rec.count('after') === 1, 15_000, 'worker processes after outage');
     await proxy.down();
-    console.info(`[measure] outage: enqueue rejected in ${enqueueMs} ms, healthy() false in ${healthyMs} ms, healthy again ${backMs} ms after Redis returned, worker resumed`);
+    console.info(
+      `[measure] outage: enqueue rejected in ${enqueueMs} ms, healthy() false in ${healthyMs} ms, healthy again ${backMs} ms after Redis returned, worker resumed`,
+    );
   });
 
   it('a worker started while Redis is down starts working when Redis comes up', async () => {
@@ -181,7 +183,12 @@ describe('execution queue (bullmq only)', () => {
   });
 
   it('never leaks the Redis password into errors', async () => {
-    const q = openQueue({ redisUrl: 'redis://user:hunter2secret@127.0.0.1:1', name: uniqueName('pw'), prefix: TEST_PREFIX, requestTimeoutMs: 300 });
+    const q = openQueue({
+      redisUrl: 'redis://user:hunter2secret@127.0.0.1:1',
+      name: uniqueName('pw'),
+      prefix: TEST_PREFIX,
+      requestTimeoutMs: 300,
+    });
     opened.push(q);
     const err = (await q.enqueue('x').catch((e: unknown) => e)) as Error;
     expect(err.message).not.toContain('hunter2');

@@ -56,16 +56,28 @@ describe.each([
     const restarted = await Gateway.open(config, opts);
     try {
       expect((await restarted.approvals.get(ids.pending)).status).toBe('pending');
-      const done = await restarted.approvals.awaitOutcome(ids.approved, 20_000, { decision: 'ask', rule: 'x', reason: 'x', statements: [] });
+      const done = await restarted.approvals.awaitOutcome(ids.approved, 20_000, {
+        decision: 'ask',
+        rule: 'x',
+        reason: 'x',
+        statements: [],
+      });
       expect(done.status).toBe('executed');
       await restarted.approvals.approve(ids.pending, 'rita');
-      expect((await restarted.approvals.awaitOutcome(ids.pending, 20_000, { decision: 'ask', rule: 'x', reason: 'x', statements: [] })).status).toBe('executed');
+      expect(
+        (await restarted.approvals.awaitOutcome(ids.pending, 20_000, { decision: 'ask', rule: 'x', reason: 'x', statements: [] })).status,
+      ).toBe('executed');
       // run the queue handler again, as a duplicate delivery would: still once
       await restarted.approvals.execute(ids.approved);
       await new Promise((r) => setTimeout(r, 300));
       const rows = await db.admin.query('SELECT id, count(*)::int AS n FROM audit_log WHERE id IN (9001, 9002) GROUP BY id ORDER BY id');
-      expect(rows.rows).toEqual([{ id: 9001, n: 1 }, { id: 9002, n: 1 }]);
-      const markers = await db.admin.query('SELECT count(*)::int AS n FROM airlock_meta.executions WHERE approval_id = ANY($1)', [[ids.pending, ids.approved]]);
+      expect(rows.rows).toEqual([
+        { id: 9001, n: 1 },
+        { id: 9002, n: 1 },
+      ]);
+      const markers = await db.admin.query('SELECT count(*)::int AS n FROM airlock_meta.executions WHERE approval_id = ANY($1)', [
+        [ids.pending, ids.approved],
+      ]);
       expect(markers.rows[0].n).toBe(2);
     } finally {
       await restarted.close();
@@ -85,7 +97,7 @@ describe('Redis unreachable', () => {
       const req = (sql: string) => ({ agent: { id: agent.id, name: agent.name }, door: 'api' as const, database: db.name, sql });
       const read = await gw.query(req('SELECT count(*) AS n FROM accounts'));
       expect(read.status).toBe('executed');
-      const write = await gw.query(req("UPDATE accounts SET balance = 0 WHERE id = 1"));
+      const write = await gw.query(req('UPDATE accounts SET balance = 0 WHERE id = 1'));
       expect(write.status).toBe('error');
       if (write.status === 'error') {
         expect(write.error.code).toBe('08006');

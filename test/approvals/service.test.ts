@@ -19,7 +19,13 @@ afterEach(async () => {
   gw = undefined;
 });
 
-const agentReq = (g: Gateway, agent: { id: string; name: string }, sql: string, params?: unknown[]): GatewayRequest => ({ agent, door: 'api', database: db.name, sql, params });
+const agentReq = (g: Gateway, agent: { id: string; name: string }, sql: string, params?: unknown[]): GatewayRequest => ({
+  agent,
+  door: 'api',
+  database: db.name,
+  sql,
+  params,
+});
 
 async function setup(approvals: Record<string, unknown> = {}) {
   gw = await openTestGateway({ database: db.name, approvals });
@@ -77,7 +83,7 @@ describe('approval spine', () => {
   it('deny leaves the database unchanged and tells the agent why', async () => {
     const { g, agent } = await setup();
     const before = await stateChecksum(db.admin);
-    const out = await g.query(agentReq(g, agent, "UPDATE orders SET total = 0 WHERE id = 1"));
+    const out = await g.query(agentReq(g, agent, 'UPDATE orders SET total = 0 WHERE id = 1'));
     if (out.status !== 'pending') throw new Error(`expected pending, got ${out.status}`);
     await g.approvals.deny(out.approvalId, 'rita', 'not today');
     const done = await g.approvals.awaitOutcome(out.approvalId, 5_000, out.decision);
@@ -92,7 +98,7 @@ describe('approval spine', () => {
 
   it('expires undecided approvals; approving an expired one is refused', async () => {
     const { g, agent } = await setup({ expiryMinutes: 0.002 }); // 120 ms
-    const out = await g.query(agentReq(g, agent, "UPDATE orders SET total = 1 WHERE id = 2"));
+    const out = await g.query(agentReq(g, agent, 'UPDATE orders SET total = 1 WHERE id = 2'));
     if (out.status !== 'pending') throw new Error('expected pending');
     await new Promise((r) => setTimeout(r, 200));
     await expect(g.approvals.approve(out.approvalId, 'rita')).rejects.toThrow(/expired/);
@@ -130,7 +136,7 @@ describe('approval spine', () => {
 
   it('thresholds: auto-approve a 1-row change, require two approvers above N rows', async () => {
     const { g, agent } = await setup({ thresholds: [{ table: 'orders', autoApproveMaxRows: 1, dualApprovalAboveRows: 3 }] });
-    const small = await g.query(agentReq(g, agent, "UPDATE orders SET total = total WHERE id = 4"));
+    const small = await g.query(agentReq(g, agent, 'UPDATE orders SET total = total WHERE id = 4'));
     if (small.status !== 'pending') throw new Error('expected pending');
     const smallDone = await g.approvals.awaitOutcome(small.approvalId, 10_000, small.decision);
     expect(smallDone.status).toBe('executed');
@@ -141,7 +147,7 @@ describe('approval spine', () => {
 
   it('a retry of the identical statement while pending reuses the approval; after execution it gets the result once', async () => {
     const { g, agent } = await setup();
-    const sql = "UPDATE orders SET total = 99 WHERE id = 5";
+    const sql = 'UPDATE orders SET total = 99 WHERE id = 5';
     const first = await g.query(agentReq(g, agent, sql));
     const again = await g.query(agentReq(g, agent, sql));
     if (first.status !== 'pending' || again.status !== 'pending') throw new Error('expected pending');

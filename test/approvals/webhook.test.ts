@@ -160,7 +160,10 @@ describe('webhook notifier', () => {
   it('does not retry a 4xx, and stops after `retries` on a 5xx', async () => {
     const bad = await serve(reply(400));
     const down = await serve(reply(503));
-    const n = notifier([{ url: bad.url, retries: 3 }, { url: down.url, retries: 2 }]);
+    const n = notifier([
+      { url: bad.url, retries: 3 },
+      { url: down.url, retries: 2 },
+    ]);
     n.notify(event());
     await n.flush();
     expect(bad.received).toHaveLength(1);

@@ -91,7 +91,11 @@ describe('canonicalJson', () => {
     const reversed = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.map(reversed);
       if (v === null || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
-      return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)]));
+      return Object.fromEntries(
+        Object.entries(v)
+          .reverse()
+          .map(([k, x]) => [k, reversed(x)]),
+      );
     };
     const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, b: [2] });
     const cases: unknown[] = [
@@ -121,7 +125,16 @@ describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
     const log = new AuditLog(store);
     log.append({ type: 'request', agent: 'a\u0000b', rule: 'x\uD800y', data: { s: 'nul\u0000 \uDC00 😀', deep: { k: 'é' } } });
     log.append({ type: 'tool.call', data: { blob: 'x'.repeat(400_000) } });
-    log.append({ type: 'error', data: { cycle: (() => { const o: Record<string, unknown> = {}; o.o = o; return o; })() } });
+    log.append({
+      type: 'error',
+      data: {
+        cycle: (() => {
+          const o: Record<string, unknown> = {};
+          o.o = o;
+          return o;
+        })(),
+      },
+    });
     await log.flush();
     expect(await verifyChain(store)).toMatchObject({ ok: true, count: 3 });
     const [first, second] = await store.listAudit({ order: 'asc' });

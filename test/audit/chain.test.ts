@@ -93,10 +93,7 @@ describe.each(TARGETS)('audit chain on $kind', ({ make }) => {
     // a forger who also fixes the row's own hash is caught at the next row
     const [ev9] = await store.listAudit({ afterSeq: 8, limit: 1, order: 'asc' });
     const newHash = chainHash(ev9.prev_hash, { ...ev9, agent: 'mallory' });
-    await target.raw(
-      `UPDATE audit_events SET agent = 'mallory', hash = ${ph(target.kind, 1)} WHERE seq = 9`,
-      [newHash],
-    );
+    await target.raw(`UPDATE audit_events SET agent = 'mallory', hash = ${ph(target.kind, 1)} WHERE seq = 9`, [newHash]);
     expect(await verifyChain(store)).toMatchObject({ ok: false, firstBrokenSeq: 10, reason: expect.stringContaining('prev_hash') });
     await target.raw(`UPDATE audit_events SET data = 'not json' WHERE seq = 1`);
     expect(await verifyChain(store)).toMatchObject({ ok: false, firstBrokenSeq: 1, count: 0 });
@@ -112,7 +109,11 @@ describe.each(TARGETS)('audit chain on $kind', ({ make }) => {
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
     expect(await exportJsonl(store, out)).toBe(2500);
-    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = Buffer.concat(chunks)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBe(2500);
     let prev = '0'.repeat(64);
     for (const l of lines) {
@@ -155,7 +156,13 @@ describe.each(TARGETS)('audit chain on $kind', ({ make }) => {
     log.append(
       event(1, {
         type: 'auth.failed',
-        data: { user: 'bob', password: 'hunter2', headers: { Authorization: 'Bearer abc', accept: 'json' }, list: [{ apiKey: 'k', ok: 1 }], token: 'al_x' },
+        data: {
+          user: 'bob',
+          password: 'hunter2',
+          headers: { Authorization: 'Bearer abc', accept: 'json' },
+          list: [{ apiKey: 'k', ok: 1 }],
+          token: 'al_x',
+        },
       }),
     );
     await log.flush();

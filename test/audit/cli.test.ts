@@ -32,7 +32,12 @@ function airlock(args: string[], env: Record<string, string> = {}): Promise<Run>
   });
 }
 
-const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 describe('airlock migrate / agents / audit (sqlite file)', () => {
   let dir: string;
@@ -90,12 +95,33 @@ describe('airlock migrate / agents / audit (sqlite file)', () => {
     await log.close();
     await store.close();
 
-    const listed = await airlock(['audit', 'list', '--store', url, '--json', '--agent', 'report', '--table', 'invoices', '--decision', 'ask']);
+    const listed = await airlock([
+      'audit',
+      'list',
+      '--store',
+      url,
+      '--json',
+      '--agent',
+      'report',
+      '--table',
+      'invoices',
+      '--decision',
+      'ask',
+    ]);
     expect(listed.code).toBe(0);
     expect(jsonLines(listed.stdout).map((e) => e.data.sql)).toEqual([36, 32, 28, 24, 20, 16, 12, 8, 4, 0].map((i) => `select ${i}`));
     const windowed = await airlock([
-      'audit', 'list', '--store', url, '--json', '--type', 'decision',
-      '--since', '2025-03-01T00:10:00Z', '--until', '2025-03-01T00:12:00Z',
+      'audit',
+      'list',
+      '--store',
+      url,
+      '--json',
+      '--type',
+      'decision',
+      '--since',
+      '2025-03-01T00:10:00Z',
+      '--until',
+      '2025-03-01T00:12:00Z',
     ]);
     expect(jsonLines(windowed.stdout).map((e) => e.data.sql)).toEqual(['select 12', 'select 11', 'select 10']);
     const human = await airlock(['audit', 'list', '--store', url, '--limit', '2']);

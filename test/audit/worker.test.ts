@@ -78,7 +78,16 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
     const log = await open();
     const cyclic: Record<string, unknown> = { name: 'c' };
     cyclic.self = cyclic;
-    log.append(event(1, { data: { user: 'bob', password: 'hunter2', headers: { Authorization: 'Bearer abc', accept: 'json' }, list: [{ apiKey: 'k', ok: 1 }] } }));
+    log.append(
+      event(1, {
+        data: {
+          user: 'bob',
+          password: 'hunter2',
+          headers: { Authorization: 'Bearer abc', accept: 'json' },
+          list: [{ apiKey: 'k', ok: 1 }],
+        },
+      }),
+    );
     log.append(event(2, { data: { fn: () => 1, big: 12n, when: new Date(0), cyclic, map: new Map([['a', 1]]) } })); // not cloneable: the main thread snapshots
     log.append(event(3, { agent: 'a\u0000b', data: { s: 'nul\u0000 😀', blob: 'x'.repeat(300_000) } }));
     log.append(event(4, { data: { big: 7n, cyclic, bytes: Buffer.from('abc') } })); // cloneable, redacted in the worker

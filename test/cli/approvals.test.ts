@@ -34,7 +34,10 @@ describe('airlock approvals', () => {
     const out = await hold("UPDATE orders SET status = 'late' WHERE id = 1");
     const list = await runCli(['approvals', 'list', '--status', 'pending', '--json'], { env });
     expect(list.code).toBe(0);
-    const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => r.id)).toContain(out.approvalId);
     const show = await runCli(['approvals', 'show', out.approvalId], { env });
     expect(show.code).toBe(0);
@@ -44,12 +47,12 @@ describe('airlock approvals', () => {
   });
 
   it('approve --as executes through the running gateway; deny --comment records the reason', async () => {
-    const a = await hold("UPDATE orders SET total = 1 WHERE id = 2");
+    const a = await hold('UPDATE orders SET total = 1 WHERE id = 2');
     const approve = await runCli(['approvals', 'approve', a.approvalId, '--as', 'rita', '--json'], { env });
     expect(approve.code).toBe(0);
     expect(JSON.parse(approve.stdout).status).toBe('approved');
     expect((await gw.approvals.awaitOutcome(a.approvalId, 15_000, a.decision)).status).toBe('executed');
-    const d = await hold("UPDATE orders SET total = 2 WHERE id = 3");
+    const d = await hold('UPDATE orders SET total = 2 WHERE id = 3');
     const deny = await runCli(['approvals', 'deny', d.approvalId, '--as', 'rita', '--comment', 'wrong table', '--json'], { env });
     expect(JSON.parse(deny.stdout)).toMatchObject({ status: 'denied', comment: 'wrong table' });
   });
@@ -58,7 +61,7 @@ describe('airlock approvals', () => {
     const bad = await runCli(['approvals', 'approve', 'nope', '--as', 'rita'], { env });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/malformed approval id/);
-    const a = await hold("UPDATE orders SET total = 3 WHERE id = 4");
+    const a = await hold('UPDATE orders SET total = 3 WHERE id = 4');
     await runCli(['approvals', 'deny', a.approvalId, '--as', 'rita'], { env });
     const twice = await runCli(['approvals', 'approve', a.approvalId, '--as', 'sam'], { env });
     expect(twice.code).toBe(1);

@@ -21,7 +21,7 @@ describe('airlock check', () => {
     const auto = await runCli(['check', '--json', 'SELECT * FROM accounts']);
     expect(auto.code).toBe(0);
     expect(JSON.parse(auto.stdout)).toMatchObject({ decision: 'auto', rule: 'auto.read' });
-    const ask = await runCli(['check', '--json', "INSERT INTO t VALUES (1)"]);
+    const ask = await runCli(['check', '--json', 'INSERT INTO t VALUES (1)']);
     expect(ask.code).toBe(2);
     expect(JSON.parse(ask.stdout)).toMatchObject({ decision: 'ask', statements: [{ kind: 'write', tablesWritten: ['t'] }] });
   });
@@ -29,7 +29,10 @@ describe('airlock check', () => {
   it('applies config rules for --agent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-check-'));
     const file = join(dir, 'airlock.yaml');
-    writeFileSync(file, 'policy:\n  rules:\n    - name: intern-no-orders\n      agents: [intern]\n      tables: [orders]\n      tier: block\n');
+    writeFileSync(
+      file,
+      'policy:\n  rules:\n    - name: intern-no-orders\n      agents: [intern]\n      tables: [orders]\n      tier: block\n',
+    );
     const r = await runCli(['--config', file, 'check', '--json', '--agent', 'intern', 'SELECT * FROM orders']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).rule).toBe('config.intern-no-orders');
@@ -58,7 +61,10 @@ describe('airlock check', () => {
     const input = Buffer.concat(lines.map((l, i) => (i === 3 ? Buffer.from([0xff, 0xfe, 0x7b, 0x0a]) : Buffer.from(`${l}\n`))));
     const r = await runCli(['check', '--batch'], { input });
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out.map((o) => o.decision)).toEqual(['auto', 'block', 'block', 'block', 'block', 'block', 'block', 'ask']);
     expect(out[1].error).toMatch(/not JSON/);
     expect(out[3].error).toMatch(/UTF-8/);
@@ -66,7 +72,10 @@ describe('airlock check', () => {
   });
 
   it('--batch streams 50,000 lines in order without holding them all', async () => {
-    const child = spawn(process.execPath, [AIRLOCK_BIN, 'check', '--batch'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent' } });
+    const child = spawn(process.execPath, [AIRLOCK_BIN, 'check', '--batch'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent' },
+    });
     const sqls = ['SELECT 1', 'INSERT INTO t VALUES (1)', 'DROP TABLE t'];
     const expected = ['auto', 'ask', 'block'];
     const total = 50_000;

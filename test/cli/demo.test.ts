@@ -54,7 +54,9 @@ describe('airlock demo', () => {
 
     const store = ['--store', 'sqlite:.airlock/demo.sqlite'];
     const update = new Promise<{ out: string; err: string }>((resolve) => {
-      const p = spawn('psql', ['-X', '-At', url, '-c', "UPDATE customers SET plan = 'pro' WHERE id = 3"], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn('psql', ['-X', '-At', url, '-c', "UPDATE customers SET plan = 'pro' WHERE id = 3"], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       p.stdout.on('data', (b) => (out += b));

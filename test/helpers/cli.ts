@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Run `airlock ...args` with optional stdin; resolves when the process exits. */
-export function runCli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [AIRLOCK_BIN, ...args], {
       env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent', ...opts.env },

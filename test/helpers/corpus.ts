@@ -1,4 +1,4 @@
-// Readers for the shared corpora (../shared/corpus), used by policy, wire and MCP tests.
+// Readers for the vendored corpora (test/corpus), used by policy, wire and MCP tests.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS_DIR } from './env.js';

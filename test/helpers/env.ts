@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const CORPUS_DIR = process.env.AIRLOCK_CORPUS_DIR ?? new URL('../../../shared/corpus/', import.meta.url).pathname;
+export const CORPUS_DIR = process.env.AIRLOCK_CORPUS_DIR ?? new URL('../corpus/', import.meta.url).pathname;
 
 /** A short random name for a schema, queue or database owned by one test. */
 export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;

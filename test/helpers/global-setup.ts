@@ -9,5 +9,6 @@ export default function setup(): void {
   const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) process.stderr.write(`warning: tsc reported errors; tests run on what it emitted\n${r.stdout.slice(0, 4000)}`);
-  if (!existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)))) throw new Error('build produced no dist/src/cli/main.js');
+  if (!existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url))))
+    throw new Error('build produced no dist/src/cli/main.js');
 }

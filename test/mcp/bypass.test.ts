@@ -99,7 +99,8 @@ describe('bypass corpus through the MCP query tool', () => {
       }
       if (!meetsExpectation(c.expect, s.decision ?? 'none')) failures.push(`${c.id}: expected ${c.expect}, got ${s.decision} (${s.rule})`);
       if (c.expect !== 'auto' && s.status === 'executed') failures.push(`${c.id}: not-auto case executed (${s.decision} ${s.rule})`);
-      if (c.expect === 'auto' && s.status !== 'executed') failures.push(`${c.id}: auto case did not run: ${s.status} ${s.error?.code ?? ''} ${s.error?.message ?? ''}`);
+      if (c.expect === 'auto' && s.status !== 'executed')
+        failures.push(`${c.id}: auto case did not run: ${s.status} ${s.error?.code ?? ''} ${s.error?.message ?? ''}`);
       if (s.status === 'blocked' && r.isError !== true) failures.push(`${c.id}: blocked without isError`);
       if (s.status === 'pending') held.push(c.id);
     }
@@ -115,7 +116,11 @@ describe('bypass corpus through the MCP query tool', () => {
     const c = new pg.Client(dbUrl(env.database));
     await c.connect();
     try {
-      for (const sql of ["UPDATE accounts SET owner = 'mallory' WHERE id = 4", "SELECT nextval('order_seq')", 'ALTER TABLE accounts DISABLE TRIGGER accounts_audit']) {
+      for (const sql of [
+        "UPDATE accounts SET owner = 'mallory' WHERE id = 4",
+        "SELECT nextval('order_seq')",
+        'ALTER TABLE accounts DISABLE TRIGGER accounts_audit',
+      ]) {
         await c.query(sql);
         const now = await fingerprint(env.database);
         expect(now, sql).not.toEqual(prev);

@@ -41,7 +41,12 @@ afterAll(async () => {
   await env?.close();
 });
 
-const initBody = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const initBody = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, {
     method: 'POST',
@@ -69,7 +74,11 @@ describe('Streamable HTTP at /mcp', () => {
       const held = structured(await call('query', { sql: "UPDATE orders SET status = 'shipped' WHERE id = $1", params: [1] }));
       expect(held).toMatchObject({ status: 'pending', decision: 'ask', preview: { available: true, affected_rows: 1 } });
       expect(held.preview.before).toEqual([expect.objectContaining({ status: 'open' })]);
-      const approved = await fetch(`${base}/api/approvals/${held.approval_id}/approve`, { method: 'POST', headers: { ...auth(REVIEWER), 'content-type': 'application/json' }, body: '{}' });
+      const approved = await fetch(`${base}/api/approvals/${held.approval_id}/approve`, {
+        method: 'POST',
+        headers: { ...auth(REVIEWER), 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(approved.status).toBe(200);
       const done = await call('approval_status', { id: held.approval_id, wait_seconds: 20 });
       expect(structured(done)).toMatchObject({ status: 'executed', approval_status: 'executed', row_count: 1 });
@@ -145,13 +154,29 @@ describe('Streamable HTTP at /mcp', () => {
     const get = await fetch(`${base}/mcp`, { headers: { ...headers, accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toMatch(/POST/);
-    const badVersion = await post('/mcp', { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { ...headers, 'mcp-protocol-version': '1999-01-01' });
+    const badVersion = await post(
+      '/mcp',
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+      { ...headers, 'mcp-protocol-version': '1999-01-01' },
+    );
     expect(badVersion.status).toBe(400);
     const notify = await post('/mcp', { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 77 } }, headers);
     expect(notify.status).toBe(202);
-    const batch = await post('/mcp', [{ jsonrpc: '2.0', id: 4, method: 'ping' }, { jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: { progressToken: 1 } } }], headers);
+    const batch = await post(
+      '/mcp',
+      [
+        { jsonrpc: '2.0', id: 4, method: 'ping' },
+        { jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: { progressToken: 1 } } },
+      ],
+      headers,
+    );
     expect((await jsonBody(batch)).map((m: { id: number }) => m.id)).toEqual([4, 5]);
-    for (const junk of [{ jsonrpc: '2.0', id: 1.5, method: 'ping' }, { jsonrpc: '2.0', id: 8, method: 'ping', extra: 1 }, { jsonrpc: '1.0', id: 8, method: 'ping' }, 42]) {
+    for (const junk of [
+      { jsonrpc: '2.0', id: 1.5, method: 'ping' },
+      { jsonrpc: '2.0', id: 8, method: 'ping', extra: 1 },
+      { jsonrpc: '1.0', id: 8, method: 'ping' },
+      42,
+    ]) {
       const r = await post('/mcp', junk, headers);
       expect([r.status, (await jsonBody(r)).error.code]).toEqual([400, -32700]);
     }
@@ -173,7 +198,12 @@ describe('Streamable HTTP at /mcp', () => {
 
 describe('legacy SSE transport', () => {
   it('GET /sse + POST /messages: list tools and run a query', async () => {
-    const transport = new SSEClientTransport(new URL(`${base}/sse`), { requestInit: { headers: auth(token) }, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth(token) } }) } });
+    const transport = new SSEClientTransport(new URL(`${base}/sse`), {
+      requestInit: { headers: auth(token) },
+      eventSourceInit: {
+        fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth(token) } }),
+      },
+    });
     const client = new Client({ name: 'sse-client', version: '1' });
     await client.connect(transport);
     try {

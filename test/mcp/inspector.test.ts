@@ -56,7 +56,12 @@ describe.skipIf(!installed)('MCP Inspector CLI smoke script', () => {
     // the inspector v1 CLI prints a deprecation banner on stderr; anything else there is a failure
     expect(stderr.replace(/[^\n]*(deprecated|Upgrade:|security fixes only|⚠️)[^\n]*/g, '').trim()).toBe('');
     expect(code).toBe(0);
-    expect(stdout.trim().split('\n')).toEqual(['ok  stdio tools/list', 'ok  stdio tools/call query', 'ok  http tools/list', 'ok  http tools/call query']);
+    expect(stdout.trim().split('\n')).toEqual([
+      'ok  stdio tools/list',
+      'ok  stdio tools/call query',
+      'ok  http tools/list',
+      'ok  http tools/call query',
+    ]);
   }, 150_000);
 });
 

@@ -32,7 +32,12 @@ beforeAll(async () => {
   env = await createTestEnv();
   gw = await openGateway(env);
   ({ token } = await gw.store.createAgent('mcp-stdio-agent'));
-  const transport = new StdioClientTransport({ command: process.execPath, args: [AIRLOCK_BIN, 'mcp', '--stdio'], env: childEnv(), stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [AIRLOCK_BIN, 'mcp', '--stdio'],
+    env: childEnv(),
+    stderr: 'pipe',
+  });
   client = new Client({ name: 'stdio-test-client', version: '0.0.1' });
   await client.connect(transport);
 });
@@ -59,7 +64,9 @@ describe('airlock mcp --stdio', () => {
     const rows = await call('query', { sql: 'SELECT owner FROM accounts ORDER BY id LIMIT 2' });
     expect(structured(rows).rows).toEqual([{ owner: 'alice' }, { owner: 'bob' }]);
 
-    const held = structured(await call('query', { sql: "INSERT INTO orders (id, account_id, total, status) VALUES (500, 2, 1, 'stdio') RETURNING id" }));
+    const held = structured(
+      await call('query', { sql: "INSERT INTO orders (id, account_id, total, status) VALUES (500, 2, 1, 'stdio') RETURNING id" }),
+    );
     expect(held.status).toBe('pending');
     await gw.approvals.approve(held.approval_id, 'reviewer-1');
     const done = await call('approval_status', { id: held.approval_id, wait_seconds: 20 });
@@ -82,20 +89,32 @@ describe('airlock mcp --stdio', () => {
   });
 
   it('keeps stdout pure protocol while logging to stderr', async () => {
-    const child = spawn(process.execPath, [AIRLOCK_BIN, 'mcp', '--stdio'], { env: childEnv({ AIRLOCK_LOG_LEVEL: 'debug' }), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [AIRLOCK_BIN, 'mcp', '--stdio'], {
+      env: childEnv({ AIRLOCK_LOG_LEVEL: 'debug' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (err += b));
-    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    };
     child.stdin.write(`${JSON.stringify(init)}\n`);
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'query', arguments: { sql: 'SELECT 1 AS x' } } })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'query', arguments: { sql: 'SELECT 1 AS x' } } })}\n`,
+    );
     child.stdin.write('this is not json\n');
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' })}\n`);
     const deadline = Date.now() + 20_000;
     while (!/"id":3/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'query', arguments: { sql: 'SELECT count(*) AS n FROM generate_series(1, 3000000)' } } })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'query', arguments: { sql: 'SELECT count(*) AS n FROM generate_series(1, 3000000)' } } })}\n`,
+    );
     child.stdin.end(); // the answer to id 4 must still arrive after stdin closed
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code).toBe(0);

@@ -54,7 +54,15 @@ describe('query', () => {
     const r = await call('query', { sql: 'SELECT id, owner, balance FROM accounts WHERE id <= $1 ORDER BY id', params: [2] });
     expect(r.isError).toBeFalsy();
     const s = structured(r);
-    expect(s).toMatchObject({ status: 'executed', database: env.database, decision: 'auto', command: 'SELECT', row_count: 2, truncated: false, columns: ['id', 'owner', 'balance'] });
+    expect(s).toMatchObject({
+      status: 'executed',
+      database: env.database,
+      decision: 'auto',
+      command: 'SELECT',
+      row_count: 2,
+      truncated: false,
+      columns: ['id', 'owner', 'balance'],
+    });
     expect(s.rows).toEqual([
       { id: '1', owner: 'alice', balance: '1500' },
       { id: '2', owner: 'bob', balance: '250' },
@@ -175,7 +183,12 @@ describe('catalog tools', () => {
     const s = structured(r);
     const names = s.tables.map((t: { schema: string; name: string; kind: string }) => `${t.schema}.${t.name}:${t.kind}`);
     expect(names).toEqual(
-      expect.arrayContaining(['public.accounts:table', 'public.orders:table', 'public.rich_accounts:view', 'public.account_totals:materialized view']),
+      expect.arrayContaining([
+        'public.accounts:table',
+        'public.orders:table',
+        'public.rich_accounts:view',
+        'public.account_totals:materialized view',
+      ]),
     );
     expect(s.truncated).toBe(false);
     expect(textOf(r)).toContain(UNTRUSTED_OPEN);
@@ -189,7 +202,12 @@ describe('catalog tools', () => {
     expect(r.isError).toBeFalsy();
     const s = structured(r);
     expect(s).toMatchObject({ schema: 'public', name: 'orders', kind: 'table', row_estimate: 6 });
-    expect(s.columns.map((c: { name: string; type: string }) => `${c.name} ${c.type}`)).toEqual(['id integer', 'account_id integer', 'total numeric', 'status text']);
+    expect(s.columns.map((c: { name: string; type: string }) => `${c.name} ${c.type}`)).toEqual([
+      'id integer',
+      'account_id integer',
+      'total numeric',
+      'status text',
+    ]);
     expect(s.columns[0]).toMatchObject({ nullable: false, default: "nextval('orders_id_seq'::regclass)" });
     expect(s.constraints.map((k: { type: string }) => k.type).sort()).toEqual(['foreign key', 'primary key']);
     expect(s.indexes.map((i: { name: string }) => i.name).sort()).toEqual(['orders_pkey', 'orders_status_idx']);
@@ -237,7 +255,12 @@ describe('bad input', () => {
     ['empty sql', 'query', { sql: '' }, /sql must not be empty/],
     ['max_rows too large', 'query', { sql: 'SELECT 1', max_rows: 10_000 }, /max_rows is at most 50/],
     ['params not an array', 'query', { sql: 'SELECT $1', params: 'x' }, /params/],
-    ['wait_seconds too long', 'approval_status', { id: '00000000-0000-4000-8000-000000000000', wait_seconds: 3600 }, /wait_seconds is at most 10/],
+    [
+      'wait_seconds too long',
+      'approval_status',
+      { id: '00000000-0000-4000-8000-000000000000', wait_seconds: 3600 },
+      /wait_seconds is at most 10/,
+    ],
     ['table missing', 'describe_table', {}, /table/],
     ['bad explain format', 'explain', { sql: 'SELECT 1', format: 'xml' }, /format/],
   ])('%s → isError with a clear message', async (_label, tool, args, message) => {
@@ -277,7 +300,10 @@ describe('audit', () => {
       expect(e.door).toBe('mcp');
       expect(e.data.client).toBe('tools-test-client/1.2.3');
     }
-    const last = calls.filter((e) => e.data.tool === 'query').sort((a, b) => a.seq - b.seq).at(-1)!;
+    const last = calls
+      .filter((e) => e.data.tool === 'query')
+      .sort((a, b) => a.seq - b.seq)
+      .at(-1)!;
     const decisions = await gw.store.listAudit({ type: 'decision', agent: agent.name, limit: 10_000 });
     const linked = decisions.find((e) => e.request_id === last.request_id);
     expect(linked?.data.sql).toBe('SELECT 42 AS audited');
@@ -300,7 +326,9 @@ describe('audit', () => {
 
 describe('several statements', () => {
   it('an auto batch runs statement by statement on one session and returns the last result', async () => {
-    const r = await call('query', { sql: "BEGIN; SET LOCAL application_name = 'x'; SELECT current_setting('application_name') AS app; COMMIT" });
+    const r = await call('query', {
+      sql: "BEGIN; SET LOCAL application_name = 'x'; SELECT current_setting('application_name') AS app; COMMIT",
+    });
     expect(r.isError).toBeFalsy();
     expect(structured(r)).toMatchObject({ status: 'executed', decision: 'auto' });
     const r2 = await call('query', { sql: 'SELECT 1 AS a; SELECT 2 AS b' });

@@ -25,7 +25,7 @@ describe('config rules', () => {
 
   it('never relaxes a verdict unless the rule is marked unsafe', () => {
     const safe = engineWith([{ name: 'try-relax', kinds: ['write'], tier: 'auto' }]);
-    expect(safe.decide("INSERT INTO t VALUES (1)").decision).toBe('ask');
+    expect(safe.decide('INSERT INTO t VALUES (1)').decision).toBe('ask');
     const unsafe = engineWith([{ name: 'relax', kinds: ['write'], tables: ['scratch'], tier: 'auto', unsafe: true }]);
     expect(unsafe.decide('INSERT INTO scratch VALUES (1)')).toMatchObject({ decision: 'auto', rule: 'config.relax' });
     expect(unsafe.decide('INSERT INTO other VALUES (1)').decision).toBe('ask');
@@ -40,7 +40,15 @@ describe('config rules', () => {
   });
 
   it('applies a rule only outside business hours', () => {
-    const rules = [{ name: 'writes-office-hours', kinds: ['write'], window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', timezone: 'Europe/Berlin' }, outside: true, tier: 'block' }];
+    const rules = [
+      {
+        name: 'writes-office-hours',
+        kinds: ['write'],
+        window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', timezone: 'Europe/Berlin' },
+        outside: true,
+        tier: 'block',
+      },
+    ];
     const e = engineWith(rules);
     const wednesdayNoonBerlin = new Date('2026-11-25T11:00:00Z');
     const saturday = new Date('2026-11-28T11:00:00Z');
@@ -72,7 +80,9 @@ describe('config validation', () => {
     expect(() => parseConfig({ policy: { rules: [{ name: 'x', tier: 'ask', kinds: ['reed'] }] } })).toThrow(/policy\.rules\.0\.kinds\.0/);
     expect(() => parseConfig({ wire: { port: 'abc' } })).toThrow(/wire\.port/);
     expect(() => parseConfig({ upstreem: {} })).toThrow(/upstreem|Unrecognized/);
-    expect(() => parseConfig({ policy: { rules: [{ name: 'w', tier: 'ask', window: { from: '25:00' } }] } })).toThrow(/policy\.rules\.0\.window\.from/);
+    expect(() => parseConfig({ policy: { rules: [{ name: 'w', tier: 'ask', window: { from: '25:00' } }] } })).toThrow(
+      /policy\.rules\.0\.window\.from/,
+    );
   });
 
   it('accepts an empty config with defaults', () => {

@@ -26,7 +26,8 @@ describe('pg-regress.jsonl (PostgreSQL 17 regression SQL)', () => {
       counts[key] ??= { auto: 0, ask: 0, block: 0 };
       counts[key][d.decision]++;
       if (d.decision !== 'auto') continue;
-      const mustNotRun = r.truth === 'write' || r.truth === 'read-unknown-fn' || (r.truth === 'explain' && r.analyze && r.inner === 'write');
+      const mustNotRun =
+        r.truth === 'write' || r.truth === 'read-unknown-fn' || (r.truth === 'explain' && r.analyze && r.inner === 'write');
       if (!mustNotRun) continue;
       // a write-labelled statement may be auto only when it is one of the README's harmless session statements
       const inner = d.statements[0];
@@ -36,7 +37,12 @@ describe('pg-regress.jsonl (PostgreSQL 17 regression SQL)', () => {
       }
       unsafeAuto.push(`${r.file}:${r.line} ${r.truth} ${r.sql.slice(0, 120)}`);
     }
-    console.log('pg-regress decisions by truth:', JSON.stringify(counts), 'harmless session statements auto:', JSON.stringify(harmlessAuto));
+    console.log(
+      'pg-regress decisions by truth:',
+      JSON.stringify(counts),
+      'harmless session statements auto:',
+      JSON.stringify(harmlessAuto),
+    );
     expect(unsafeAuto).toEqual([]);
     const plain = counts['plain-read'];
     const share = plain.auto / (plain.auto + plain.ask + plain.block);

@@ -46,12 +46,12 @@ const cases: [tier: 'auto' | 'ask' | 'block', sql: string, rule?: string][] = [
   ['auto', 'COPY accounts TO STDOUT'],
   ['auto', 'COPY (SELECT id FROM accounts) TO STDOUT'],
   ['auto', "SELECT 'DROP TABLE accounts; DELETE FROM orders'", 'auto.read'],
-  ['auto', "SELECT $$ DROP TABLE t $$, $x$;DELETE FROM t;$x$"],
+  ['auto', 'SELECT $$ DROP TABLE t $$, $x$;DELETE FROM t;$x$'],
   ['auto', 'SELECT 1 -- ; DROP TABLE accounts'],
   // ask: writes and other held statements
   ['ask', "INSERT INTO audit_log (note) VALUES ('x')", 'ask.write'],
   ['ask', 'UPDATE accounts SET balance = 0 WHERE id = 1', 'ask.write'],
-  ['ask', "INSERT INTO accounts (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 1"],
+  ['ask', 'INSERT INTO accounts (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 1'],
   ['ask', 'MERGE INTO accounts a USING orders o ON a.id = o.account_id WHEN MATCHED THEN UPDATE SET balance = 0'],
   ['ask', 'SELECT * FROM accounts FOR UPDATE', 'ask.locking'],
   ['ask', 'SELECT * FROM accounts FOR SHARE SKIP LOCKED', 'ask.locking'],
@@ -150,16 +150,16 @@ const cases: [tier: 'auto' | 'ask' | 'block', sql: string, rule?: string][] = [
   ['block', 'SELECT PG_TERMINATE_BACKEND(1)', 'block.dangerous-function'],
   ['block', 'SELECT "PG_READ_FILE"(\'x\')', 'block.dangerous-function'],
   ['block', 'SELECT U&"pg_read_fil\\0065"(\'/etc/passwd\')', 'block.dangerous-function'],
-  ['block', "SELECT * FROM accounts WHERE id = (SELECT pg_terminate_backend(1)::int)", 'block.dangerous-function'],
+  ['block', 'SELECT * FROM accounts WHERE id = (SELECT pg_terminate_backend(1)::int)', 'block.dangerous-function'],
   ['block', 'SELECT * FROM accounts ORDER BY pg_cancel_backend(1)', 'block.dangerous-function'],
-  ['block', 'SELECT * FROM accounts, LATERAL pg_ls_dir(\'.\') f', 'block.dangerous-function'],
+  ['block', "SELECT * FROM accounts, LATERAL pg_ls_dir('.') f", 'block.dangerous-function'],
   ['block', 'EXPLAIN SELECT pg_terminate_backend(1)', 'block.dangerous-function'],
   // stacked statements and comment tricks: strictest part wins
   ['block', 'SELECT 1; /* -- */ DROP TABLE t', 'block.drop'],
   ['block', 'SELECT 1; -- comment\nDROP TABLE t', 'block.drop'],
   ['block', 'SELECT 1 /* nested /* comment */ still */; DROP TABLE t', 'block.drop'],
   ['block', 'COMMIT; DROP TABLE accounts', 'block.drop'],
-  ['block', "SELECT $q$;$q$; DROP TABLE accounts"],
+  ['block', 'SELECT $q$;$q$; DROP TABLE accounts'],
   ['block', "SELECT E'\\'; DROP TABLE accounts; --'; DROP TABLE orders"],
   ['ask', "SELECT 1; INSERT INTO audit_log (note) VALUES ('x')", 'ask.write'],
 ];
@@ -173,7 +173,9 @@ describe('default policy', () => {
   });
 
   it('reports tables, functions and flags from the whole tree', () => {
-    const d = engine.decide('WITH u AS (UPDATE accounts SET balance = 1 FROM orders o WHERE o.id = 1 RETURNING accounts.id) SELECT upper(x.note) FROM u, audit_log x');
+    const d = engine.decide(
+      'WITH u AS (UPDATE accounts SET balance = 1 FROM orders o WHERE o.id = 1 RETURNING accounts.id) SELECT upper(x.note) FROM u, audit_log x',
+    );
     const s = d.statements[0];
     expect(s.tablesWritten).toEqual(['accounts']);
     expect(s.tablesRead.sort()).toEqual(['audit_log', 'orders']);

@@ -25,7 +25,12 @@ const frames = (r: FrameReader, chunks: Buffer[]) => {
 };
 
 describe('FrameReader', () => {
-  const msgs = [serialize.query('select 1'), serialize.parse({ name: 's', text: 'select $1', types: [23] }), serialize.bind({ values: ['x', null] }), serialize.sync()];
+  const msgs = [
+    serialize.query('select 1'),
+    serialize.parse({ name: 's', text: 'select $1', types: [23] }),
+    serialize.bind({ values: ['x', null] }),
+    serialize.sync(),
+  ];
   const stream = Buffer.concat(msgs);
 
   it('splits a stream into the same frames whatever the chunking', () => {

@@ -69,7 +69,10 @@ describe('reviewer HTTP API', () => {
     const list = await jsonBody(await api('/approvals?status=pending'));
     expect(list.approvals.map((a: { id: string }) => a.id)).toContain(out.approvalId);
     const show = await jsonBody(await api(`/approvals/${out.approvalId}`));
-    expect(show.approval).toMatchObject({ sql: "UPDATE orders SET status = 'paid' WHERE id = 1", preview: { available: true, affectedRows: 1 } });
+    expect(show.approval).toMatchObject({
+      sql: "UPDATE orders SET status = 'paid' WHERE id = 1",
+      preview: { available: true, affectedRows: 1 },
+    });
     const approved = await api(`/approvals/${out.approvalId}/approve`, { method: 'POST', body: JSON.stringify({ comment: 'ok' }) });
     expect(approved.status).toBe(200);
     expect((await jsonBody(approved)).approval.status).toBe('approved');
@@ -85,7 +88,7 @@ describe('reviewer HTTP API', () => {
   });
 
   it('denies with a comment', async () => {
-    const out = await gw.query({ agent, door: 'api', database: db.name, sql: "UPDATE orders SET total = 0 WHERE id = 2" });
+    const out = await gw.query({ agent, door: 'api', database: db.name, sql: 'UPDATE orders SET total = 0 WHERE id = 2' });
     if (out.status !== 'pending') throw new Error('expected pending');
     const r = await api(`/approvals/${out.approvalId}/deny`, { method: 'POST', body: JSON.stringify({ comment: 'no' }) });
     expect((await jsonBody(r)).approval).toMatchObject({ status: 'denied', deniedBy: 'rita', comment: 'no' });
@@ -99,7 +102,12 @@ describe('reviewer HTTP API', () => {
       ['/approvals?limit=-3', {}, 400, /limit/],
       ['/approvals/00000000-0000-0000-0000-000000000000/approve', { method: 'POST', body: '{not json' }, 400, /invalid request/],
       ['/approvals/00000000-0000-0000-0000-000000000000/approve', { method: 'POST', body: JSON.stringify({ comment: 5 }) }, 400, /comment/],
-      ['/approvals/00000000-0000-0000-0000-000000000000/approve', { method: 'POST', body: JSON.stringify({ comment: 'x'.repeat(100_000) }) }, 413, /too large/],
+      [
+        '/approvals/00000000-0000-0000-0000-000000000000/approve',
+        { method: 'POST', body: JSON.stringify({ comment: 'x'.repeat(100_000) }) },
+        413,
+        /too large/,
+      ],
     ];
     for (const [path, init, status, message] of cases) {
       const r = await api(path, init);

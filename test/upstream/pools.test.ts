@@ -49,7 +49,9 @@ describe('UpstreamPools', () => {
   it('statement_timeout from config is a startup option of both pools', async () => {
     for (const kind of Object.values(POOL_KINDS)) {
       const c = await pools.connect(odd, kind);
-      const { rows } = await c.query("SELECT current_setting('statement_timeout') AS t, current_setting('default_transaction_read_only') AS ro");
+      const { rows } = await c.query(
+        "SELECT current_setting('statement_timeout') AS t, current_setting('default_transaction_read_only') AS ro",
+      );
       c.release();
       expect(rows[0].t).toBe('2s');
       expect(rows[0].ro).toBe(kind === POOL_KINDS.readOnly ? 'on' : 'off');
@@ -87,8 +89,17 @@ describe('UpstreamPools', () => {
   });
 
   it('parses upstream URLs without putting the database name back into a URL', () => {
-    const t = parseUpstreamUrl('postgresql://u%40x:p%2Fw@db.example:6543/main?sslmode=require&application_name=a&options=-c%20work_mem%3D4MB');
-    expect(t.base).toMatchObject({ host: 'db.example', port: 6543, user: 'u@x', password: 'p/w', application_name: 'a', ssl: { rejectUnauthorized: false } });
+    const t = parseUpstreamUrl(
+      'postgresql://u%40x:p%2Fw@db.example:6543/main?sslmode=require&application_name=a&options=-c%20work_mem%3D4MB',
+    );
+    expect(t.base).toMatchObject({
+      host: 'db.example',
+      port: 6543,
+      user: 'u@x',
+      password: 'p/w',
+      application_name: 'a',
+      ssl: { rejectUnauthorized: false },
+    });
     expect(t.defaultDatabase).toBe('main');
     expect(t.extraOptions).toBe('-c work_mem=4MB');
     expect(parseUpstreamUrl('postgresql:///db?host=/var/run/postgresql').base.host).toBe('/var/run/postgresql');

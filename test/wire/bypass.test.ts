@@ -77,11 +77,16 @@ const simpleCase = async (c: BypassCase) => {
 };
 
 const psqlCase = (c: BypassCase) =>
-  c.sql.length > 100_000 || c.sql.includes('\0') ? simpleCase(c) : new Promise<{ c: BypassCase; code: number; stderr: string }>((resolve) => {
-    execFile('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', proxy.url(), '-c', c.sql], { encoding: 'utf8', timeout: 20_000 }, (err, _stdout, stderr) =>
-      resolve({ c, code: err ? 1 : 0, stderr }),
-    );
-  });
+  c.sql.length > 100_000 || c.sql.includes('\0')
+    ? simpleCase(c)
+    : new Promise<{ c: BypassCase; code: number; stderr: string }>((resolve) => {
+        execFile(
+          'psql',
+          ['-X', '-q', '-v', 'ON_ERROR_STOP=1', proxy.url(), '-c', c.sql],
+          { encoding: 'utf8', timeout: 20_000 },
+          (err, _stdout, stderr) => resolve({ c, code: err ? 1 : 0, stderr }),
+        );
+      });
 
 const extendedCase = async (c: BypassCase) => {
   const client = new pg.Client(proxy.url());
@@ -99,11 +104,11 @@ const extendedCase = async (c: BypassCase) => {
 
 /** No non-auto case ran, no auto case was refused, and the fixture is byte-for-byte unchanged. */
 function expectNothingLeaked(results: Awaited<ReturnType<typeof psqlCase>>[]): void {
-    const leaked = results.filter((r) => r.c.expect !== 'auto' && r.code === 0);
-    expect(leaked.map((r) => r.c.id)).toEqual([]);
-    const overBlocked = results.filter((r) => r.c.expect === 'auto' && /Airlock|approval/.test(r.stderr));
-    expect(overBlocked.map((r) => `${r.c.id}: ${r.stderr}`)).toEqual([]);
-    expect(checksum()).toBe(before);
+  const leaked = results.filter((r) => r.c.expect !== 'auto' && r.code === 0);
+  expect(leaked.map((r) => r.c.id)).toEqual([]);
+  const overBlocked = results.filter((r) => r.c.expect === 'auto' && /Airlock|approval/.test(r.stderr));
+  expect(overBlocked.map((r) => `${r.c.id}: ${r.stderr}`)).toEqual([]);
+  expect(checksum()).toBe(before);
 }
 
 describe('bypass corpus over the wire', () => {
@@ -118,9 +123,11 @@ describe('bypass corpus over the wire', () => {
   }, 180_000);
 
   it('client catalog queries stay auto over the wire', async () => {
-    const catalog = readFileSync(join(CORPUS_DIR, 'client-catalog-public.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BypassCase);
+    const catalog = readFileSync(join(CORPUS_DIR, 'client-catalog-public.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as BypassCase);
     const results = await pool(catalog, 6, psqlCase);
     expect(results.filter((r) => r.code !== 0).map((r) => `${r.c.id}: ${r.stderr}`)).toEqual([]);
   }, 120_000);
 });
-

@@ -18,7 +18,10 @@ let dir: string;
 beforeAll(async () => {
   execFileSync(new URL('../../scripts/install-test-deps.sh', import.meta.url).pathname);
   db = await createDatabase('wire_more');
-  psqlDirect(db, ['-c', "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 20) g"]);
+  psqlDirect(db, [
+    '-c',
+    "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 20) g",
+  ]);
   proxy = await startProxy({ database: db, config: { approvalWaitSeconds: 0.5 } });
   dir = mkdtempSync(join(tmpdir(), 'airlock-clients-'));
 });
@@ -115,7 +118,15 @@ describe('python clients', () => {
   it('psycopg 3: parameters, prepared statements, policy errors, transactions, COPY TO', async () => {
     writeFileSync(join(dir, 'p3.py'), PSYCOPG3);
     const { stdout } = await run(PYTHON, [join(dir, 'p3.py'), proxy.url()], { encoding: 'utf8' });
-    expect(JSON.parse(stdout)).toEqual({ param: 'item 3', prepared: 7, drop: '42501', insert: '57014', count: 20, tx: 1, copy: ['1\n', '2\n', '3\n'] });
+    expect(JSON.parse(stdout)).toEqual({
+      param: 'item 3',
+      prepared: 7,
+      drop: '42501',
+      insert: '57014',
+      count: 20,
+      tx: 1,
+      copy: ['1\n', '2\n', '3\n'],
+    });
   });
 
   it('psycopg2: parameters, policy errors, COPY TO, transactions', async () => {

@@ -14,7 +14,10 @@ let db: string;
 beforeAll(async () => {
   execFileSync(new URL('../../scripts/install-test-deps.sh', import.meta.url).pathname);
   db = await createDatabase('wire_clients');
-  psqlDirect(db, ['-c', "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g"]);
+  psqlDirect(db, [
+    '-c',
+    "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g",
+  ]);
   execFileSync('pgbench', ['-i', '-q', '-s', '1', `postgresql://root@127.0.0.1:5432/${db}`], { stdio: 'ignore' });
   proxy = await startProxy({ database: db, config: { approvalWaitSeconds: 1 } });
 });
@@ -85,7 +88,7 @@ describe('node-postgres', () => {
     }
   });
 
-  it('keeps one agent\'s SET away from other clients (pinned session, reset on return)', async () => {
+  it("keeps one agent's SET away from other clients (pinned session, reset on return)", async () => {
     const pool = new pg.Pool({ connectionString: proxy.url(), max: 4 });
     try {
       const a = await pool.connect();
@@ -106,7 +109,9 @@ describe('postgres.js (pipelining, named statements)', () => {
   it('pipelines queries and gets policy errors as PostgreSQL errors', async () => {
     const sql = postgres(proxy.url(), { max: 1, onnotice: () => {} });
     try {
-      const rows = await Promise.all(Array.from({ length: 100 }, (_, i) => sql`SELECT ${i}::int AS i, name FROM items WHERE id = ${i + 1}`));
+      const rows = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => sql`SELECT ${i}::int AS i, name FROM items WHERE id = ${i + 1}`),
+      );
       expect(rows.map((r) => r[0].i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
       await expect(sql`TRUNCATE items`).rejects.toMatchObject({ code: '42501' });
       const [{ n }] = await sql`SELECT count(*)::int AS n FROM items`;

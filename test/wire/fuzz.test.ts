@@ -139,7 +139,14 @@ function preAuthSequence(agent: string, database: string): Buffer {
     case 6:
       return Buffer.concat([Buffer.from(startupMessage({ user: agent, database })), bytes(1 + int(40))]);
     default: {
-      const s = Buffer.from(startupMessage({ user: agent, database, replication: pick(['true', 'database', 'false']), options: pick(['', '-c x=y', '--search_path=public']) }));
+      const s = Buffer.from(
+        startupMessage({
+          user: agent,
+          database,
+          replication: pick(['true', 'database', 'false']),
+          options: pick(['', '-c x=y', '--search_path=public']),
+        }),
+      );
       for (let k = 0; k < int(3); k++) s[8 + int(s.length - 8)] = int(256);
       return s;
     }
@@ -225,7 +232,7 @@ describe('protocol robustness', () => {
         const { data, lengthBroken } = sequence();
         history.push(data.toString('hex'));
         if (rand() < 0.2) {
-          for (let i = 0; i < data.length; ) {
+          for (let i = 0; i < data.length;) {
             const n = 1 + int(16);
             c.send(data.subarray(i, i + n));
             i += n;
@@ -238,17 +245,23 @@ describe('protocol robustness', () => {
         } else {
           c.send(serialize.query('ROLLBACK; SELECT 4242'));
           const deadline = Date.now() + 3000;
-          while (!c.closed && !c.frames.some((f) => f.type === 'D' && f.body.includes(Buffer.from('4242'))) && Date.now() < deadline) await sleep(2);
+          while (!c.closed && !c.frames.some((f) => f.type === 'D' && f.body.includes(Buffer.from('4242'))) && Date.now() < deadline)
+            await sleep(2);
           if (!c.closed && Date.now() >= deadline) {
             ownTimeouts++;
             if (process.env.FUZZ_DEBUG) {
               const d = new pg.Client(DATABASE_URL);
               await d.connect();
-              const act = await d.query("SELECT pid, state, wait_event, left(query, 60) q FROM pg_stat_activity WHERE datname = 'test' AND pid <> pg_backend_pid()");
+              const act = await d.query(
+                "SELECT pid, state, wait_event, left(query, 60) q FROM pg_stat_activity WHERE datname = 'test' AND pid <> pg_backend_pid()",
+              );
               await d.end();
               process.stderr.write(`ACTIVITY ${JSON.stringify(act.rows)} tapseen=${JSON.stringify(tap.seen.slice(-5))}\n`);
             }
-            if (process.env.FUZZ_DEBUG) process.stderr.write(`TIMEOUT history=${history.join(',')} frames=${c.frames.map((f) => f.type).join('')} stats=${JSON.stringify(proxy.server.stats())} sessions=${JSON.stringify(proxy.server.sessions())}\n`);
+            if (process.env.FUZZ_DEBUG)
+              process.stderr.write(
+                `TIMEOUT history=${history.join(',')} frames=${c.frames.map((f) => f.type).join('')} stats=${JSON.stringify(proxy.server.stats())} sessions=${JSON.stringify(proxy.server.sessions())}\n`,
+              );
             c.close();
           }
           if (c.closed || process.env.FUZZ_FRESH) {

@@ -37,10 +37,32 @@ describe('negotiation and startup', () => {
 
   it('speaks TLS when a certificate is configured (psql sslmode=require)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    const tlsProxy = await startProxy({ config: { tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: join(dir, 'key.pem') } } });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const tlsProxy = await startProxy({
+      config: { tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: join(dir, 'key.pem') } },
+    });
     try {
-      const { stdout } = await promisify(execFile)('psql', ['-X', '-At', tlsProxy.url('?sslmode=require'), '-c', 'SELECT 1'], { encoding: 'utf8' });
+      const { stdout } = await promisify(execFile)('psql', ['-X', '-At', tlsProxy.url('?sslmode=require'), '-c', 'SELECT 1'], {
+        encoding: 'utf8',
+      });
       expect(stdout.trim()).toBe('1');
     } finally {
       await tlsProxy.close();
@@ -61,7 +83,11 @@ describe('negotiation and startup', () => {
   });
 
   it('refuses replication startups and protected settings in the startup packet', async () => {
-    for (const extra of [{ replication: 'database' }, { options: '-c default_transaction_read_only=off' }, { default_transaction_read_only: 'off' }] as Record<string, string>[]) {
+    for (const extra of [
+      { replication: 'database' },
+      { options: '-c default_transaction_read_only=off' },
+      { default_transaction_read_only: 'off' },
+    ] as Record<string, string>[]) {
       const c = await RawClient.connect(proxy.server.port);
       c.send(startupMessage({ user: proxy.agent, database: proxy.database, ...extra }));
       const e = await c.next('E');
@@ -69,7 +95,9 @@ describe('negotiation and startup', () => {
       expect(await c.waitClosed()).toBe(true);
     }
     await proxy.gw.audit.flush();
-    const refused = (await proxy.gw.store.listAudit({ type: 'auth.failed', limit: 100 })).filter((e) => /replication|can not be set/.test(String(e.data.reason)));
+    const refused = (await proxy.gw.store.listAudit({ type: 'auth.failed', limit: 100 })).filter((e) =>
+      /replication|can not be set/.test(String(e.data.reason)),
+    );
     expect(refused.length).toBe(3);
   });
 

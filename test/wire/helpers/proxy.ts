@@ -47,7 +47,9 @@ export function psqlDirect(database: string, args: string[], input?: string): st
   return execFileSync('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', directUrlFor(database), ...args], { input, encoding: 'utf8' });
 }
 
-export async function startProxy(opts: { database?: string; statementTimeoutMs?: number; config?: Partial<WireServerConfig> } = {}): Promise<Proxy> {
+export async function startProxy(
+  opts: { database?: string; statementTimeoutMs?: number; config?: Partial<WireServerConfig> } = {},
+): Promise<Proxy> {
   const gw = await createRealGateway({ database: opts.database, statementTimeoutMs: opts.statementTimeoutMs });
   const agent = uniqueName('agent');
   const { token } = await gw.store.createAgent(agent);
@@ -73,7 +75,11 @@ export async function startProxy(opts: { database?: string; statementTimeoutMs?:
 
 /** Sends a CancelRequest for `client` to the proxy, the way libpq does: a second short connection with the client's key. */
 export function sendCancel(client: pg.Client, port: number): void {
-  type PgConnection = { connect(port: number, host: string): void; on(e: string, f: () => void): void; cancel(pid: number, secret: number): void };
+  type PgConnection = {
+    connect(port: number, host: string): void;
+    on(e: string, f: () => void): void;
+    cancel(pid: number, secret: number): void;
+  };
   const cancel = new (pg as unknown as { Connection: new () => PgConnection }).Connection();
   cancel.on('connect', () => {
     const key = client as unknown as { processID: number; secretKey: number };

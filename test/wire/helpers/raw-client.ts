@@ -1,6 +1,14 @@
 // A raw protocol client for tests that need exact bytes: startup, SCRAM, then frames in and out.
 import net from 'node:net';
-import { FrameReader, ScramClient, startupMessage, decodeAuth, decodeNotice, saslInitialMessage, saslResponseMessage } from '../../../protocol/index.js';
+import {
+  FrameReader,
+  ScramClient,
+  startupMessage,
+  decodeAuth,
+  decodeNotice,
+  saslInitialMessage,
+  saslResponseMessage,
+} from '../../../protocol/index.js';
 
 export interface RawFrame {
   type: string;
@@ -15,7 +23,9 @@ export class RawClient {
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk) => {
-      this.reader.feed(chunk, (type, buf, s, e) => this.frames.push({ type: String.fromCharCode(type), body: Buffer.from(buf.subarray(s + 5, e)) }));
+      this.reader.feed(chunk, (type, buf, s, e) =>
+        this.frames.push({ type: String.fromCharCode(type), body: Buffer.from(buf.subarray(s + 5, e)) }),
+      );
       this.wake();
     });
     socket.on('close', () => {
@@ -43,7 +53,8 @@ export class RawClient {
     c.send(startupMessage({ user, database, ...extra }));
     const scram = new ScramClient(token);
     const sasl = await c.next('R');
-    if (decodeAuth(Buffer.concat([Buffer.from('R\0\0\0\0'), sasl.body]), 0, sasl.body.length + 5).code !== 10) throw new Error('expected SASL');
+    if (decodeAuth(Buffer.concat([Buffer.from('R\0\0\0\0'), sasl.body]), 0, sasl.body.length + 5).code !== 10)
+      throw new Error('expected SASL');
     c.send(saslInitialMessage('SCRAM-SHA-256', scram.clientFirst));
     const cont = await c.next('R');
     c.send(saslResponseMessage(scram.final(cont.body.subarray(4).toString())));
@@ -101,7 +112,8 @@ export class RawClient {
   }
 }
 
-export const fields = (f: RawFrame) => decodeNotice(Buffer.concat([Buffer.from([f.type.charCodeAt(0), 0, 0, 0, 0]), f.body]), 0, f.body.length + 5);
+export const fields = (f: RawFrame) =>
+  decodeNotice(Buffer.concat([Buffer.from([f.type.charCodeAt(0), 0, 0, 0, 0]), f.body]), 0, f.body.length + 5);
 export const errorText = (f: RawFrame) => {
   const x = fields(f);
   return `${x.C}: ${x.M}`;
