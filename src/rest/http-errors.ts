@@ -14,14 +14,12 @@ export function sendError(res: Response, err: unknown): void {
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : undefined;
   if (status) {
-    res
-      .status(status)
-      .json({
-        error: {
-          code: status === 413 ? '54000' : '22023',
-          message: err.type === 'entity.too.large' ? 'request body too large' : `invalid request: ${err.message}`,
-        },
-      });
+    res.status(status).json({
+      error: {
+        code: status === 413 ? '54000' : '22023',
+        message: err.type === 'entity.too.large' ? 'request body too large' : `invalid request: ${err.message}`,
+      },
+    });
     return;
   }
   sendError(res, err);
