@@ -1,6 +1,6 @@
 // Audit trail throughput: events/s through AuditLog (append → batched, hash-chained inserts),
 // measured to the final flush, for SQLite (temp file) and PostgreSQL (own schema); plus verify.
-// Each backend runs in-thread (new AuditLog(store)) and threaded (AuditLog.open(url): a worker
+// Each backend runs in-thread (AuditLog.inThread(store)) and threaded (AuditLog.open(url): a worker
 // does redaction, hashing and inserts). main_us_per_event is what the caller's event loop pays
 // per event at a steady paced load (event-loop busy time, and main-thread CPU from /proc, per
 // event, minus the same loop with a do-nothing log): what the proxy's event loop pays per event.
@@ -99,7 +99,7 @@ export async function benchAudit(): Promise<Record<string, number>> {
   out.baseline_main_busy_us_per_event = idle.busyUs;
   const both = async (prefix: string, url: string, store: Store, other?: Store) => {
     for (const mode of ['inthread', 'worker'] as const) {
-      const make = () => (mode === 'worker' ? AuditLog.open(url) : Promise.resolve(new AuditLog(store)));
+      const make = () => (mode === 'worker' ? AuditLog.open(url) : Promise.resolve(AuditLog.inThread(store)));
       const log = await make();
       const r = await pump([log], N);
       out[`${prefix}_${mode}_events_per_s`] = r.perSecond;
@@ -110,7 +110,7 @@ export async function benchAudit(): Promise<Record<string, number>> {
       await log.close();
       if (other) {
         // two gateways on one chain: contention on the advisory lock
-        const two = [await make(), mode === 'worker' ? await make() : new AuditLog(other)];
+        const two = [await make(), mode === 'worker' ? await make() : AuditLog.inThread(other)];
         out[`${prefix}_${mode}_two_writers_events_per_s`] = (await pump(two, N / 2)).perSecond;
         await Promise.all(two.map((l) => l.close()));
       }

@@ -18,6 +18,7 @@ export const SqlState = {
   objectNotInPrerequisiteState: '55000',
   serializationFailure: '40001',
   internalError: 'XX000',
+  ioError: '58030',
   configFileError: 'F0000',
 } as const;
 export type SqlStateCode = (typeof SqlState)[keyof typeof SqlState];
@@ -50,6 +51,9 @@ export const notInPrerequisiteState = (reason: string) => new AirlockError(reaso
 export const connectionFailure = (reason: string) => new AirlockError(reason, SqlState.connectionFailure, 503);
 export const configError = (reason: string) => new AirlockError(reason, SqlState.configFileError, 400);
 export const internalError = (reason: string) => new AirlockError(reason, SqlState.internalError, 500);
+/** The audit trail cannot record this request durably: nothing runs until it can (fail closed). */
+export const auditUnavailable = (reason: string) =>
+  new AirlockError(`Airlock is refusing requests: ${reason}; nothing runs unaudited, try again shortly`, SqlState.ioError, 503);
 
 /** Coerce anything thrown into an AirlockError without leaking internals. */
 export function asAirlockError(err: unknown): AirlockError {

@@ -9,12 +9,15 @@ import type { Store } from './store/store.js';
 import { PolicyEngine, initPolicy } from './policy/engine.js';
 import { openStore } from './store/open.js';
 import { AuditLog } from './audit/audit-log.js';
+import { loadAuditKey } from './audit/checkpoints.js';
+import { auditPaths } from './audit/state-paths.js';
+import { verifyChain, type VerifyResult } from './audit/verify.js';
 import { UpstreamPools } from './upstream/pools.js';
 import { parseUpstreamUrl } from './upstream/url.js';
 import { openQueue } from './approvals/queue.js';
 import { Notifier } from './approvals/webhook.js';
 import { ApprovalService } from './approvals/service.js';
-import { asAirlockError, insufficientPrivilege } from './errors.js';
+import { asAirlockError, auditUnavailable, insufficientPrivilege } from './errors.js';
 import { logger } from './logger.js';
 
 export interface GatewayOptions {
@@ -53,6 +56,7 @@ export class Gateway implements WireGateway {
     readonly pools: UpstreamPools,
     readonly approvals: ApprovalService,
     private readonly closers: (() => Promise<unknown>)[],
+    private readonly storeSchema?: string,
   ) {}
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
@@ -60,8 +64,8 @@ export class Gateway implements WireGateway {
     await initPolicy();
     const engine = new PolicyEngine(config.policy);
     const store = await openStore(config.store.url, opts.storeSchema ? { schema: opts.storeSchema } : {});
-    // redaction, hashing and writes happen in a worker thread: append() costs the door ~1 µs
-    const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store });
+    // journaled in this thread (durable against kill -9), hashed and stored by a worker thread
+    const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store, ...config.audit });
     const pools = new UpstreamPools(config.upstream);
     const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? 'airlock-executions' });
     const notifier = new Notifier(config.approvals.webhooks);
@@ -75,7 +79,7 @@ export class Gateway implements WireGateway {
       () => audit.close(),
       () => store.close(),
     ];
-    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers);
+    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, opts.storeSchema);
     if (opts.startWorkers !== false) await approvals.start();
     return gw;
   }
@@ -103,15 +107,49 @@ export class Gateway implements WireGateway {
     });
   }
 
-  /** Classify and audit. Synchronous and cached: the wire proxy calls it for every statement. */
+  /**
+   * Classify and audit. Synchronous and cached: the wire proxy calls it for every statement.
+   * Throws 58030 while the audit trail cannot keep up: nothing runs unaudited.
+   */
   decide(req: GatewayRequest): Decision {
+    if (this.audit.refusing) this.refuseUnaudited(req);
     const decision = this.engine.decide(req.sql, { agent: req.agent.name, database: req.database });
-    this.auditDecision(req, decision);
+    this.appendDecision(req, decision);
     return decision;
   }
 
-  /** Audit a decision already made (decide() does it too): the wire proxy's prepared statement run again. */
+  private refuseUnaudited(req: GatewayRequest): never {
+    const reason = this.audit.health().reason ?? 'the audit trail is unavailable';
+    this.audit.append({
+      type: 'error',
+      agent: req.agent.name,
+      door: req.door,
+      database: req.database,
+      requestId: req.requestId ?? null,
+      data: { code: '58030', reason, sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null },
+    });
+    throw auditUnavailable(reason);
+  }
+
+  /** Verify the audit chain against its signed checkpoints (and a head kept elsewhere). */
+  async verifyAudit(head?: { seq: number; hash: string }): Promise<VerifyResult> {
+    await this.audit.flush();
+    const paths = auditPaths(this.config.store.url, this.storeSchema, this.config.audit);
+    return verifyChain(this.store, { key: loadAuditKey(paths.keyFile, false), checkpointFile: paths.checkpointFile, head });
+  }
+
+  /** Before any result goes back to an agent: everything audited so far is durable, or this throws 58030. */
+  ensureAudited(): void {
+    this.audit.ensureDurable();
+  }
+
+  /** Audit a decision already made (a prepared statement run again); throws 58030 like decide(). */
   auditDecision(req: GatewayRequest, decision: Decision): void {
+    if (this.audit.refusing) this.refuseUnaudited(req);
+    this.appendDecision(req, decision);
+  }
+
+  private appendDecision(req: GatewayRequest, decision: Decision): void {
     const { tables, kinds } = auditSummary(decision);
     this.audit.append({
       type: 'decision',
@@ -176,7 +214,23 @@ export class Gateway implements WireGateway {
   /** The whole flow for request/response doors (MCP, REST, CLI): run auto, hold ask, refuse block. */
   async query(req: GatewayRequest, opts: { maxRows?: number } = {}): Promise<GatewayOutcome> {
     req.requestId ??= randomUUID();
-    const decision = this.decide(req);
+    let decision: Decision;
+    try {
+      decision = this.decide(req);
+    } catch (err) {
+      return { status: 'error', error: asAirlockError(err) };
+    }
+    const outcome = await this.run(req, decision, opts);
+    // rows (and previews) go back only once their audit events are durable
+    try {
+      this.audit.ensureDurable();
+    } catch (err) {
+      return { status: 'error', decision, error: asAirlockError(err) };
+    }
+    return outcome;
+  }
+
+  private async run(req: GatewayRequest, decision: Decision, opts: { maxRows?: number }): Promise<GatewayOutcome> {
     if (decision.decision === 'block') {
       return { status: 'blocked', decision, error: insufficientPrivilege(`blocked by ${decision.rule}: ${decision.reason}`) };
     }
@@ -198,7 +252,7 @@ export class Gateway implements WireGateway {
         database: req.database,
         decision: 'auto',
         rule: decision.rule,
-        requestId: req.requestId,
+        requestId: req.requestId ?? null,
         data: { error: error.message, code: error.code },
       });
       return { status: 'error', decision, error };

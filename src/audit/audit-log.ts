@@ -1,202 +1,300 @@
-// The audit log callers use: append() never blocks the request path; events are batched and
-// written one transaction per batch, in append order, extending the store's hash chain.
+// The audit log every part of Airlock appends to. append() encodes the event at once; at the end of
+// the tick (or before any result goes back, see ensureDurable) the pending lines are committed: one
+// write(2) to this process's journal makes them survive a kill -9, then a sink (in-thread or a
+// worker) stores them in the hash chain. Back-pressure, lag and refusal live here, once.
 import { logger } from '../logger.js';
-import { parseStoreUrl, type OpenStoreOptions } from '../store/open.js';
-import type { AuditBody, Store } from '../store/store.js';
-import { toAuditBody, type AuditInput } from './events.js';
-import { AuditWorkerQueue } from './worker-client.js';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { auditUnavailable, configError } from '../errors.js';
+import type { OpenStoreOptions } from '../store/open.js';
+import { parseStoreUrl } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { encodeAuditLine } from './audit-line.js';
+import { loadAuditKey } from './checkpoints.js';
+import type { AuditInput } from './events.js';
+import { JournalWriter } from './journal.js';
+import { auditPaths, type AuditPathOverrides } from './state-paths.js';
+import { ThreadSink, within, type AuditSink, type SinkEvents } from './sink.js';
+import { WorkerSink } from './worker-sink.js';
+
+const isMemoryStore = (url: string) => {
+  const t = parseStoreUrl(url);
+  return t.kind === 'sqlite' && t.path === ':memory:';
+};
 
 export interface AuditLogOptions {
-  /** how long an event may wait for company before its batch is written; default 5 ms */
-  flushIntervalMs?: number;
-  /** events per transaction; a full batch is written at once; default 1000 */
+  /** events per store transaction; default 1000 */
   maxBatch?: number;
-  /** events held while the store is unreachable; beyond it new events are counted and dropped */
+  /** events held in memory while the store is unreachable; beyond it new events are counted and dropped */
   maxQueue?: number;
-  /** progress hook (the audit worker reports with it): total events stored by this log so far */
-  onStored?: (total: number) => void;
-  /** failure hook: a batch could not be written and will be retried */
-  onWriteFailed?: (err: Error) => void;
+  /** lag past which the log reports `refusing` (new work must be refused); default 1000 ms */
+  refuseAfterMs?: number;
 }
 
-export interface AuditLogOpenOptions extends AuditLogOptions {
+export interface AuditLogOpenOptions extends AuditLogOptions, AuditPathOverrides {
   /** PostgreSQL schema of the store (as for openStore) */
   schema?: string;
-  /**
-   * The caller's already open store: used in-thread when a worker cannot share the store
-   * (sqlite::memory:) or when AIRLOCK_AUDIT_WORKER=off.
-   */
+  /** The caller's open store: used in-thread (sqlite::memory:, AIRLOCK_AUDIT_WORKER=off, worker: false). */
   store?: Store;
   /** run the audit in a worker thread (default true, unless AIRLOCK_AUDIT_WORKER=off) */
   worker?: boolean;
 }
 
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 30_000;
+export interface AuditHealth {
+  refusing: boolean;
+  /** why new work is refused */
+  reason?: string;
+  /** age of the oldest committed event not yet stored, ms */
+  lagMs: number;
+  /** appended and not yet stored */
+  pending: number;
+  dropped: number;
+}
+
+const CLOSE_BOUND_MS = 10_000;
+
+type SinkFactory = (events: SinkEvents) => AuditSink | Promise<AuditSink>;
 
 export class AuditLog {
-  private queue: AuditBody[] = [];
-  private writing: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private enqueued = 0;
-  private persisted = 0;
-  private failures = 0;
+  private lines: string[] = [];
+  private appended = 0;
+  private committed = 0;
+  private stored = 0;
   private dropped = 0;
   private closed = false;
-  private readonly interval: number;
+  private scheduled = false;
+  /** [first event index of a committed chunk, when it was committed], oldest first */
+  private commits: [number, number][] = [];
+  private journalError: Error | null = null;
+  private lastError: Error | null = null;
+  private waiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private sink!: AuditSink;
   private readonly maxBatch: number;
   private readonly maxQueue: number;
-  private readonly store: Store | null;
-  private readonly remote: AuditWorkerQueue | null;
+  private readonly refuseAfterMs: number;
 
-  /** In-thread over an open store, or over an audit worker (see AuditLog.open). */
-  constructor(
-    target: Store | AuditWorkerQueue,
-    private readonly opts: AuditLogOptions = {},
+  private constructor(
+    opts: AuditLogOptions,
+    private readonly journal: JournalWriter | null,
   ) {
-    this.remote = target instanceof AuditWorkerQueue ? target : null;
-    this.store = target instanceof AuditWorkerQueue ? null : target;
-    this.interval = opts.flushIntervalMs ?? 5;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 1000);
     this.maxQueue = Math.max(this.maxBatch, opts.maxQueue ?? 1_000_000);
+    this.refuseAfterMs = opts.refuseAfterMs ?? 1000;
+  }
+
+  /** In-thread over an open store, without a journal (tests, in-memory stores). */
+  static inThread(store: Store, opts: AuditLogOptions = {}): AuditLog {
+    const log = new AuditLog(opts, null);
+    log.sink = new ThreadSink(store, { key: null, checkpointFile: null, journalDir: null, maxBatch: log.maxBatch }, log.sinkEvents());
+    return log;
   }
 
   /**
-   * The audit log a server should use: a worker thread with its own connection to the store at
-   * storeUrl does the redaction, hashing and writes, so append() costs the caller almost nothing.
+   * The audit log a server or CLI command should use: a journal beside the store, checkpoints
+   * signed with the audit key, orphaned journals replayed, and (by default) a worker thread with
+   * its own store connection doing the hashing and writes.
    */
   static async open(storeUrl: string, opts: AuditLogOpenOptions = {}): Promise<AuditLog> {
-    const { schema, store, worker, ...logOpts } = opts;
-    const memory = (() => {
-      const t = parseStoreUrl(storeUrl);
-      return t.kind === 'sqlite' && t.path === ':memory:';
-    })();
+    const { schema, store, worker } = opts;
+    const memory = isMemoryStore(storeUrl);
     const threaded = (worker ?? process.env.AIRLOCK_AUDIT_WORKER !== 'off') && !memory;
-    if (!threaded) {
-      if (!store) throw new Error(`AuditLog.open(${memory ? 'sqlite::memory:' : 'in-thread'}) needs opts.store`);
-      return new AuditLog(store, logOpts);
+    if (!threaded && !store) throw new Error(`AuditLog.open(${memory ? 'sqlite::memory:' : 'in-thread'}) needs opts.store`);
+    if (memory) return AuditLog.inThread(store!, opts);
+    const target = parseStoreUrl(storeUrl);
+    if (target.kind === 'sqlite' && !existsSync(dirname(target.path))) {
+      throw configError(`cannot open SQLite store ${target.path}: its directory does not exist`);
     }
-    const maxBatch = Math.max(1, logOpts.maxBatch ?? 1000);
-    const storeOptions: OpenStoreOptions = schema ? { schema, max: 2 } : { max: 2 };
-    const queue = await AuditWorkerQueue.start(
-      { storeUrl, storeOptions, maxBatch },
-      { flushIntervalMs: logOpts.flushIntervalMs ?? 5, maxBatch, maxQueue: Math.max(maxBatch, logOpts.maxQueue ?? 1_000_000) },
+    const paths = auditPaths(storeUrl, schema, opts);
+    const key = loadAuditKey(paths.keyFile, true);
+    const journal = new JournalWriter(paths.journalDir!);
+    const log = new AuditLog(opts, journal);
+    const settings = {
+      key,
+      checkpointFile: paths.checkpointFile,
+      journalDir: paths.journalDir,
+      ownJournal: journal.name,
+      maxBatch: log.maxBatch,
+    };
+    const make: SinkFactory = async (events) => {
+      if (!threaded) {
+        const sink = new ThreadSink(store!, settings, events);
+        await sink.recover(journal.name);
+        return sink;
+      }
+      const storeOptions: OpenStoreOptions = schema ? { schema, max: 2 } : { max: 2 };
+      return WorkerSink.start({ ...settings, key: key ? key.toString('base64') : null, storeUrl, storeOptions }, events);
+    };
+    try {
+      log.sink = await make(log.sinkEvents());
+    } catch (err) {
+      journal.close(true);
+      throw err;
+    }
+    return log;
+  }
+
+  /**
+   * Replay journals left by processes that died (kill -9) into the store, without opening a log:
+   * what `audit list|export|verify` do first, so they see every event that was journaled.
+   */
+  static async recover(storeUrl: string, store: Store, opts: AuditLogOpenOptions = {}): Promise<number> {
+    const paths = auditPaths(storeUrl, opts.schema, opts);
+    if (!paths.journalDir) return 0;
+    const key = loadAuditKey(paths.keyFile, false);
+    const sink = new ThreadSink(
+      store,
+      { key, checkpointFile: paths.checkpointFile, journalDir: paths.journalDir, maxBatch: 1000 },
+      {
+        onStored: () => undefined,
+        onFailed: () => undefined,
+      },
     );
-    return new AuditLog(queue, logOpts);
+    return sink.recover();
   }
 
   /** true when a worker thread does the audit work */
   get threaded(): boolean {
-    return this.remote !== null;
+    return this.sink.threaded;
   }
 
-  /** Queue an event; it is redacted and timestamped now (threaded: stamped now, redacted within a few ms). */
+  private sinkEvents(): SinkEvents {
+    return {
+      onStored: (upTo) => this.onStored(upTo),
+      onFailed: (err) => {
+        this.lastError = err;
+        for (const w of this.waiters.splice(0)) w.reject(err);
+      },
+    };
+  }
+
+  /** Queue an event; it is redacted and encoded now, committed at the end of the tick. */
   append(event: AuditInput): void {
-    if (this.remote) return this.remote.append(event);
     if (this.closed) {
       logger.error({ type: event.type }, 'audit event appended after close; dropped');
       return;
     }
-    if (this.queue.length >= this.maxQueue) {
+    if (this.appended - this.stored >= this.maxQueue) {
       if (this.dropped++ % 1000 === 0) logger.error({ dropped: this.dropped }, 'audit queue full (store unreachable?); dropping events');
       return;
     }
-    let body: AuditBody;
+    this.lines.push(encodeAuditLine(event));
+    this.appended++;
+    if (this.lines.length >= this.maxBatch) this.commitQuietly();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.onImmediate);
+    }
+  }
+
+  private readonly onImmediate = () => {
+    this.scheduled = false;
+    this.commitQuietly();
+  };
+
+  private commitQuietly(): void {
     try {
-      body = toAuditBody(event);
-    } catch (err) {
-      // A caller bug must not break the request it is auditing; record that something was lost.
-      body = toAuditBody({ type: 'error', data: { message: 'unauditable event', cause: String(err), eventType: event.type } });
-    }
-    this.queue.push(body);
-    this.enqueued++;
-    if (this.failures) return; // backing off: the scheduled retry will take it
-    if (this.queue.length >= this.maxBatch) this.kick(0);
-    else if (!this.timer) this.kick(this.interval);
-  }
-
-  /** Events queued and not yet written. */
-  get pending(): number {
-    if (this.remote) return this.remote.pending;
-    return this.queue.length;
-  }
-
-  /** Resolves when every event appended before the call is stored; rejects if the store fails. */
-  async flush(): Promise<void> {
-    if (this.remote) return this.remote.flush();
-    const target = this.enqueued;
-    while (this.persisted < target && (this.queue.length || this.writing)) {
-      if (this.timer) (clearTimeout(this.timer), (this.timer = null));
-      await this.write();
+      this.commit();
+    } catch {
+      // reported by ensureDurable() and health()
     }
   }
 
-  /** Flush, then refuse further appends; stops retrying even when the final flush fails. */
-  async close(): Promise<void> {
-    if (this.remote) return this.remote.close();
-    try {
-      await this.flush();
-    } finally {
-      this.closed = true;
-      if (this.timer) (clearTimeout(this.timer), (this.timer = null));
-    }
-  }
-
-  private kick(delayMs: number, retry = false): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.write().catch(() => undefined); // failures are logged and retried by write()
-    }, delayMs);
-    // A retry must not keep a finished process (a CLI whose flush already failed) alive forever.
-    if (retry) this.timer.unref();
-  }
-
-  private retryLater(err: Error): void {
-    this.failures++;
-    this.opts.onWriteFailed?.(err);
-    const retry = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures - 1, 12));
-    logger.error({ err: err.message, pending: this.queue.length, retryMs: retry }, 'audit write failed; will retry');
-    if (!this.closed && this.queue.length) this.kick(retry, true);
-  }
-
-  /** The single writer: drains the queue batch by batch; concurrent callers share it. */
-  private write(): Promise<void> {
-    if (!this.writing) {
-      const p = this.drain();
-      this.writing = p;
-      // Registered before any caller's await, so a settled writer is cleared before they resume.
-      p.then(
-        () => this.writing === p && (this.writing = null),
-        (err: Error) => {
-          if (this.writing === p) this.writing = null;
-          this.retryLater(err);
-        },
-      );
-    }
-    return this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, this.maxBatch);
+  /**
+   * Commit everything appended: one journal write, then hand it to the sink. Throws 58030 when the
+   * journal cannot be written (the lines still go to the sink, which may store them).
+   */
+  commit(): void {
+    if (this.lines.length === 0) return;
+    const text = this.lines.length === 1 ? this.lines[0] : this.lines.join('');
+    const count = this.lines.length;
+    this.lines = [];
+    const first = this.committed;
+    let journal: { name: string; end: number } | undefined;
+    let failure: Error | null = null;
+    if (this.journal) {
       try {
-        await this.store!.appendAuditEvents(batch);
+        journal = { name: this.journal.name, end: this.journal.append(text) };
+        this.journalError = null;
       } catch (err) {
-        this.queue = batch.concat(this.queue);
-        throw err;
+        failure = err as Error;
+        if (!this.journalError) logger.error({ err: failure.message }, 'audit journal write failed: refusing new work until it works');
+        this.journalError = failure;
       }
-      this.persisted += batch.length;
-      this.failures = 0;
-      this.opts.onStored?.(this.persisted);
-      if (this.dropped) this.noteDropped();
     }
+    this.committed += count;
+    this.commits.push([first, Date.now()]);
+    this.sink.write({ first, count, text, ...(journal ? { journal } : {}) });
+    if (failure) throw auditUnavailable('the audit journal cannot be written');
+  }
+
+  /**
+   * Call before a result goes back to an agent: everything appended so far is durable (journaled,
+   * or already stored), or this throws 58030 and the result must not be sent.
+   */
+  ensureDurable(): void {
+    if (this.lines.length) this.commit();
+    if (this.journalError && this.stored < this.committed) throw auditUnavailable('the audit journal cannot be written');
+  }
+
+  /** Whether new work must be refused: the journal fails, or the store is behind by more than the bound. */
+  health(now = Date.now()): AuditHealth {
+    const lagMs = this.commits.length ? now - this.commits[0][1] : 0;
+    const pending = this.appended - this.stored;
+    let reason: string | undefined;
+    if (this.journalError) reason = `the audit journal cannot be written (${this.journalError.message})`;
+    else if (lagMs > this.refuseAfterMs) reason = `the audit store has not accepted events for ${lagMs} ms`;
+    else if (pending >= this.maxQueue) reason = 'the audit queue is full';
+    return { refusing: reason !== undefined, ...(reason ? { reason } : {}), lagMs, pending, dropped: this.dropped };
+  }
+
+  /** Cheap form of health().refusing for the per-statement path. */
+  get refusing(): boolean {
+    if (this.journalError) return true;
+    return this.commits.length > 0 && Date.now() - this.commits[0][1] > this.refuseAfterMs;
+  }
+
+  /** Events appended and not yet stored. */
+  get pending(): number {
+    return this.appended - this.stored;
+  }
+
+  private onStored(upTo: number): void {
+    this.stored = Math.max(this.stored, upTo);
+    this.lastError = null;
+    while (this.commits.length && this.commits[0][0] < this.stored) this.commits.shift();
+    if (this.commits.length === 0 && this.dropped) this.noteDropped();
+    this.waiters = this.waiters.filter((w) => (this.stored >= w.target ? (w.resolve(), false) : true));
+  }
+
+  /** Resolves when every event appended before the call is stored; rejects if the store fails meanwhile. */
+  flush(): Promise<void> {
+    this.commitQuietly();
+    const target = this.committed;
+    if (this.stored >= target) return Promise.resolve();
+    this.sink.kick();
+    return new Promise((resolve, reject) => this.waiters.push({ target, resolve, reject }));
+  }
+
+  /** Store what can be stored (one more try, bounded), then refuse further appends. Unstored events stay in the journal. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const attempt = () =>
+      within(
+        this.flush().catch(() => undefined),
+        CLOSE_BOUND_MS,
+      );
+    await attempt();
+    if (this.dropped && this.stored >= this.committed) this.noteDropped();
+    if (this.lines.length) await attempt(); // the overflow note, appended once the backlog was stored
+    this.closed = true;
+    await this.sink.close();
+    this.journal?.close(this.stored >= this.committed && !this.journalError);
+    for (const w of this.waiters.splice(0)) w.reject(this.lastError ?? new Error('audit log closed before the events were stored'));
   }
 
   private noteDropped(): void {
     const dropped = this.dropped;
     this.dropped = 0;
-    this.queue.push(toAuditBody({ type: 'error', data: { message: 'audit queue overflow; events were dropped', dropped } }));
-    this.enqueued++;
+    this.append({ type: 'error', data: { message: 'audit queue overflow; events were dropped', dropped } });
   }
 }

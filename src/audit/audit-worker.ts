@@ -1,12 +1,14 @@
-// The audit worker thread: owns its own store connection and an in-thread AuditLog, so the
-// redaction, canonical JSON, hashing and INSERTs of every event run off the proxy's event loop.
-// Batches arrive in append order on one port; progress and flush results go back on it.
+// The audit worker thread: owns its own store connection and a ChunkWriter, so hashing and INSERTs
+// run off the proxy's event loop. At start it replays journals left by processes that died, and it
+// looks for new orphans now and then (another gateway on this machine killed with kill -9).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import { AuditLog } from './audit-log.js';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-client.js';
+import { logger } from '../logger.js';
+import { ChunkWriter } from './chunk-writer.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-sink.js';
 
+const ORPHAN_SCAN_MS = 30_000;
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const reply = (m: FromWorker) => port.postMessage(m);
@@ -21,36 +23,29 @@ try {
 
 if (store) {
   const opened = store;
-  const log = new AuditLog(opened, {
-    flushIntervalMs: 0, // the main thread already waited for company
+  const writer = new ChunkWriter(opened, {
+    key: init.key ? Buffer.from(init.key, 'base64') : null,
+    checkpointFile: init.checkpointFile,
+    journalDir: init.journalDir,
     maxBatch: init.maxBatch,
-    maxQueue: Number.MAX_SAFE_INTEGER, // the bound is kept on the main thread, which counts drops
-    onStored: (total) => reply({ t: 'stored', total }),
-    onWriteFailed: (err) => reply({ t: 'write-failed', message: err.message }),
+    onStored: (upTo) => reply({ t: 'stored', upTo }),
+    onFailed: (err) => reply({ t: 'failed', message: err.message }),
   });
-  const settle = (id: number, p: Promise<void>) =>
-    p.then(
-      () => reply({ t: 'flushed', id }),
-      (err: Error) => reply({ t: 'flushed', id, error: err.message }),
-    );
+  const recover = () =>
+    writer.recoverOrphans(init.ownJournal).catch((err: Error) => logger.error({ err: err.message }, 'audit journal recovery failed'));
+  await recover();
+  const scan = setInterval(() => void recover(), ORPHAN_SCAN_MS);
+  scan.unref();
   port.on('message', (m: ToWorker) => {
-    switch (m.t) {
-      case 'events':
-        for (let i = 0; i < m.events.length; i++) {
-          const e = m.events[i];
-          if (e.ts === undefined) e.ts = m.ts[i];
-          log.append(e);
-        }
-        break;
-      case 'flush':
-        void settle(m.id, log.flush());
-        break;
-      case 'close':
-        void settle(
-          m.id,
-          log.close().finally(() => opened.close()),
-        ).then(() => port.close());
-        break;
+    if (m.t === 'chunk') writer.write(m.chunk);
+    else if (m.t === 'kick') writer.kick();
+    else if (m.t === 'close') {
+      clearInterval(scan);
+      void writer
+        .idle()
+        .then(() => opened.close())
+        .catch(() => undefined)
+        .finally(() => port.close());
     }
   });
   reply({ t: 'ready' });

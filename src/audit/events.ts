@@ -43,9 +43,12 @@ export interface AuditInput {
   data?: Record<string, unknown>;
 }
 
-/** Snapshot an input into the body to store: redacted and JSON-safe (the store caps its size). */
-export function toAuditBody(input: AuditInput, now = Date.now()): AuditBody {
-  let data = redact(input.data ?? {}) as Record<string, unknown>;
+/**
+ * Snapshot an input into the body to store: redacted and JSON-safe (the store caps its size).
+ * `cleanData` is data the caller already proved needs no redaction (plain values, no secret keys).
+ */
+export function toAuditBody(input: AuditInput, now = Date.now(), cleanData?: Record<string, unknown>): AuditBody {
+  let data = cleanData ?? (redact(input.data ?? {}) as Record<string, unknown>);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) data = { value: data };
   return {
     ts: input.ts ?? now,

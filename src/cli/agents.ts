@@ -23,8 +23,9 @@ async function withStore(cmd: Command, opts: StoreOpts, fn: (store: Store) => Pr
 
 /** Record an administrative action in the audit trail before the command exits. */
 async function audit(store: Store, type: 'agent.created' | 'agent.revoked', agent: AgentRecord): Promise<void> {
-  const log = new AuditLog(store);
+  const log = AuditLog.inThread(store);
   log.append({ type, agent: agent.name, door: 'cli', data: { agentId: agent.id, by: safeUser() } });
+  await log.flush();
   await log.close();
 }
 

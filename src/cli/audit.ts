@@ -3,9 +3,14 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { exportJsonl, exportLine } from '../audit/export.js';
-import { verifyChain } from '../audit/verify.js';
+import { verifyChain, type VerifyResult } from '../audit/verify.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { loadAuditKey } from '../audit/checkpoints.js';
+import { auditPaths } from '../audit/state-paths.js';
+import { loadConfig } from '../config/load.js';
+import type { AirlockConfig } from '../config/schema.js';
 import { invalidParameterValue } from '../errors.js';
-import { openConfiguredStore } from '../store/open.js';
+import { openStore } from '../store/open.js';
 import type { AuditEvent, AuditFilter, Store } from '../store/store.js';
 
 interface FilterOpts {
@@ -45,13 +50,40 @@ function filterFrom(opts: FilterOpts, defaultLimit?: number): AuditFilter {
   };
 }
 
-async function withStore(cmd: Command, opts: FilterOpts, fn: (store: Store) => Promise<void>): Promise<void> {
-  const store = await openConfiguredStore({ configFile: cmd.optsWithGlobals().config, storeUrl: opts.store });
+/** Open the configured store, replay journals of processes that died (so nothing journaled is missed), run fn. */
+async function withStore(cmd: Command, opts: FilterOpts, fn: (store: Store, config: AirlockConfig) => Promise<void>): Promise<void> {
+  const config = loadConfig({ file: cmd.optsWithGlobals().config, overrides: { store: opts.store } });
+  const store = await openStore(config.store.url);
   try {
-    await fn(store);
+    await AuditLog.recover(config.store.url, store, config.audit);
+    await fn(store, config);
   } finally {
     await store.close();
   }
+}
+
+/** `--head SEQ:HASH` → the head to hold the chain against. */
+function parseHead(value: string | undefined): { seq: number; hash: string } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(value.trim());
+  if (!m) throw invalidParameterValue(`--head: "${value}" is not SEQ:HASH (a seq number and a 64-character hex hash, as verify prints)`);
+  return { seq: Number(m[1]), hash: m[2] };
+}
+
+function printVerify(r: VerifyResult, json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  if (r.ok) {
+    const head = r.headHash ? `, head ${r.lastSeq}:${r.headHash}` : '';
+    const cp = r.checkpoints?.checked ? `; ${r.checkpoints.checked} checkpoint(s) hold, signatures ${r.checkpoints.signatures}` : '';
+    process.stdout.write(`audit chain ok: ${r.count} events${head}${cp}\n`);
+  } else {
+    const at = r.firstBrokenSeq !== undefined ? ` at seq ${r.firstBrokenSeq}` : '';
+    process.stdout.write(`audit chain BROKEN${at}: ${r.reason} (${r.count} events intact before it)\n`);
+  }
+  for (const w of r.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
 }
 
 /** One readable line per event: what happened, to whom, and a hint of the payload. */
@@ -117,17 +149,19 @@ export function register(program: Command): void {
 
   audit
     .command('verify')
-    .description('recompute the hash chain; exit 1 and name the first broken seq if it does not hold')
+    .description(
+      'recompute the hash chain and hold it against the signed checkpoints; exit 1 and name the first broken seq if it does not hold',
+    )
     .option('--store <url>', 'store URL: sqlite:PATH or postgresql://... (env AIRLOCK_STORE_URL)')
+    .option('--head <seq:hash>', 'a head recorded elsewhere (printed by an earlier verify): the chain must still contain it')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: FilterOpts, cmd: Command) =>
-      withStore(cmd, opts, async (store) => {
-        const r = await verifyChain(store);
-        if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else if (r.ok)
-          process.stdout.write(`audit chain ok: ${r.count} events${r.headHash ? `, head seq ${r.lastSeq} ${r.headHash}` : ''}\n`);
-        else process.stdout.write(`audit chain BROKEN at seq ${r.firstBrokenSeq}: ${r.reason} (${r.count} events intact before it)\n`);
+    .action(async (opts: FilterOpts & { head?: string }, cmd: Command) => {
+      const head = parseHead(opts.head);
+      await withStore(cmd, opts, async (store, config) => {
+        const paths = auditPaths(config.store.url, undefined, config.audit);
+        const r = await verifyChain(store, { key: loadAuditKey(paths.keyFile, false), checkpointFile: paths.checkpointFile, head });
+        printVerify(r, opts.json);
         if (!r.ok) process.exitCode = 1;
-      }),
-    );
+      });
+    });
 }

@@ -118,6 +118,19 @@ export const mcpSchema = z
   })
   .strict();
 
+export const auditSchema = z
+  .object({
+    /** refuse new requests (SQLSTATE 58030 / HTTP 503) once the store is this far behind the journal */
+    refuseAfterMs: z.number().int().positive().default(1000),
+    /** the local write-ahead journal; default beside the SQLite file, or under AIRLOCK_STATE_DIR (~/.airlock) */
+    journalDir: z.string().min(1).optional(),
+    /** key for signed checkpoints (AIRLOCK_AUDIT_KEY overrides); created on first use */
+    keyFile: z.string().min(1).optional(),
+    /** append-only file of signed checkpoints, kept outside the store */
+    checkpointFile: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     upstream: z
@@ -160,6 +173,7 @@ export const configSchema = z
     policy: policySchema.default(policySchema.parse({})),
     approvals: approvalsSchema.default(approvalsSchema.parse({})),
     mcp: mcpSchema.default(mcpSchema.parse({})),
+    audit: auditSchema.default(auditSchema.parse({})),
   })
   .strict();
 

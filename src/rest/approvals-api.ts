@@ -5,7 +5,6 @@ import type { Gateway } from '../gateway.js';
 import { APPROVAL_STATUSES } from '../gateway-types.js';
 import { invalidParameterValue } from '../errors.js';
 import { formatIssues } from '../config/load.js';
-import { verifyChain } from '../audit/verify.js';
 import { sendError } from './http-errors.js';
 import { reviewerAuth } from './reviewer-auth.js';
 
@@ -80,8 +79,7 @@ export function approvalsApi(gateway: Gateway): Router {
 
   router.get('/audit/verify', async (_req, res) => {
     try {
-      await gateway.audit.flush();
-      res.json(await verifyChain(gateway.store));
+      res.json(await gateway.verifyAudit());
     } catch (err) {
       sendError(res, err);
     }

@@ -3,7 +3,7 @@
 import { invalidParameterValue } from '../errors.js';
 import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js';
 import type { Row, SqlExec } from './sql-driver.js';
-import type { AppendResult, AuditEvent, AuditFilter } from './store.js';
+import type { AppendBatchOptions, AppendBatchResult, AuditCheckpoint, AuditEvent, AuditFilter } from './store.js';
 
 export const AUDIT_COLUMNS = [
   'seq',
@@ -49,7 +49,13 @@ export async function appendAuditRows(
   tx: SqlExec,
   events: readonly PreparedAudit[],
   insert: (tx: SqlExec, columns: readonly string[], rows: unknown[][]) => Promise<void>,
-): Promise<AppendResult> {
+  opts: AppendBatchOptions = {},
+): Promise<AppendBatchResult> {
+  const journal = opts.journal;
+  if (journal) {
+    const done = await tx.all<{ applied: unknown }>('SELECT applied FROM audit_journal WHERE journal = ?', [journal.name]);
+    if (done.length && Number(done[0].applied) >= journal.end) return { firstSeq: 0, lastSeq: 0, lastHash: '', skipped: true };
+  }
   const last = (await tx.all<{ seq: unknown; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'))[0];
   let seq = last ? Number(last.seq) : 0;
   let prev = last ? last.hash : GENESIS_HASH;
@@ -77,7 +83,33 @@ export async function appendAuditRows(
     prev = hash;
   }
   await insert(tx, AUDIT_COLUMNS, rows);
-  return { firstSeq, lastSeq: seq, lastHash: prev };
+  if (journal) {
+    await tx.run(
+      `INSERT INTO audit_journal (journal, applied, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (journal) DO UPDATE SET applied = excluded.applied, updated_at = excluded.updated_at`,
+      [journal.name, journal.end, Date.now()],
+    );
+  }
+  let checkpoint: AuditCheckpoint | undefined;
+  if (opts.checkpoint && rows.length) {
+    const root = firstSeq === 1 ? String(rows[0][AUDIT_COLUMNS.indexOf('hash')]) : await rootHash(tx);
+    checkpoint = opts.checkpoint({ seq, hash: prev, root, ts: Date.now() });
+    await tx.run('INSERT INTO audit_checkpoints (seq, hash, root, ts, mac) VALUES (?, ?, ?, ?, ?)', [
+      checkpoint.seq,
+      checkpoint.hash,
+      checkpoint.root,
+      checkpoint.ts,
+      checkpoint.mac,
+    ]);
+  }
+  return { firstSeq, lastSeq: seq, lastHash: prev, ...(checkpoint ? { checkpoint } : {}) };
+}
+
+const rootHash = async (tx: SqlExec) =>
+  String((await tx.all<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = 1'))[0]?.hash ?? '');
+
+export function rowToCheckpoint(row: Row): AuditCheckpoint {
+  return { seq: Number(row.seq), hash: String(row.hash), root: String(row.root), ts: Number(row.ts), mac: String(row.mac) };
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -13,19 +13,22 @@ import {
   patchAssignments,
   rowToApproval,
 } from './approval-rows.js';
-import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent } from './audit-sql.js';
-import { prepareAudit } from './chain-hash.js';
+import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent, rowToCheckpoint } from './audit-sql.js';
+import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
 import { makeScramVerifier } from './scram-verifier.js';
 import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import type {
   AgentAuth,
   AgentRecord,
+  AppendBatchOptions,
+  AppendBatchResult,
   AppendResult,
   ApprovalFilter,
   ApprovalRecord,
   ApprovalUpdate,
   AuditBody,
+  AuditCheckpoint,
   AuditEvent,
   AuditFilter,
   NewApproval,
@@ -272,12 +275,28 @@ export class SqlStore implements Store {
   // ---- audit ----
 
   async appendAuditEvents(events: readonly AuditBody[]): Promise<AppendResult> {
+    // Serialize outside the lock; only the chained sha256 needs the previous hash.
+    return this.appendAuditBatch(events.map(prepareAudit));
+  }
+
+  async appendAuditBatch(events: readonly PreparedAudit[], opts: AppendBatchOptions = {}): Promise<AppendBatchResult> {
     if (!events.length) return { firstSeq: 0, lastSeq: 0, lastHash: '' };
     const insert = (tx: SqlExec, cols: readonly string[], rows: unknown[][]) =>
       this.db.bulkInsert(tx, 'audit_events', cols, AUDIT_COLUMN_TYPES, rows);
-    // Serialize outside the lock; only the chained sha256 needs the previous hash.
-    const prepared = events.map(prepareAudit);
-    return this.db.transaction((tx) => appendAuditRows(tx, prepared, insert), 'audit');
+    return this.db.transaction((tx) => appendAuditRows(tx, events, insert, opts), 'audit');
+  }
+
+  async journalApplied(name: string): Promise<number> {
+    const rows = await this.db.all<{ applied: unknown }>('SELECT applied FROM audit_journal WHERE journal = ?', [name]);
+    return rows.length ? Number(rows[0].applied) : 0;
+  }
+
+  async forgetJournal(name: string): Promise<void> {
+    await this.db.run('DELETE FROM audit_journal WHERE journal = ?', [name]);
+  }
+
+  async listAuditCheckpoints(): Promise<AuditCheckpoint[]> {
+    return (await this.db.all('SELECT seq, hash, root, ts, mac FROM audit_checkpoints ORDER BY seq')).map(rowToCheckpoint);
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {

@@ -2,6 +2,7 @@
 // SQLite and one PostgreSQL adapter behind it. Times are ms since the epoch everywhere.
 import type { ApprovalStatus, PreviewSummary } from '../gateway-types.js';
 import type { Decision } from '../policy/types.js';
+import type { PreparedAudit } from './chain-hash.js';
 
 export interface AgentRecord {
   id: string;
@@ -119,6 +120,30 @@ export interface AppendResult {
   lastHash: string;
 }
 
+/** A signed head of the chain, kept outside audit_events so that a truncated tail is detectable. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  /** hash of seq 1: the chain this checkpoint belongs to (a recreated store starts another) */
+  root: string;
+  ts: number;
+  /** HMAC-SHA256 hex under a key the store does not hold (see src/audit/checkpoints.ts) */
+  mac: string;
+}
+
+export interface AppendBatchOptions {
+  /** the local journal these events come from and its offset after them: applied exactly once */
+  journal?: { name: string; end: number };
+  /** sign the new head and store it as a checkpoint in the same transaction */
+  checkpoint?: (head: { seq: number; hash: string; root: string; ts: number }) => AuditCheckpoint;
+}
+
+export interface AppendBatchResult extends AppendResult {
+  /** the journal range was applied before (by a restarted writer or a recovering process) */
+  skipped?: boolean;
+  checkpoint?: AuditCheckpoint;
+}
+
 export interface AuditFilter {
   agent?: string;
   decision?: string;
@@ -175,6 +200,14 @@ export interface Store {
 
   /** Extend the hash chain by these events in one transaction (event i gets seq firstSeq + i). */
   appendAuditEvents(events: readonly AuditBody[]): Promise<AppendResult>;
+  /** The same for events already prepared, with the journal offset and a checkpoint in that transaction. */
+  appendAuditBatch(events: readonly PreparedAudit[], opts?: AppendBatchOptions): Promise<AppendBatchResult>;
+  /** How far a journal was applied (0 when never). */
+  journalApplied(name: string): Promise<number>;
+  /** Forget a journal that was applied completely and deleted. */
+  forgetJournal(name: string): Promise<void>;
+  /** Every checkpoint, by seq. */
+  listAuditCheckpoints(): Promise<AuditCheckpoint[]>;
   listAudit(filter?: AuditFilter): Promise<AuditEvent[]>;
   /** All events in seq order, fetched page by page. */
   iterateAudit(fromSeq?: number): AsyncIterable<AuditEvent>;

@@ -7,6 +7,8 @@ export interface WireGateway {
   auditConnection(e: { agentName: string; database: string; ok: boolean; reason?: string; remote?: string; client?: string }): void;
   /** classify one SQL string (may hold several statements) and audit the decision; synchronous and cached */
   decide(req: GatewayRequest): Decision;
+  /** before a result goes back to the client: its audit events are durable, or this throws 58030 */
+  ensureAudited(): void;
   /** audit a decision made earlier (a prepared statement executed again) without deciding again */
   auditDecision(req: GatewayRequest, decision: Decision): void;
   /** ask tier: reuse a one-time grant (approved+executed result for the same binding) or create an approval with preview */

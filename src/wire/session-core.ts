@@ -188,7 +188,20 @@ export abstract class SessionCore {
   protected flushClient(): void {
     if (this.closed) return;
     const out = this.toClient.take();
-    if (out) this.writeClient(out);
+    if (out && this.audited()) this.writeClient(out);
+  }
+
+  /** Nothing goes back to the client before its audit events are durable; if they cannot be, the session ends. */
+  private audited(): boolean {
+    try {
+      this.ctx.gateway.ensureAudited();
+      return true;
+    } catch (err) {
+      const e = asAirlockError(err);
+      this.socket.write(errorResponse({ severity: 'FATAL', code: e.code, message: e.message }));
+      this.close();
+      return false;
+    }
   }
 
   private writeClient(b: Buffer): void {

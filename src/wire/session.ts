@@ -117,7 +117,15 @@ export class Session extends SessionUpstream {
         this.emit(rfqFor(this.currentStatus()));
       });
     }
-    const decision = this.ctx.gateway.decide(this.request(sql));
+    let decision: Decision;
+    try {
+      decision = this.ctx.gateway.decide(this.request(sql));
+    } catch (err) {
+      return this.synth(() => {
+        this.emit(errorFrame(asAirlockError(err)));
+        this.emit(rfqFor(this.currentStatus()));
+      });
+    }
     if (isEmpty(decision)) {
       return this.synth(() => {
         this.emit(emptyQueryResponse);
@@ -190,7 +198,12 @@ export class Session extends SessionUpstream {
 
   private onParse(buf: Buffer, start: number, end: number): Step {
     const p = decodeParse(buf, start, end);
-    const decision = this.ctx.gateway.decide(this.request(p.sql));
+    let decision: Decision;
+    try {
+      decision = this.ctx.gateway.decide(this.request(p.sql));
+    } catch (err) {
+      return this.failExtended(errorFrame(asAirlockError(err)));
+    }
     if (decision.decision === 'block' && !isEmpty(decision)) return this.failExtended(blockedFrame(decision));
     if (decision.decision === 'ask' && copiesFromClient(decision)) return this.failExtended(errorFrame(copyInNotHeld()));
     const held = decision.decision !== 'auto';
@@ -216,7 +229,13 @@ export class Session extends SessionUpstream {
     }
     // the Parse was audited once; a prepared statement run again is audited at each Bind, with the
     // decision its Parse got (the one enforced)
-    if (stmt.bound) this.ctx.gateway.auditDecision(this.request(stmt.sql), stmt.decision);
+    if (stmt.bound) {
+      try {
+        this.ctx.gateway.auditDecision(this.request(stmt.sql), stmt.decision);
+      } catch (err) {
+        return this.failExtended(errorFrame(asAirlockError(err)));
+      }
+    }
     stmt.bound = true;
     if (!unnamedOk(names.portal)) this.pinned = true;
     this.portals.set(names.portal, { stmt, params: [], describePending: false });

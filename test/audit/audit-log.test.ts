@@ -61,7 +61,7 @@ describe('AuditLog in a short-lived process', () => {
       `import { openStore } from ${src('store/open.ts')};
        import { AuditLog } from ${src('audit/audit-log.ts')};
        const store = await openStore('sqlite::memory:');
-       const log = new AuditLog(store);
+       const log = AuditLog.inThread(store);
        await store.close();
        log.append({ type: 'request' });
        await log.flush().then(() => process.stdout.write('flushed'), () => process.stdout.write('failed'));`,
@@ -122,7 +122,7 @@ describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
   useStoreTarget(make, (t, s) => ((target = t), (store = s)));
 
   it('keeps the chain valid for awkward text: NUL, lone surrogates, emoji, huge data', async () => {
-    const log = new AuditLog(store);
+    const log = AuditLog.inThread(store);
     log.append({ type: 'request', agent: 'a\u0000b', rule: 'x\uD800y', data: { s: 'nul\u0000 \uDC00 😀', deep: { k: 'é' } } });
     log.append({ type: 'tool.call', data: { blob: 'x'.repeat(400_000) } });
     log.append({
@@ -144,7 +144,7 @@ describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
   });
 
   it('holds events while the store fails, reports it from flush, then catches up', async () => {
-    const log = new AuditLog(store, { maxBatch: 10 });
+    const log = AuditLog.inThread(store, { maxBatch: 10 });
     for (let i = 0; i < 5; i++) log.append({ type: 'request', requestId: `before-${i}` });
     await log.flush();
     await target.raw('ALTER TABLE audit_events RENAME TO audit_events_away');
@@ -163,7 +163,7 @@ describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
   });
 
   it('drops beyond maxQueue while the store is down and records how many were lost', async () => {
-    const log = new AuditLog(store, { maxBatch: 10, maxQueue: 20, flushIntervalMs: 10_000 });
+    const log = AuditLog.inThread(store, { maxBatch: 10, maxQueue: 20 });
     await target.raw('ALTER TABLE audit_events RENAME TO audit_events_away');
     for (let i = 0; i < 35; i++) log.append({ type: 'request', requestId: `r-${i}` });
     expect(log.pending).toBe(20);

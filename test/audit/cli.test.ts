@@ -82,7 +82,7 @@ describe('airlock migrate / agents / audit (sqlite file)', () => {
 
   it('audit list filters, export writes JSONL, verify fails with the broken seq after tampering', async () => {
     const store = await openStore(url);
-    const log = new AuditLog(store);
+    const log = AuditLog.inThread(store);
     for (let i = 0; i < 40; i++) {
       log.append({
         type: 'decision',
@@ -180,7 +180,7 @@ describe('airlock audit verify on PostgreSQL (AIRLOCK_STORE_URL)', () => {
 
   it('verifies, then reports a deleted row by seq', async () => {
     const store = await target.open();
-    const log = new AuditLog(store);
+    const log = AuditLog.inThread(store);
     for (let i = 0; i < 12; i++) log.append({ type: 'request', agent: 'pg-bot', data: { i } });
     await log.close();
     const env = { AIRLOCK_STORE_URL: target.url };

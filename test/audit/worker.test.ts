@@ -45,7 +45,7 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
   });
 
   it('keeps append order across many batches and the chain verifies; tampering is still found', async () => {
-    const log = await open({ maxBatch: 37, flushIntervalMs: 1 });
+    const log = await open({ maxBatch: 37 });
     expect(log.threaded).toBe(true);
     const n = 5000;
     for (let i = 0; i < n; i++) {
@@ -62,7 +62,7 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
   });
 
   it('flush resolves only when everything appended before it is stored', async () => {
-    const log = await open({ flushIntervalMs: 10_000 });
+    const log = await open();
     for (let i = 0; i < 300; i++) log.append(event(i));
     expect(log.pending).toBe(300);
     const first = log.flush();
@@ -104,7 +104,7 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
   });
 
   it('stamps events at append time, not when the worker gets them', async () => {
-    const log = await open({ flushIntervalMs: 200 });
+    const log = await open();
     const before = Date.now();
     log.append(event(1));
     log.append(event(2, { ts: 42 }));
@@ -133,7 +133,7 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
   });
 
   it('drops beyond maxQueue while the store is down and records how many were lost', async () => {
-    const log = await open({ maxBatch: 10, maxQueue: 20, flushIntervalMs: 5 });
+    const log = await open({ maxBatch: 10, maxQueue: 20 });
     await target.raw('ALTER TABLE audit_events RENAME TO audit_events_away');
     for (let i = 0; i < 35; i++) log.append(event(i));
     expect(log.pending).toBe(20);
@@ -149,8 +149,8 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
   });
 
   it('two threaded logs (two gateways) on one store keep one valid chain', async () => {
-    const a = await open({ maxBatch: 50, flushIntervalMs: 1 });
-    const b = await open({ maxBatch: 50, flushIntervalMs: 1 });
+    const a = await open({ maxBatch: 50 });
+    const b = await open({ maxBatch: 50 });
     const n = 3000;
     for (let i = 0; i < n; i++) {
       a.append(event(i, { agent: 'gw-a' }));
@@ -171,8 +171,8 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
     // napi error in the addon, reproduced here about 1 run in 4), so the death of a worker is
     // simulated only over PostgreSQL, whose driver is plain JavaScript. The restart logic is the same.
     if (target.kind === 'sqlite') ctx.skip();
-    const log = await open({ flushIntervalMs: 1 });
-    const remote = (log as unknown as { remote: { worker: { terminate(): Promise<number> } | null } }).remote;
+    const log = await open();
+    const remote = (log as unknown as { sink: { worker: { terminate(): Promise<number> } | null } }).sink;
     const kill = async () => {
       await waitFor(() => remote.worker !== null);
       await remote.worker!.terminate();

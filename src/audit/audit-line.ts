@@ -1,0 +1,112 @@
+// One audit event as one line of text: what the request thread writes to its journal (and hands to
+// the writer), and what the writer turns back into the prepared row it hashes and stores. The line
+// already holds the redacted, canonical data text, so the writer never serializes data again.
+import { prepareAudit, type PreparedAudit } from '../store/chain-hash.js';
+import type { AuditBody } from '../store/store.js';
+import { toAuditBody, type AuditInput } from './events.js';
+import { SECRET_KEY } from './redact.js';
+
+type Header = [
+  ts: number,
+  type: string,
+  agent: string | null,
+  door: string | null,
+  database: string | null,
+  decision: string | null,
+  rule: string | null,
+  requestId: string | null,
+  approvalId: string | null,
+  tables: string | null,
+];
+
+/** Plain values and arrays of them: nothing that redact() would copy or drop. */
+function isPlain(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object':
+      if (v === null) return true;
+      if (!Array.isArray(v)) return false;
+      for (const x of v)
+        if (typeof x !== 'string' && typeof x !== 'boolean' && !(typeof x === 'number' && Number.isFinite(x))) return false;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The event's body; data is taken as is when a shallow look proves redact() would not change it. */
+function bodyOf(input: AuditInput, now: number): AuditBody {
+  const data = input.data;
+  if (data && Object.getPrototypeOf(data) === Object.prototype) {
+    let clean = true;
+    for (const k in data) {
+      if (SECRET_KEY.test(k) || !isPlain(data[k])) {
+        clean = false;
+        break;
+      }
+    }
+    if (clean) {
+      return toAuditBody({ ...input, data: undefined }, now, data);
+    }
+  }
+  return toAuditBody(input, now);
+}
+
+/** Encode one event (redacted, stamped now when it has no time) as one journal line ending in \n. */
+export function encodeAuditLine(input: AuditInput, now = Date.now()): string {
+  let p: PreparedAudit;
+  try {
+    p = prepareAudit(bodyOf(input, now));
+  } catch (err) {
+    // A caller bug must not break the request it is auditing; record that something was lost.
+    p = prepareAudit(
+      toAuditBody({ type: 'error', data: { message: 'unauditable event', cause: String(err), eventType: String(input?.type) } }, now),
+    );
+  }
+  const b = p.body;
+  const header: Header = [b.ts, b.type, b.agent, b.door, b.database, b.decision, b.rule, b.request_id, b.approval_id, p.tables];
+  // JSON text never holds a raw tab or newline, so both are safe separators
+  return `${JSON.stringify(header)}\t${p.dataText}\n`;
+}
+
+/** Decode complete lines (a trailing partial line, as a crash can leave, is ignored). */
+export function decodeAuditLines(text: string): PreparedAudit[] {
+  const out: PreparedAudit[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) break;
+    const tab = text.indexOf('\t', start);
+    let h: Header | null = null;
+    if (tab > start && tab < nl) {
+      try {
+        h = JSON.parse(text.slice(start, tab)) as Header;
+      } catch {
+        h = null; // a damaged line (disk corruption): skipped, and the chain says nothing false
+      }
+    }
+    if (h) {
+      out.push({
+        body: {
+          ts: h[0],
+          type: h[1],
+          agent: h[2],
+          door: h[3],
+          database: h[4],
+          decision: h[5],
+          rule: h[6],
+          request_id: h[7],
+          approval_id: h[8],
+        },
+        dataText: text.slice(tab + 1, nl),
+        tables: h[9],
+      });
+    }
+    start = nl + 1;
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+// The one writer of audit chunks into the store, used in the request thread (in-thread sink) and in
+// the audit worker alike: chunks are applied in order, one transaction per batch (hash chain, the
+// journal offset and, now and then, a signed checkpoint), retried with backoff while the store fails.
+// It also replays journals left behind by processes that died (exactly once, by journal offset).
+import { join } from 'node:path';
+import { logger } from '../logger.js';
+import type { AuditCheckpoint, Store } from '../store/store.js';
+import { decodeAuditLines } from './audit-line.js';
+import { appendCheckpointFile, checkpointSigner } from './checkpoints.js';
+import { findOrphans, readJournal, removeJournal } from './journal.js';
+
+/** Committed audit lines: events first … first+count-1 of their log, and where the journal holds them. */
+export interface AuditChunk {
+  first: number;
+  count: number;
+  text: string;
+  journal?: { name: string; end: number };
+}
+
+export interface ChunkWriterOptions {
+  key: Buffer | null;
+  checkpointFile: string | null;
+  journalDir: string | null;
+  maxBatch: number;
+  /** every event of chunks up to this index (exclusive) is stored */
+  onStored: (upTo: number) => void;
+  onFailed: (err: Error) => void;
+  /** a checkpoint at least this often under load; always when the queue runs empty */
+  checkpointEveryMs?: number;
+}
+
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 2000;
+const LOG_CHECKPOINT_EVERY_MS = 10_000;
+const RECOVERY_READ_BYTES = 1 << 20;
+
+export class ChunkWriter {
+  private queue: AuditChunk[] = [];
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private lastCheckpoint = 0;
+  private lastLogged = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly sign: ((h: Omit<AuditCheckpoint, 'mac'>) => AuditCheckpoint) | null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: ChunkWriterOptions,
+  ) {
+    this.sign = opts.key ? checkpointSigner(opts.key) : null;
+  }
+
+  write(chunk: AuditChunk): void {
+    this.queue.push(chunk);
+    if (!this.running && !this.timer) this.start();
+  }
+
+  /** Retry now instead of after the backoff (a flush is waiting). */
+  kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.start();
+    }
+  }
+
+  /** Resolves when nothing is queued or being written (or the store keeps failing: see close()). */
+  idle(): Promise<void> {
+    if (!this.running && !this.queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private start(): void {
+    const p = this.drain();
+    this.running = p;
+    void p.finally(() => {
+      if (this.running === p) this.running = null;
+      if (!this.queue.length || this.timer) for (const w of this.idleWaiters.splice(0)) w();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const take = this.take();
+      try {
+        await this.apply(take);
+      } catch (err) {
+        this.queue = take.concat(this.queue);
+        this.failures++;
+        const e = err instanceof Error ? err : new Error(String(err));
+        this.opts.onFailed(e);
+        const retry = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures - 1, 10));
+        logger.error({ err: e.message, queued: this.queue.length, retryMs: retry }, 'audit write failed; will retry');
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.start();
+        }, retry);
+        this.timer.unref();
+        return;
+      }
+      this.failures = 0;
+      const last = take[take.length - 1];
+      this.opts.onStored(last.first + last.count);
+    }
+  }
+
+  /** Consecutive chunks of one journal, up to maxBatch events, written as one transaction. */
+  private take(): AuditChunk[] {
+    const out = [this.queue.shift()!];
+    let n = out[0].count;
+    while (this.queue.length && n + this.queue[0].count <= this.opts.maxBatch && this.queue[0].journal?.name === out[0].journal?.name) {
+      n += this.queue[0].count;
+      out.push(this.queue.shift()!);
+    }
+    return out;
+  }
+
+  private async apply(chunks: AuditChunk[]): Promise<void> {
+    const text = chunks.length === 1 ? chunks[0].text : chunks.map((c) => c.text).join('');
+    await this.appendLines(text, chunks[chunks.length - 1].journal);
+  }
+
+  private async appendLines(text: string, journal: { name: string; end: number } | undefined): Promise<void> {
+    const events = decodeAuditLines(text);
+    const now = Date.now();
+    const wantCheckpoint =
+      this.sign !== null && (this.queue.length === 0 || now - this.lastCheckpoint >= (this.opts.checkpointEveryMs ?? 1000));
+    const r = await this.store.appendAuditBatch(events, { journal, ...(wantCheckpoint && this.sign ? { checkpoint: this.sign } : {}) });
+    if (r.checkpoint) this.noteCheckpoint(r.checkpoint);
+  }
+
+  private noteCheckpoint(c: AuditCheckpoint): void {
+    this.lastCheckpoint = c.ts;
+    appendCheckpointFile(this.opts.checkpointFile, c);
+    if (c.ts - this.lastLogged >= LOG_CHECKPOINT_EVERY_MS) {
+      this.lastLogged = c.ts;
+      logger.info({ auditCheckpoint: { seq: c.seq, hash: c.hash, ts: c.ts, mac: c.mac } }, 'audit checkpoint');
+    }
+  }
+
+  /** Replay every orphaned journal (its owner died) from where the store says it stopped; then delete it. */
+  async recoverOrphans(exclude?: string): Promise<number> {
+    let events = 0;
+    for (const name of findOrphans(this.opts.journalDir, exclude)) {
+      const path = join(this.opts.journalDir!, name);
+      let offset = await this.store.journalApplied(name);
+      let size = RECOVERY_READ_BYTES;
+      for (;;) {
+        const { text, bytes, read } = readJournal(path, offset, size);
+        if (bytes === 0) {
+          // the end (maybe a torn last line), or one line longer than the window
+          if (read < size || size >= 64 * RECOVERY_READ_BYTES) break;
+          size *= 2;
+          continue;
+        }
+        offset += bytes;
+        await this.appendLines(text, { name, end: offset });
+        events += text.split('\n').length - 1;
+      }
+      removeJournal(path);
+      await this.store.forgetJournal(name);
+      logger.info({ journal: name }, 'replayed an audit journal left by a process that stopped');
+    }
+    return events;
+  }
+}

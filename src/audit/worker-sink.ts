@@ -1,0 +1,153 @@
+// The worker sink: committed chunks (already-encoded text, one string per chunk, cheap to copy) go
+// to the audit worker, which hashes and writes them on its own store connection. Chunks not yet
+// confirmed are kept and sent again to a restarted worker; the journal offset makes that exactly once.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { logger } from '../logger.js';
+import type { OpenStoreOptions } from '../store/open.js';
+import type { AuditChunk } from './chunk-writer.js';
+import { within, type AuditSink, type SinkEvents, type WriterSettings } from './sink.js';
+
+/** main → worker */
+export type ToWorker = { t: 'chunk'; chunk: AuditChunk } | { t: 'kick' } | { t: 'close' };
+
+/** worker → main */
+export type FromWorker =
+  { t: 'ready' } | { t: 'open-failed'; message: string; code?: string } | { t: 'stored'; upTo: number } | { t: 'failed'; message: string };
+
+export interface WorkerInit extends Omit<WriterSettings, 'key'> {
+  storeUrl: string;
+  storeOptions: OpenStoreOptions;
+  /** base64, so the worker can sign checkpoints */
+  key: string | null;
+}
+
+/**
+ * Built, the worker is plain .js next to this file. From source (tsx, vitest) it is .ts, and a
+ * worker's --import hooks do not apply to its entry module on Node 20, so a tiny bootstrap
+ * registers tsx first, then imports the worker.
+ */
+function startWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./audit-worker.js', import.meta.url), { workerData: init });
+  const tsxPkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  const api = pathToFileURL(join(dirname(tsxPkg), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./audit-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+/** Open a worker and wait until its store is open (and orphaned journals replayed). */
+function spawn(init: WorkerInit): Promise<Worker> {
+  return new Promise((resolve, reject) => {
+    const w = startWorker(init);
+    const fail = (e: Error) => (w.off('message', onMsg), w.off('exit', onExit), reject(e));
+    const onMsg = (m: FromWorker) => {
+      if (m.t === 'ready') (w.off('message', onMsg), w.off('error', fail), w.off('exit', onExit), resolve(w));
+      else if (m.t === 'open-failed') {
+        void w.terminate();
+        fail(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+      }
+    };
+    const onExit = (code: number) => fail(new Error(`audit worker exited (code ${code}) before its store opened`));
+    w.on('message', onMsg);
+    w.once('error', fail);
+    w.once('exit', onExit);
+  });
+}
+
+export class WorkerSink implements AuditSink {
+  readonly threaded = true;
+  /** sent and not yet confirmed stored, kept for a restarted worker */
+  private unconfirmed: AuditChunk[] = [];
+  private stored = 0;
+  private closed = false;
+  private worker: Worker | null = null;
+
+  private constructor(
+    worker: Worker,
+    private readonly init: WorkerInit,
+    private readonly events: SinkEvents,
+  ) {
+    this.attach(worker);
+  }
+
+  /** Start the worker on its own connection to the store; resolves once that store is open. */
+  static async start(init: WorkerInit, events: SinkEvents): Promise<WorkerSink> {
+    return new WorkerSink(await spawn(init), init, events);
+  }
+
+  write(chunk: AuditChunk): void {
+    this.unconfirmed.push(chunk);
+    this.post({ t: 'chunk', chunk });
+    this.updateRef();
+  }
+
+  kick(): void {
+    this.post({ t: 'kick' });
+  }
+
+  /** Let the worker store what it has (bounded), close its store and end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = null;
+    if (!w) return;
+    w.ref();
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.postMessage({ t: 'close' } satisfies ToWorker);
+    await within(exited, 15_000);
+    await w.terminate();
+  }
+
+  private post(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  private attach(w: Worker): void {
+    this.worker = w;
+    this.updateRef();
+    w.on('message', (m: FromWorker) => this.onMessage(m));
+    w.on('error', (err) => logger.error({ err: err.message }, 'audit worker failed'));
+    w.on('exit', (code) => {
+      if (this.worker !== w) return; // closed on purpose
+      this.worker = null;
+      logger.error({ code, unconfirmed: this.unconfirmed.length }, 'audit worker exited; restarting it');
+      this.respawn(100);
+    });
+  }
+
+  private respawn(delayMs: number): void {
+    setTimeout(() => {
+      spawn(this.init).then(
+        (w) => {
+          if (this.closed) return void w.terminate();
+          this.attach(w);
+          // what the dead worker had not confirmed goes again; applied ranges are skipped by journal offset
+          for (const chunk of this.unconfirmed) this.post({ t: 'chunk', chunk });
+        },
+        (err: Error) => {
+          logger.error({ err: err.message }, 'audit worker restart failed; retrying');
+          this.respawn(Math.min(30_000, delayMs * 2));
+        },
+      );
+    }, delayMs).unref();
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.t === 'stored') {
+      this.stored = Math.max(this.stored, m.upTo);
+      while (this.unconfirmed.length && this.unconfirmed[0].first + this.unconfirmed[0].count <= this.stored) this.unconfirmed.shift();
+      this.events.onStored(this.stored);
+    } else if (m.t === 'failed') this.events.onFailed(new Error(m.message));
+    this.updateRef();
+  }
+
+  /** Keep the process alive while chunks wait to be stored. */
+  private updateRef(): void {
+    if (!this.worker) return;
+    if (this.unconfirmed.length > 0 && !this.closed) this.worker.ref();
+    else this.worker.unref();
+  }
+}
