@@ -17,7 +17,11 @@ import { parseUpstreamUrl } from './upstream/url.js';
 import { openQueue } from './approvals/queue.js';
 import { Notifier } from './approvals/webhook.js';
 import { ApprovalService } from './approvals/service.js';
-import { asAirlockError, auditUnavailable, insufficientPrivilege } from './errors.js';
+import { asAirlockError, auditUnavailable, insufficientPrivilege, undefinedObject } from './errors.js';
+import type { Writable } from 'node:stream';
+import type { DoorEvent, GatewayPort } from './gateway-port.js';
+import type { AgentRecord, ApprovalFilter, ApprovalRecord, AuditEvent, AuditFilter } from './store/store.js';
+import { exportJsonl, type ExportFilter } from './audit/export.js';
 import { logger } from './logger.js';
 
 export interface GatewayOptions {
@@ -47,7 +51,7 @@ function auditSummary(decision: Decision): { tables: string[]; kinds: string[] }
   return s;
 }
 
-export class Gateway implements WireGateway {
+export class Gateway implements WireGateway, GatewayPort {
   private constructor(
     readonly config: AirlockConfig,
     readonly engine: PolicyEngine,
@@ -257,6 +261,67 @@ export class Gateway implements WireGateway {
       });
       return { status: 'error', decision, error };
     }
+  }
+
+  // ---- the rest of the port: policy check, approvals, audit, agents ----
+
+  check(sql: string, ctx: { agent?: string; database?: string } = {}): Decision {
+    return this.engine.decide(sql, ctx);
+  }
+
+  get defaultDatabase(): string {
+    return this.pools.defaultDatabase;
+  }
+
+  listApprovals(filter?: ApprovalFilter): Promise<ApprovalRecord[]> {
+    return this.store.listApprovals(filter);
+  }
+
+  getApproval(id: string): Promise<ApprovalRecord> {
+    return this.approvals.get(id);
+  }
+
+  approve(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    return this.approvals.approve(id, reviewer, comment);
+  }
+
+  deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    return this.approvals.deny(id, reviewer, comment);
+  }
+
+  reviewUrl(id: string): string {
+    return this.approvals.reviewUrl(id);
+  }
+
+  async listAudit(filter?: AuditFilter): Promise<AuditEvent[]> {
+    await this.audit.flush().catch(() => undefined);
+    return this.store.listAudit(filter);
+  }
+
+  async exportAudit(out: Writable, filter: ExportFilter = {}): Promise<number> {
+    await this.audit.flush().catch(() => undefined);
+    return exportJsonl(this.store, out, filter);
+  }
+
+  record(event: DoorEvent): void {
+    this.audit.append(event);
+  }
+
+  async createAgent(name: string, by = 'api'): Promise<{ agent: AgentRecord; token: string }> {
+    const created = await this.store.createAgent(name);
+    this.audit.append({ type: 'agent.created', agent: created.agent.name, door: 'api', data: { agentId: created.agent.id, by } });
+    return created;
+  }
+
+  listAgents(): Promise<AgentRecord[]> {
+    return this.store.listAgents();
+  }
+
+  async revokeAgent(name: string, by = 'api'): Promise<AgentRecord> {
+    const agent = await this.store.revokeAgent(name);
+    if (!agent) throw undefinedObject(`agent "${name}" does not exist`);
+    this.audit.append({ type: 'agent.revoked', agent: agent.name, door: 'api', data: { agentId: agent.id, by } });
+    return agent;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,90 @@
+// The one narrow port every door (wire, MCP, reviewer API and console, CLI, API proxy) uses: verbs,
+// never the gateway's parts. `Gateway` implements all of it; the CLI's light admin gateway
+// (no parser, no upstream) implements the admin facets only.
+import type { Writable } from 'node:stream';
+import type { Agent, Door, GatewayOutcome, GatewayRequest } from './gateway-types.js';
+import type { Decision } from './policy/types.js';
+import type { AgentRecord, ApprovalFilter, ApprovalRecord, AuditEvent, AuditFilter } from './store/store.js';
+import type { VerifyResult } from './audit/verify.js';
+import type { AuditEventType } from './audit/events.js';
+
+/** Connection settings of the upstream a door forwards to (the wire fast path). */
+export interface UpstreamSettings {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  statementTimeoutMs: number;
+}
+
+/** Something a door saw that belongs in the audit trail (a tool call, a connection, a sign-in). */
+export interface DoorEvent {
+  type: AuditEventType;
+  door: Door;
+  agent?: string | null;
+  database?: string | null;
+  requestId?: string | null;
+  approvalId?: string | null;
+  /** free-form detail; secret-named keys are dropped */
+  data?: Record<string, unknown>;
+}
+
+/** Deciding and running requests. */
+export interface RequestPort {
+  /** classify one SQL text and audit the decision (synchronous, cached); throws 58030 while the audit cannot keep up */
+  decide(req: GatewayRequest): Decision;
+  /** audit a decision made earlier (a prepared statement run again); throws 58030 like decide */
+  auditDecision(req: GatewayRequest, decision: Decision): void;
+  /** before any result goes back to an agent: its audit events are durable, or this throws 58030 */
+  ensureAudited(): void;
+  /** the whole flow for request/response doors: run auto, hold ask, refuse block (audited) */
+  query(req: GatewayRequest, opts?: { maxRows?: number }): Promise<GatewayOutcome>;
+  /** ask tier: reuse a one-time grant, or create an approval with its preview */
+  hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome>;
+  /** wait until an approval is executed / denied / expired, or timeoutMs passes */
+  awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome>;
+  /** the policy's verdict without running or auditing anything (`airlock check`, explain's pre-check) */
+  check(sql: string, ctx?: { agent?: string; database?: string }): Decision;
+  /** upstream connection settings for the wire fast path */
+  upstream(database: string): UpstreamSettings;
+  /** the database a request goes to when it names none */
+  readonly defaultDatabase: string;
+}
+
+/** Approvals, for reviewers and for the agent that asked. */
+export interface ApprovalsPort {
+  listApprovals(filter?: ApprovalFilter): Promise<ApprovalRecord[]>;
+  getApproval(id: string): Promise<ApprovalRecord>;
+  approve(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord>;
+  deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord>;
+  /** the console page of an approval (the link every door prints) */
+  reviewUrl(id: string): string;
+}
+
+/** The audit trail: read, export, verify, and record what a door saw. */
+export interface AuditPort {
+  listAudit(filter?: AuditFilter): Promise<AuditEvent[]>;
+  /** JSON lines, oldest first, with hashes; returns the number of events written */
+  exportAudit(out: Writable, filter?: Omit<AuditFilter, 'order' | 'afterSeq'>): Promise<number>;
+  verifyAudit(head?: { seq: number; hash: string }): Promise<VerifyResult>;
+  record(event: DoorEvent): void;
+}
+
+/** Agent identities. */
+export interface AgentsPort {
+  /** the token is returned once; only hashes are kept */
+  createAgent(name: string, by?: string): Promise<{ agent: AgentRecord; token: string }>;
+  listAgents(): Promise<AgentRecord[]>;
+  revokeAgent(name: string, by?: string): Promise<AgentRecord>;
+  /** bearer token → agent (audited when it fails) */
+  authenticateToken(token: string, door: Door, remote?: string): Promise<Agent | null>;
+  /** SCRAM verifier of an agent for the wire handshake; null when unknown or revoked */
+  agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string } | null>;
+}
+
+/** What the CLI's admin commands need: no parser, no upstream. */
+export type AdminPort = ApprovalsPort & AuditPort & AgentsPort;
+
+/** Everything a door may call. */
+export type GatewayPort = RequestPort & AdminPort;
