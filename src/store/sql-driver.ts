@@ -45,7 +45,7 @@ export async function insertValues(
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
   if (e?.code === '23505') return true;
-  return e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE|PRIMARY KEY/i.test(String(e.message));
+  return typeof e?.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && /UNIQUE|PRIMARY KEY/i.test(String(e.message));
 }
 
 /** Serializes async work: one holder at a time, in arrival order. */

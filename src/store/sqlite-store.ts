@@ -1,11 +1,10 @@
-// SQLite adapter (package `sqlite3`): one connection in WAL mode with a busy timeout, every
+// SQLite adapter (package `better-sqlite3`, synchronous): one connection in WAL mode, every
 // operation serialized through a mutex so a transaction never interleaves with other work.
-// Waiting for another connection's lock happens here, in JS, not in SQLite's busy handler: that
-// handler sleeps inside one of libuv's four threadpool threads, and a few connections waiting at
-// once (in one process, with the audit worker's) would leave none for the holder of the lock.
-import sqlite3 from 'sqlite3';
+// SQLite's busy handler is off: waiting for another connection's lock happens here, in short async
+// retries, so a locked file never blocks the event loop (a synchronous busy wait would).
+import Database from 'better-sqlite3';
 import { configError } from '../errors.js';
-import { insertValues, Mutex, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
+import { Mutex, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 
 export interface SqliteStoreOptions extends SqlStoreOptions {
@@ -13,44 +12,62 @@ export interface SqliteStoreOptions extends SqlStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** SQLite's own busy wait: short, so a threadpool thread is never held for long. */
-const LOCK_SPIN_MS = 20;
+const isBusy = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+};
 
 /** Run `fn` again while it fails with SQLITE_BUSY, for at most `ms`. */
-async function retryBusy<T>(fn: () => Promise<T>, ms: number): Promise<T> {
+async function retryBusy<T>(fn: () => T | Promise<T>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
-  for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     try {
       return await fn();
     } catch (err) {
-      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() + wait > deadline) throw err;
+      if (!isBusy(err) || Date.now() + wait > deadline) throw err;
       await new Promise((r) => setTimeout(r, wait));
     }
   }
 }
 
+/** What SQLite can bind: booleans as 0/1, dates as ms, undefined as NULL. */
+const bindable = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Date ? v.getTime() : v === undefined ? null : v);
+const bind = (params: readonly unknown[]) => params.map(bindable);
+
+const STATEMENT_CACHE = 256;
+
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   readonly preamble: readonly string[] = [];
   private readonly mutex = new Mutex();
+  private readonly statements = new Map<string, Database.Statement>();
   private readonly raw: SqlExec;
 
   constructor(
-    private readonly db: sqlite3.Database,
+    private readonly db: Database.Database,
     private readonly busyTimeoutMs: number,
   ) {
     this.raw = {
-      all: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
-        new Promise<T[]>((resolve, reject) => db.all(sql, params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[])))),
-      run: (sql, params = []) =>
-        new Promise<number>((resolve, reject) =>
-          db.run(sql, params as unknown[], function (this: sqlite3.RunResult, err) {
-            if (err) reject(err);
-            else resolve(this.changes);
-          }),
-        ),
-      exec: (script) => new Promise<void>((resolve, reject) => db.exec(script, (err) => (err ? reject(err) : resolve()))),
+      all: async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
+        const st = this.prepare(sql);
+        if (st.reader) return st.all(bind(params)) as T[];
+        st.run(bind(params));
+        return [] as T[];
+      },
+      run: async (sql, params = []) => this.prepare(sql).run(bind(params)).changes,
+      exec: async (script) => void this.db.exec(script),
     };
+  }
+
+  /** Prepared once per text (a small cache: hot statements are few). */
+  private prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   /** A statement outside a transaction: serialized, and retried while another connection holds the lock. */
@@ -73,42 +90,46 @@ class SqliteDriver implements SqlDriver {
   transaction<T>(fn: (tx: SqlExec) => Promise<T>): Promise<T> {
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
     return this.mutex.run(async () => {
-      await retryBusy(() => this.raw.exec('BEGIN IMMEDIATE'), this.busyTimeoutMs);
+      await retryBusy(() => this.db.exec('BEGIN IMMEDIATE'), this.busyTimeoutMs);
       try {
         const out = await fn(this.raw);
-        await this.raw.exec('COMMIT');
+        await retryBusy(() => this.db.exec('COMMIT'), this.busyTimeoutMs);
         return out;
       } catch (err) {
-        await this.raw.exec('ROLLBACK').catch(() => undefined);
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw err;
       }
     });
   }
 
-  bulkInsert(tx: SqlExec, table: string, columns: readonly string[], _types: readonly string[], rows: unknown[][]): Promise<void> {
-    // 500 rows x 14 columns stays far below SQLite's 32766 bound parameters
-    return insertValues(tx, table, columns, rows, 500);
+  async bulkInsert(tx: SqlExec, table: string, columns: readonly string[], _types: readonly string[], rows: unknown[][]): Promise<void> {
+    // inside the caller's transaction: one prepared single-row INSERT per row is SQLite's fastest path
+    const st = this.prepare(`INSERT INTO ${table} (${columns.join(',')}) VALUES (${columns.map(() => '?').join(',')})`);
+    for (const r of rows) st.run(bind(r));
   }
 
   close(): Promise<void> {
-    return this.mutex.run(() => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))));
+    return this.mutex.run(async () => {
+      this.statements.clear();
+      if (this.db.open) this.db.close();
+    });
   }
 }
 
-function openDatabase(path: string): Promise<sqlite3.Database> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(path, (err) =>
-      err ? reject(configError(`cannot open SQLite store ${path}: ${err.message}`)) : resolve(db),
-    );
-  });
+function openDatabase(path: string): Database.Database {
+  try {
+    // timeout 0: no busy wait inside SQLite (see retryBusy)
+    return new Database(path, { timeout: 0 });
+  } catch (err) {
+    throw configError(`cannot open SQLite store ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** Open (creating if needed) a SQLite store file; ':memory:' gives a private in-memory store. */
 export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<SqlStore> {
-  const db = await openDatabase(path);
+  const db = openDatabase(path);
   const busy = opts.busyTimeoutMs ?? 10_000;
   const driver = new SqliteDriver(db, busy);
-  db.configure('busyTimeout', LOCK_SPIN_MS);
   try {
     if (path !== ':memory:' && path !== '') await driver.all('PRAGMA journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commit.

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/index.js';
 import { loadMigrations } from '../../src/store/migrate.js';
@@ -140,11 +140,9 @@ describe('airlock migrate / agents / audit (sqlite file)', () => {
 
     const target = lines.find((l) => l.data.sql === 'select 20')!;
     // bypass the store: this is what someone with write access to the file would do
-    const raw = new sqlite3.Database(url.slice('sqlite:'.length));
-    await new Promise<void>((resolve, reject) =>
-      raw.run(`UPDATE audit_events SET decision = 'auto' WHERE seq = ?`, [target.seq], (err) => (err ? reject(err) : resolve())),
-    );
-    await new Promise<void>((resolve) => raw.close(() => resolve()));
+    const raw = new Database(url.slice('sqlite:'.length), { timeout: 10_000 });
+    raw.prepare(`UPDATE audit_events SET decision = 'auto' WHERE seq = ?`).run(target.seq);
+    raw.close();
     const broken = await airlock(['audit', 'verify', '--store', url]);
     expect(broken.code).not.toBe(0);
     expect(broken.stdout).toContain(`BROKEN at seq ${target.seq}`);

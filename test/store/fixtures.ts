@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach } from 'vitest';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { openStore, type OpenStoreOptions } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { DATABASE_URL, uniqueName } from '../helpers/env.js';
@@ -25,7 +25,7 @@ async function sqliteTarget(): Promise<StoreTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-store-'));
   const file = join(dir, 'store.sqlite');
   const stores: Store[] = [];
-  let side: sqlite3.Database | undefined;
+  let side: Database.Database | undefined;
   return {
     kind: 'sqlite',
     url: `sqlite:${file}`,
@@ -34,16 +34,16 @@ async function sqliteTarget(): Promise<StoreTarget> {
       stores.push(s);
       return s;
     },
-    raw(sql, params = []) {
-      side ??= new sqlite3.Database(file);
-      side.configure('busyTimeout', 10_000);
-      return new Promise((resolve, reject) =>
-        side!.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as Record<string, unknown>[]))),
-      );
+    async raw(sql, params = []) {
+      side ??= new Database(file, { timeout: 10_000 });
+      const st = side.prepare(sql);
+      if (st.reader) return st.all(params) as Record<string, unknown>[];
+      st.run(params);
+      return [];
     },
     async cleanup() {
       await Promise.all(stores.map((s) => s.close()));
-      if (side) await new Promise<void>((r) => side!.close(() => r()));
+      side?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

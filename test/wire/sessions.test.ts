@@ -198,7 +198,7 @@ describe('messages', () => {
       ]),
     );
     const approval = await next;
-    await proxy.gw.deny(approval.id, 'no tables today');
+    await proxy.gw.denyAs(approval.id, 'no tables today');
     const frames = await c.untilReady();
     // 1 2 D C (auto), 1 2 (held parse/bind), N (notice), E (denied), Z
     expect(frames.map((f) => f.type).join('')).toBe('12DC12NEZ');

@@ -40,7 +40,7 @@ describe('ask tier', () => {
       await new Promise((r) => setTimeout(r, 50));
       expect(notices[0]?.message).toContain(approval.id);
       expect(notices[0]?.hint).toMatch(/Review at http/);
-      await proxy.gw.approve(approval.id);
+      await proxy.gw.approveAndRun(approval.id);
       const r = await q;
       expect(r.rows).toEqual([{ body: 'approved-simple' }]);
       expect(r.rowCount).toBe(1);
@@ -57,7 +57,7 @@ describe('ask tier', () => {
       const q = c.query('INSERT INTO notes (body) VALUES ($1) RETURNING id, body', ['approved-extended']);
       const approval = await next;
       expect(approval.params).toEqual(['approved-extended']);
-      await proxy.gw.approve(approval.id);
+      await proxy.gw.approveAndRun(approval.id);
       const r = await q;
       expect(r.rows[0].body).toBe('approved-extended');
       expect(r.command).toBe('INSERT');
@@ -72,7 +72,7 @@ describe('ask tier', () => {
     try {
       const next = proxy.gw.nextApproval();
       const q = c.query("UPDATE notes SET body = 'x'");
-      await proxy.gw.deny((await next).id, 'not today');
+      await proxy.gw.denyAs((await next).id, 'not today');
       await expect(q).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('not today') });
       expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
     } finally {
@@ -91,7 +91,7 @@ describe('ask tier', () => {
       const approval = await next;
       expect(err.code).toBe('57014');
       expect(err.message).toContain(approval.id);
-      await proxy.gw.approve(approval.id);
+      await proxy.gw.approveAndRun(approval.id);
       expect(count()).toBe(before + 1);
       const r = await c.query(sql);
       expect(r.rowCount).toBe(1);

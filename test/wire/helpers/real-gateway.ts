@@ -7,8 +7,8 @@ import { DATABASE_URL } from '../../helpers/env.js';
 
 export interface WireTestGateway extends Gateway {
   /** approve as reviewer "rita" and wait until the queue has run it (without using up its grant) */
-  approve(id: string): Promise<void>;
-  deny(id: string, reason: string): Promise<void>;
+  approveAndRun(id: string): Promise<void>;
+  denyAs(id: string, reason: string): Promise<void>;
   /** resolves with the next approval created after the call */
   nextApproval(): Promise<ApprovalRecord>;
 }
@@ -18,7 +18,7 @@ export async function createRealGateway(opts: { database?: string; statementTime
   const { config, opts: gwOpts } = testConfig({ database, extra: {} });
   if (opts.statementTimeoutMs) config.upstream.statementTimeoutMs = opts.statementTimeoutMs;
   const gw = (await Gateway.open(config, gwOpts)) as WireTestGateway;
-  gw.approve = async (id) => {
+  gw.approveAndRun = async (id) => {
     await gw.approvals.approve(id, 'rita');
     const deadline = Date.now() + 20_000;
     while (!['executed', 'failed', 'drifted'].includes((await gw.approvals.get(id)).status)) {
@@ -26,7 +26,7 @@ export async function createRealGateway(opts: { database?: string; statementTime
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  gw.deny = async (id, reason) => {
+  gw.denyAs = async (id, reason) => {
     await gw.approvals.deny(id, 'rita', reason);
   };
   gw.nextApproval = async () => {
