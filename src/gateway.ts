@@ -9,6 +9,7 @@ import type { Store } from './store/store.js';
 import { PolicyEngine, initPolicy } from './policy/engine.js';
 import { openStore } from './store/open.js';
 import { AuditLog } from './audit/audit-log.js';
+import { decisionLineParts, encodeDecisionLine, type DecisionLineParts } from './audit/audit-line.js';
 import { loadAuditKey } from './audit/checkpoints.js';
 import { auditPaths } from './audit/state-paths.js';
 import { verifyChain, type VerifyResult } from './audit/verify.js';
@@ -35,20 +36,24 @@ export interface GatewayOptions {
 
 const AUDIT_SQL_CHARS = 4096;
 
-/** tables and kinds of a decision, for its audit event; memoized because cached decisions repeat */
-const auditSummaries = new WeakMap<Decision, { tables: string[]; kinds: string[] }>();
-function auditSummary(decision: Decision): { tables: string[]; kinds: string[] } {
-  let s = auditSummaries.get(decision);
-  if (!s) {
+/** the constant parts of a decision's audit line, memoized because cached decisions repeat */
+const auditParts = new WeakMap<Decision, DecisionLineParts>();
+function partsOf(decision: Decision): DecisionLineParts {
+  let p = auditParts.get(decision);
+  if (!p) {
     const tables = new Set<string>();
     for (const st of decision.statements) {
       for (const t of st.tablesRead) tables.add(t);
       for (const t of st.tablesWritten) tables.add(t);
     }
-    s = { tables: [...tables], kinds: decision.statements.map((st) => st.kind) };
-    auditSummaries.set(decision, s);
+    p = decisionLineParts(
+      decision,
+      decision.statements.map((st) => st.kind),
+      [...tables],
+    );
+    auditParts.set(decision, p);
   }
-  return s;
+  return p;
 }
 
 export class Gateway implements WireGateway, GatewayPort {
@@ -154,24 +159,17 @@ export class Gateway implements WireGateway, GatewayPort {
   }
 
   private appendDecision(req: GatewayRequest, decision: Decision): void {
-    const { tables, kinds } = auditSummary(decision);
-    this.audit.append({
-      type: 'decision',
-      agent: req.agent.name,
-      door: req.door,
-      database: req.database,
-      decision: decision.decision,
-      rule: decision.rule,
-      requestId: req.requestId ?? null,
-      // keys in sorted order: the audit writer's canonical JSON then takes its native fast path
-      data: {
+    this.audit.appendLine(
+      encodeDecisionLine(partsOf(decision), {
+        ts: Date.now(),
+        agent: req.agent.name,
+        door: req.door,
+        database: req.database,
+        requestId: req.requestId,
         client: req.client,
-        kinds,
-        reason: decision.reason,
         sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null,
-        tables,
-      },
-    });
+      }),
+    );
   }
 
   async hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome> {

@@ -51,7 +51,8 @@ export interface AuditHealth {
   dropped: number;
 }
 
-const CLOSE_BOUND_MS = 10_000;
+/** how long close() keeps trying to store what is left (the journal keeps it for replay anyway) */
+const CLOSE_BOUND_MS = 5000;
 
 type SinkFactory = (events: SinkEvents) => AuditSink | Promise<AuditSink>;
 
@@ -169,15 +170,29 @@ export class AuditLog {
 
   /** Queue an event; it is redacted and encoded now, committed at the end of the tick. */
   append(event: AuditInput): void {
+    if (this.accepting(event.type)) this.push(encodeAuditLine(event));
+  }
+
+  /** Queue an event already encoded as one line (encodeDecisionLine: the wire proxy's hot path). */
+  appendLine(line: string): void {
+    if (this.accepting('decision')) this.push(line);
+  }
+
+  /** Room for one more event: not closed, and the backlog under maxQueue (else it is counted and dropped). */
+  private accepting(type: string): boolean {
     if (this.closed) {
-      logger.error({ type: event.type }, 'audit event appended after close; dropped');
-      return;
+      logger.error({ type }, 'audit event appended after close; dropped');
+      return false;
     }
     if (this.appended - this.stored >= this.maxQueue) {
       if (this.dropped++ % 1000 === 0) logger.error({ dropped: this.dropped }, 'audit queue full (store unreachable?); dropping events');
-      return;
+      return false;
     }
-    this.lines.push(encodeAuditLine(event));
+    return true;
+  }
+
+  private push(line: string): void {
+    this.lines.push(line);
     this.appended++;
     if (this.lines.length >= this.maxBatch) this.commitQuietly();
     else if (!this.scheduled) {
@@ -275,17 +290,24 @@ export class AuditLog {
     return new Promise((resolve, reject) => this.waiters.push({ target, resolve, reject }));
   }
 
-  /** Store what can be stored (one more try, bounded), then refuse further appends. Unstored events stay in the journal. */
+  /** Store what can be stored (retrying for a bounded time), then refuse further appends. Unstored events stay in the journal. */
   async close(): Promise<void> {
     if (this.closed) return;
-    const attempt = () =>
-      within(
-        this.flush().catch(() => undefined),
-        CLOSE_BOUND_MS,
+    const deadline = Date.now() + CLOSE_BOUND_MS;
+    for (;;) {
+      const failed = await within(
+        this.flush().then(
+          () => false,
+          () => true,
+        ),
+        Math.max(0, deadline - Date.now()),
       );
-    await attempt();
-    if (this.dropped && this.stored >= this.committed) this.noteDropped();
-    if (this.lines.length) await attempt(); // the overflow note, appended once the backlog was stored
+      // the overflow note, once the backlog it speaks of is stored
+      if (this.dropped && this.stored >= this.committed) this.noteDropped();
+      const done = this.stored >= this.committed && this.lines.length === 0;
+      if (done || Date.now() >= deadline) break;
+      if (failed) await new Promise((r) => setTimeout(r, 50));
+    }
     this.closed = true;
     await this.sink.close();
     this.journal?.close(this.stored >= this.committed && !this.journalError);

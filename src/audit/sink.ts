@@ -32,9 +32,9 @@ export interface WriterSettings {
 
 const CLOSE_BOUND_MS = 10_000;
 
-/** Resolves when p settles or ms pass, whichever is first. */
-export const within = (p: Promise<unknown>, ms: number) =>
-  Promise.race([p.then(() => undefined), new Promise<void>((r) => setTimeout(r, ms).unref())]);
+/** p's value, or undefined when ms pass first. */
+export const within = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
+  Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
 
 export class ThreadSink implements AuditSink {
   readonly threaded = false;

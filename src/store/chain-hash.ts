@@ -115,7 +115,8 @@ export const MAX_DATA_BYTES = 256 * 1024;
 
 const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const MAYBE_BAD = /[\u0000\uD800-\uDFFF]/;
-const cleanText = (s: string | null | undefined): string | null => {
+/** Text a column can hold in both databases: NUL and lone surrogates become U+FFFD. */
+export const cleanText = (s: string | null | undefined): string | null => {
   if (s === null || s === undefined) return null;
   const t = String(s);
   return MAYBE_BAD.test(t) ? t.replace(BAD_TEXT, '\uFFFD') : t;
@@ -157,7 +158,7 @@ export function prepareAudit(e: AuditBody): PreparedAudit {
       approval_id: cleanText(e.approval_id),
     },
     dataText,
-    tables: tablesOf(data as Record<string, unknown>),
+    tables: cleanText(tablesOf(data as Record<string, unknown>)),
   };
 }
 
