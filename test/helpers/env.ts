@@ -5,8 +5,11 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CORPUS_DIR = process.env.AIRLOCK_CORPUS_DIR ?? new URL('../corpus/', import.meta.url).pathname;
 
-/** A short random name for a schema, queue or database owned by one test. */
-export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
+/** This test run's tag (set by the global setup): the global teardown drops whatever carries it. */
+export const RUN_TAG = process.env.AIRLOCK_TEST_RUN ?? 'x';
+
+/** A short random name for a schema, queue or database owned by one test (and tagged with the run). */
+export const uniqueName = (prefix: string) => `${prefix}_${RUN_TAG}${randomBytes(4).toString('hex')}`;
 
 /** A response's JSON, shaped as whatever the test then asserts. */
 // `any` on purpose: the assertions that follow are the type check
