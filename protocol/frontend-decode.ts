@@ -1,6 +1,7 @@
 // Decoders for the frontend messages the proxy acts on. Everything else is forwarded as raw frames.
 // Each decoder reads a frame in place (`buf[start..end)`, type byte included) and validates bounds,
 // throwing DecodeError on malformed input so a bad client gets 08P01 instead of crashing the proxy.
+import { isUtf8 } from 'node:buffer';
 
 export class DecodeError extends Error {
   constructor(message: string) {
@@ -44,6 +45,9 @@ export class Cursor {
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
+  }
+  get position(): number {
+    return this.pos;
   }
   get remaining(): number {
     return this.end - this.pos;
@@ -90,21 +94,27 @@ export function decodeQuery(buf: Buffer, start: number, end: number): string {
   return sql;
 }
 
+/** Is a Query's text valid UTF-8? Decoding alone would turn bad bytes into U+FFFD. */
+export const queryTextIsUtf8 = (buf: Buffer, start: number, end: number): boolean => isUtf8(buf.subarray(start + 5, end));
+
 export interface ParseMessage {
   name: string;
   sql: string;
   paramTypes: number[];
+  /** name and text were valid UTF-8 (decoding alone turns bad bytes into U+FFFD) */
+  utf8: boolean;
 }
 
 export function decodeParse(buf: Buffer, start: number, end: number): ParseMessage {
   const cur = bodyCursor(buf, start, end);
   const name = cur.cstring();
   const sql = cur.cstring();
+  const utf8 = isUtf8(buf.subarray(start + 5, cur.position));
   const n = cur.int16();
   if (n < 0) throw new DecodeError('invalid parameter count');
   const paramTypes: number[] = new Array(n);
   for (let i = 0; i < n; i++) paramTypes[i] = cur.int32() >>> 0;
-  return { name, sql, paramTypes };
+  return { name, sql, paramTypes, utf8 };
 }
 
 export interface BindNames {

@@ -50,6 +50,9 @@ export const undefinedObject = (reason: string) => new AirlockError(reason, SqlS
 export const notInPrerequisiteState = (reason: string) => new AirlockError(reason, SqlState.objectNotInPrerequisiteState, 409);
 export const connectionFailure = (reason: string) => new AirlockError(reason, SqlState.connectionFailure, 503);
 export const configError = (reason: string) => new AirlockError(reason, SqlState.configFileError, 400);
+/** Statement text that is not UTF-8: refused before anything parses it (PostgreSQL must see what Airlock saw). */
+export const invalidUtf8 = () =>
+  new AirlockError('invalid byte sequence for encoding "UTF8": statement text must be UTF-8', SqlState.characterNotInRepertoire, 400);
 export const internalError = (reason: string) => new AirlockError(reason, SqlState.internalError, 500);
 /** The audit trail cannot record this request durably: nothing runs until it can (fail closed). */
 export const auditUnavailable = (reason: string) =>

@@ -25,7 +25,7 @@ const HARMLESS_SETTINGS = new Set([
   'timezone',
   'intervalstyle',
   'extra_float_digits',
-  'client_encoding',
+  'escape_string_warning',
   'client_min_messages',
   'bytea_output',
   'lc_monetary',
@@ -62,6 +62,26 @@ const HARMLESS_SETTINGS = new Set([
   'enable_partition_pruning',
   'quote_all_identifiers',
 ]);
+/** PostgreSQL's own spellings of UTF8 (it ignores case and punctuation in encoding names). */
+const isUtf8Name = (v: string | null) => v !== null && ['utf8', 'unicode'].includes(v.toLowerCase().replace(/[^a-z0-9]/g, ''));
+
+/**
+ * client_encoding decides how PostgreSQL splits the bytes of every later statement into characters:
+ * after SJIS/BIG5/GBK a byte 0x5C inside a character would be a backslash to Airlock's UTF-8 parser
+ * only. The session is UTF8 from start to end; only setting it to UTF8 again (a no-op that libpq's
+ * PQsetClientEncoding and pg_dump send) passes.
+ */
+function judgeClientEncoding(c: SettingChange): SettingVerdict {
+  if ((c.action === 'set' || c.action === 'set_config') && isUtf8Name(c.value)) {
+    return { tier: 'auto', rule: 'auto.setting', reason: 'client_encoding stays UTF8' };
+  }
+  return {
+    tier: 'block',
+    rule: 'block.client-encoding',
+    reason: 'client_encoding must stay UTF8: another encoding would make PostgreSQL read later statements differently from Airlock',
+  };
+}
+
 const TIMEOUT_SETTINGS = new Set(['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']);
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -87,6 +107,7 @@ export function judgeSetting(c: SettingChange, cfg: PolicyConfig): SettingVerdic
     return { tier: 'block', rule: 'block.set-config', reason: 'set_config with a non-constant or unknown setting name' };
   }
   if (name === 'all') return { tier: 'block', rule: 'block.reset-all', reason: 'RESET ALL would clear the read-only session guard' };
+  if (name === 'client_encoding' || name === 'names') return judgeClientEncoding(c);
   if (c.action === 'set-transaction') {
     if (name === 'transaction_read_only' && c.value !== null && !/^(1|true|on)$/i.test(c.value)) {
       return { tier: 'block', rule: 'block.read-write', reason: 'READ WRITE transactions escape the read-only guard' };

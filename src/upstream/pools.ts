@@ -161,6 +161,8 @@ export class UpstreamPools {
       ...this.target.base,
       database,
       options: options.filter(Boolean).join(' '),
+      // node-postgres sends client_encoding=UTF8 at startup; the policy refuses any change of it
+      client_encoding: 'UTF8',
       max: this.settings.poolSize,
       idleTimeoutMillis: 30_000,
     });

@@ -139,6 +139,8 @@ export class WirePool {
     try {
       const s = await ServerConn.connect(target, {
         ...settings,
+        // UTF8 for the whole session: PostgreSQL must read statements exactly as Airlock parsed them
+        client_encoding: 'UTF8',
         default_transaction_read_only: 'on',
         statement_timeout: String(target.statementTimeoutMs),
       });

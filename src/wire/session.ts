@@ -17,9 +17,10 @@ import {
   noData,
   parameterDescription,
   parseComplete,
+  queryTextIsUtf8,
   rfqFor,
 } from '../../protocol/index.js';
-import { AirlockError, asAirlockError, insufficientPrivilege, protocolViolation } from '../errors.js';
+import { AirlockError, asAirlockError, insufficientPrivilege, invalidUtf8, protocolViolation } from '../errors.js';
 import type { GatewayRequest } from '../gateway-types.js';
 import type { Decision } from '../policy/types.js';
 import { errorFrame, blockedFrame, resultFrames } from './result-frames.js';
@@ -106,6 +107,12 @@ export class Session extends SessionUpstream {
   // ---- simple query ----
 
   private onQuery(sql: string, buf: Buffer, start: number, end: number): Step {
+    if (!queryTextIsUtf8(buf, start, end)) {
+      return this.synth(() => {
+        this.emit(errorFrame(invalidUtf8()));
+        this.emit(rfqFor(this.currentStatus()));
+      });
+    }
     if (this.forwardedSinceSync) {
       // a Query inside an unfinished extended batch: PostgreSQL skips it if the batch failed, so close
       // the batch with our own Sync first and keep the ReadyForQuery count exact
@@ -198,6 +205,7 @@ export class Session extends SessionUpstream {
 
   private onParse(buf: Buffer, start: number, end: number): Step {
     const p = decodeParse(buf, start, end);
+    if (!p.utf8) return this.failExtended(errorFrame(invalidUtf8()));
     let decision: Decision;
     try {
       decision = this.ctx.gateway.decide(this.request(p.sql));
