@@ -44,6 +44,8 @@ export interface RequestPort {
   hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome>;
   /** wait until an approval is executed / denied / expired, or timeoutMs passes */
   awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome>;
+  /** read the database's catalog (functions and operators that shadow pg_catalog's) before deciding for it */
+  prepareDatabase(database: string): Promise<void>;
   /** the policy's verdict without running or auditing anything (`airlock check`, explain's pre-check) */
   check(sql: string, ctx?: { agent?: string; database?: string }): Decision;
   /** upstream connection settings for the wire fast path */

@@ -14,6 +14,7 @@ import { loadAuditKey } from './audit/checkpoints.js';
 import { auditPaths } from './audit/state-paths.js';
 import { verifyChain, type VerifyResult } from './audit/verify.js';
 import { UpstreamPools } from './upstream/pools.js';
+import { CatalogCache } from './upstream/catalog-cache.js';
 import { parseUpstreamUrl } from './upstream/url.js';
 import { openQueue } from './approvals/queue.js';
 import { Notifier } from './approvals/webhook.js';
@@ -66,7 +67,11 @@ export class Gateway implements WireGateway, GatewayPort {
     readonly approvals: ApprovalService,
     private readonly closers: (() => Promise<unknown>)[],
     private readonly storeSchema?: string,
-  ) {}
+  ) {
+    this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
+  }
+
+  private readonly catalogs: CatalogCache;
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
   static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -122,7 +127,11 @@ export class Gateway implements WireGateway, GatewayPort {
    */
   decide(req: GatewayRequest): Decision {
     if (this.audit.refusing) this.refuseUnaudited(req);
-    const decision = this.engine.decide(req.sql, { agent: req.agent.name, database: req.database });
+    const decision = this.engine.decide(req.sql, {
+      agent: req.agent.name,
+      database: req.database,
+      catalog: this.catalogs.get(req.database),
+    });
     this.appendDecision(req, decision);
     return decision;
   }
@@ -213,9 +222,15 @@ export class Gateway implements WireGateway, GatewayPort {
     };
   }
 
+  /** Read what the database adds to the trusted names (shadowing functions, own operators) before deciding for it. */
+  prepareDatabase(database: string): Promise<void> {
+    return this.catalogs.prepare(database);
+  }
+
   /** The whole flow for request/response doors (MCP, REST, CLI): run auto, hold ask, refuse block. */
   async query(req: GatewayRequest, opts: { maxRows?: number } = {}): Promise<GatewayOutcome> {
     req.requestId ??= randomUUID();
+    await this.catalogs.prepare(req.database);
     let decision: Decision;
     try {
       decision = this.decide(req);
@@ -323,6 +338,7 @@ export class Gateway implements WireGateway, GatewayPort {
   }
 
   async close(): Promise<void> {
+    this.catalogs.close();
     for (const close of this.closers) {
       await close().catch((err) => logger.warn({ err: (err as Error).message }, 'error while closing gateway'));
     }

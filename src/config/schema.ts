@@ -138,9 +138,11 @@ export const configSchema = z
         url: z.string().default('postgresql://127.0.0.1:5432/postgres'),
         statementTimeoutMs: z.number().int().positive().default(30_000),
         poolSize: z.number().int().positive().default(20),
+        /** how often each database's catalog is read again for functions and operators that shadow pg_catalog's */
+        catalogRefreshSeconds: z.number().positive().default(60),
       })
       .strict()
-      .default({ url: 'postgresql://127.0.0.1:5432/postgres', statementTimeoutMs: 30_000, poolSize: 20 }),
+      .default({ url: 'postgresql://127.0.0.1:5432/postgres', statementTimeoutMs: 30_000, poolSize: 20, catalogRefreshSeconds: 60 }),
     store: z
       .object({ url: z.string().default('sqlite:./airlock.sqlite') })
       .strict()

@@ -159,6 +159,7 @@ function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' |
     tablesRead: unique(facts.tablesRead.map(tableName)),
     tablesWritten: unique(facts.tablesWritten.map(tableName)),
     functions,
+    operators: [...facts.operators],
     settings,
     flags: [...facts.flags],
     options,

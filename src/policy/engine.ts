@@ -5,7 +5,7 @@ import { applyRules } from './config-rules.js';
 import { initParser } from './parser.js';
 import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
-import { TIER_RANK, type Decision, type PolicyContext, type StatementDecision } from './types.js';
+import { TIER_RANK, type DatabaseCatalog, type Decision, type PolicyContext, type StatementDecision } from './types.js';
 
 /** Load the parser; call once before the first decision. */
 export const initPolicy = initParser;
@@ -25,6 +25,27 @@ export function combine(statements: StatementDecision[]): Decision {
   for (const s of statements) if (TIER_RANK[s.decision] > TIER_RANK[worst.decision]) worst = s;
   const reason = statements.length > 1 ? `statement ${worst.index + 1} of ${statements.length}: ${worst.reason}` : worst.reason;
   return { decision: worst.decision, rule: worst.rule, reason, statements };
+}
+
+/**
+ * Hold what the database makes untrustworthy: an unqualified call of a name that a function outside
+ * pg_catalog shadows or overloads (`public.upper(integer)`), an operator defined outside pg_catalog,
+ * or any function or operator at all while the database's catalog is unknown. Never relaxes.
+ */
+export function checkCatalog(s: StatementDecision, catalog: DatabaseCatalog): StatementDecision {
+  if (s.decision !== 'auto') return s;
+  const ask = (rule: string, reason: string): StatementDecision => ({ ...s, decision: 'ask', rule, reason });
+  if (!catalog.loaded) {
+    if (s.functions.length > 0 || s.operators.length > 0) {
+      return ask('ask.catalog-unknown', "the database's function catalog could not be read, so no function or operator is trusted");
+    }
+    return s;
+  }
+  const fn = s.functions.find((f) => catalog.shadowedFunctions.has(f));
+  if (fn) return ask('ask.shadowed-function', `${fn} is overloaded or shadowed outside pg_catalog in this database`);
+  const op = s.operators.find((o) => catalog.userOperators.has(o));
+  if (op) return ask('ask.user-operator', `operator ${op} is defined outside pg_catalog in this database`);
+  return s;
 }
 
 export class PolicyEngine {
@@ -60,6 +81,7 @@ export class PolicyEngine {
             tablesRead: a.tablesRead,
             tablesWritten: a.tablesWritten,
             functions: a.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name)),
+            operators: a.operators,
             flags: [...new Set([...a.flags, ...(verdict.flags ?? [])])],
           };
         }),
@@ -84,8 +106,15 @@ export class PolicyEngine {
       return refusal(`refused: could not analyze the statement (${(err as Error).message})`, 'internal-error');
     }
     const rules = this.config.rules;
-    if (rules.length === 0 || base.decision.statements.length === 0) return base.decision;
-    return combine(base.decision.statements.map((s) => applyRules(rules, s, ctx)));
+    const catalog = ctx.catalog;
+    const untrusted = catalog !== undefined && (!catalog.loaded || catalog.shadowedFunctions.size > 0 || catalog.userOperators.size > 0);
+    if ((rules.length === 0 && !untrusted) || base.decision.statements.length === 0) return base.decision;
+    return combine(
+      base.decision.statements.map((s) => {
+        const checked = untrusted ? checkCatalog(s, catalog!) : s;
+        return rules.length ? applyRules(rules, checked, ctx) : checked;
+      }),
+    );
   }
 
   cacheSize(): number {

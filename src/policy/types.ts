@@ -86,6 +86,8 @@ export interface StatementAnalysis {
   tablesRead: string[];
   tablesWritten: string[];
   functions: FunctionRef[];
+  /** operators written without a schema (`=`, `~~`, `+` …); qualified ones outside pg_catalog are unknown functions */
+  operators: string[];
   settings: SettingChange[];
   flags: RiskFlag[];
 }
@@ -108,6 +110,8 @@ export interface StatementDecision {
   tablesRead: string[];
   tablesWritten: string[];
   functions: string[];
+  /** unqualified operators, for the per-database catalog check */
+  operators: string[];
   flags: RiskFlag[];
 }
 
@@ -119,10 +123,24 @@ export interface Decision {
   statements: StatementDecision[];
 }
 
+/**
+ * What the upstream database itself adds to the rules: functions outside pg_catalog that share a
+ * name with a function the policy trusts (they shadow or overload it), and operators outside
+ * pg_catalog. Read from each database's catalog by the gateway; the policy stays pure.
+ */
+export interface DatabaseCatalog {
+  /** false while the catalog could not be read: then no function call or operator is trusted */
+  loaded: boolean;
+  shadowedFunctions: ReadonlySet<string>;
+  userOperators: ReadonlySet<string>;
+}
+
 /** Who is asking, so per-agent and per-database rules can apply. */
 export interface PolicyContext {
   agent?: string;
   database?: string;
+  /** the database's catalog facts; absent: no catalog check (offline `airlock check`) */
+  catalog?: DatabaseCatalog;
   /** evaluation time, for time-window rules */
   now?: Date;
 }

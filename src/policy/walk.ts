@@ -12,6 +12,8 @@ export interface WalkFacts {
   tablesRead: TableRef[];
   tablesWritten: TableRef[];
   functions: FunctionRef[];
+  /** operators written without a schema */
+  operators: Set<string>;
   flags: Set<RiskFlag>;
   /** INSERT/UPDATE/MERGE nodes below the top statement */
   nestedWrites: number;
@@ -58,9 +60,44 @@ function addFunction(facts: WalkFacts, schema: string | null, name: string, args
   if (lower === 'nextval' || lower === 'setval') facts.flags.add('sequence-advance');
 }
 
+/** BETWEEN is spelled as a name but compares with >= and <=, which an overload could catch. */
+const IMPLIED_OPERATORS: Record<string, string[]> = {
+  AEXPR_BETWEEN: ['>=', '<='],
+  AEXPR_NOT_BETWEEN: ['>=', '<='],
+  AEXPR_BETWEEN_SYM: ['>=', '<='],
+  AEXPR_NOT_BETWEEN_SYM: ['>=', '<='],
+};
+
+/**
+ * An operator is a function call by another name: unqualified ones are kept for the database's
+ * catalog check; OPERATOR(schema.op) outside pg_catalog is an unknown function.
+ */
+function addOperator(facts: WalkFacts, parts: unknown, kind: string) {
+  if (!Array.isArray(parts) || parts.length === 0) return;
+  const { schema, name } = funcName(parts);
+  if (IMPLIED_OPERATORS[kind]) {
+    for (const op of IMPLIED_OPERATORS[kind]) facts.operators.add(op);
+    return;
+  }
+  if (schema !== null && schema !== 'pg_catalog') {
+    facts.functions.push({ schema, name: `operator(${name})`, volatility: 'unknown', constArgs: [] });
+    facts.flags.add('unknown-function');
+    return;
+  }
+  if (schema === null && name) facts.operators.add(name);
+}
+
 /** Collect facts from `tree` (the inside of the top node `node`). */
 export function walk(node: string, tree: Obj): WalkFacts {
-  const facts: WalkFacts = { tablesRead: [], tablesWritten: [], functions: [], flags: new Set(), nestedWrites: 0, deletes: 0 };
+  const facts: WalkFacts = {
+    tablesRead: [],
+    tablesWritten: [],
+    functions: [],
+    operators: new Set(),
+    flags: new Set(),
+    nestedWrites: 0,
+    deletes: 0,
+  };
   const targets = new Set<Obj>();
   const cteNames = new Set<string>();
   const rangeVars: Obj[] = [];
@@ -110,6 +147,15 @@ function visit(type: string, o: Obj, isTop: boolean, facts: WalkFacts, targets: 
       if (!isCast) addFunction(facts, schema, name, o.args);
       return;
     }
+    case 'A_Expr':
+      addOperator(facts, o.name, String(o.kind));
+      return;
+    case 'SubLink':
+      addOperator(facts, o.operName, '');
+      return;
+    case 'SortBy':
+      addOperator(facts, o.useOp, '');
+      return;
     case 'RangeTableSample': {
       const { schema, name } = funcName(o.method);
       addFunction(facts, schema, name, o.args);

@@ -194,6 +194,7 @@ export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
     try {
       const key = WirePool.key(s.database, s.settings);
       const status = await deps.ctx.pool.parameterStatus(s.database, key, s.settings);
+      await deps.ctx.gateway.prepareDatabase(s.database);
       if (state !== State.busy) return;
       const k = deps.newKey();
       const out: Buffer[] = [authOk];

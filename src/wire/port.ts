@@ -3,6 +3,8 @@ import type { Decision } from '../policy/types.js';
 export interface WireGateway {
   /** SCRAM verifier text (PostgreSQL format) for an agent; null when unknown or revoked */
   agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string; tokenHash: string } | null>;
+  /** read what the database adds to the trusted names before the session's first statement */
+  prepareDatabase(database: string): Promise<void>;
   /** audit a connection attempt (ok or failed) */
   auditConnection(e: { agentName: string; database: string; ok: boolean; reason?: string; remote?: string; client?: string }): void;
   /** classify one SQL string (may hold several statements) and audit the decision; synchronous and cached */

@@ -101,12 +101,13 @@ describe('client encoding', () => {
   });
 
   it('refuses a non-UTF8 encoding in the startup packet and its options', async () => {
-    for (const extra of [
+    const attempts: Record<string, string>[] = [
       { client_encoding: 'SJIS' },
       { Client_Encoding: 'BIG5' },
       { options: '-c client_encoding=BIG5' },
       { options: '--client-encoding=GBK' },
-    ]) {
+    ];
+    for (const extra of attempts) {
       const c = await RawClient.connect(proxy.server.port);
       c.send(startupMessage({ user: proxy.agent, database, ...extra }));
       const e = await c.next('E');

@@ -48,9 +48,13 @@ export function psqlDirect(database: string, args: string[], input?: string): st
 }
 
 export async function startProxy(
-  opts: { database?: string; statementTimeoutMs?: number; config?: Partial<WireServerConfig> } = {},
+  opts: { database?: string; statementTimeoutMs?: number; catalogRefreshSeconds?: number; config?: Partial<WireServerConfig> } = {},
 ): Promise<Proxy> {
-  const gw = await createRealGateway({ database: opts.database, statementTimeoutMs: opts.statementTimeoutMs });
+  const gw = await createRealGateway({
+    database: opts.database,
+    statementTimeoutMs: opts.statementTimeoutMs,
+    catalogRefreshSeconds: opts.catalogRefreshSeconds,
+  });
   const agent = uniqueName('agent');
   const { token } = await gw.store.createAgent(agent);
   const server = await startWireServer({

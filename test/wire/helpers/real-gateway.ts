@@ -13,10 +13,13 @@ export interface WireTestGateway extends Gateway {
   nextApproval(): Promise<ApprovalRecord>;
 }
 
-export async function createRealGateway(opts: { database?: string; statementTimeoutMs?: number } = {}): Promise<WireTestGateway> {
+export async function createRealGateway(
+  opts: { database?: string; statementTimeoutMs?: number; catalogRefreshSeconds?: number } = {},
+): Promise<WireTestGateway> {
   const database = opts.database ?? new URL(DATABASE_URL).pathname.slice(1);
   const { config, opts: gwOpts } = testConfig({ database, extra: {} });
   if (opts.statementTimeoutMs) config.upstream.statementTimeoutMs = opts.statementTimeoutMs;
+  if (opts.catalogRefreshSeconds) config.upstream.catalogRefreshSeconds = opts.catalogRefreshSeconds;
   const gw = (await Gateway.open(config, gwOpts)) as WireTestGateway;
   gw.approveAndRun = async (id) => {
     await gw.approvals.approve(id, 'rita');
