@@ -2,11 +2,13 @@
 // never the gateway's parts. `Gateway` implements all of it; the CLI's light admin gateway
 // (no parser, no upstream) implements the admin facets only.
 import type { Writable } from 'node:stream';
-import type { Agent, Door, GatewayOutcome, GatewayRequest } from './gateway-types.js';
-import type { Decision } from './policy/types.js';
-import type { AgentRecord, ApprovalFilter, ApprovalRecord, AuditEvent, AuditFilter } from './store/store.js';
+import type { Agent, Door, GatewayOutcome, GatewayRequest } from './domain/request.js';
+import type { Decision } from './domain/decision.js';
+import type { AgentRecord } from './domain/agent.js';
+import type { ApprovalFilter, ApprovalRecord } from './domain/approval.js';
+import type { AuditEvent, AuditFilter } from './domain/audit.js';
 import type { VerifyResult } from './audit/verify.js';
-import type { AuditEventType } from './audit/events.js';
+import type { AuditEventType } from './domain/audit.js';
 
 /** Connection settings of the upstream a door forwards to (the wire fast path). */
 export interface UpstreamSettings {

@@ -2,9 +2,9 @@
 // Doors translate their protocol into a GatewayRequest; rules live in the policy engine only.
 import { randomUUID } from 'node:crypto';
 import type { AirlockConfig } from './config/schema.js';
-import type { Agent, GatewayOutcome, GatewayRequest } from './gateway-types.js';
+import type { Agent, GatewayOutcome, GatewayRequest } from './domain/request.js';
 import type { WireGateway } from './wire/port.js';
-import type { Decision } from './policy/types.js';
+import type { Decision } from './domain/decision.js';
 import type { Store } from './store/store.js';
 import { PolicyEngine, initPolicy } from './policy/engine.js';
 import { openStore } from './store/open.js';
@@ -22,7 +22,9 @@ import { ApprovalService } from './approvals/service.js';
 import { asAirlockError, auditUnavailable, insufficientPrivilege, undefinedObject } from './errors.js';
 import type { Writable } from 'node:stream';
 import type { DoorEvent, GatewayPort } from './gateway-port.js';
-import type { AgentRecord, ApprovalFilter, ApprovalRecord, AuditEvent, AuditFilter } from './store/store.js';
+import type { AgentRecord } from './domain/agent.js';
+import type { ApprovalFilter, ApprovalRecord } from './domain/approval.js';
+import type { AuditEvent, AuditFilter } from './domain/audit.js';
 import { exportJsonl, type ExportFilter } from './audit/export.js';
 import { logger } from './logger.js';
 

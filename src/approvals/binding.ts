@@ -1,8 +1,8 @@
 // What an approval is bound to: the exact request (SQL text, params, agent, database, role,
 // search_path) and, for the full binding, the preview the reviewer saw.
 import { createHash } from 'node:crypto';
-import type { GatewayRequest } from '../gateway-types.js';
-import { canonicalJson } from '../store/chain-hash.js';
+import type { GatewayRequest } from '../domain/request.js';
+import { canonicalJson } from '../domain/canonical-json.js';
 
 /** Identifies "the identical statement" for one-time grants and de-duplication of pending approvals. */
 export function requestKey(req: GatewayRequest): string {

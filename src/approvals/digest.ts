@@ -2,7 +2,7 @@
 // Order-independent (PostgreSQL may return RETURNING rows in another order the second time)
 // and built row by row, so the preview never needs all rows in memory at once.
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../store/chain-hash.js';
+import { canonicalJson } from '../domain/canonical-json.js';
 
 // one canonical JSON for the whole project: the audit chain's (its bytes must never change)
 export { canonicalJson };

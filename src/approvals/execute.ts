@@ -3,9 +3,9 @@
 // the affected rows still match what the reviewer saw. Otherwise ROLLBACK and report drift.
 import { z } from 'zod';
 import type { PoolClient } from 'pg';
-import type { QueryResultData } from '../gateway-types.js';
+import type { QueryResultData } from '../domain/request.js';
 import { asAirlockError, invalidParameterValue } from '../errors.js';
-import { formatIssues } from '../config/load.js';
+import { formatIssues } from '../domain/issues.js';
 import { logger } from '../logger.js';
 import { POOL_KINDS, type UpstreamPools } from '../upstream/pools.js';
 import { streamQuery, toObject, uniqueNames, type FieldInfo } from '../upstream/stream.js';

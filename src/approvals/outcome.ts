@@ -1,7 +1,7 @@
 // Turn an approval record into what a front door reports back to the agent.
-import type { ApprovalRecord } from '../store/store.js';
-import type { GatewayOutcome, QueryResultData } from '../gateway-types.js';
-import type { Decision } from '../policy/types.js';
+import type { ApprovalRecord } from '../domain/approval.js';
+import type { GatewayOutcome, QueryResultData } from '../domain/request.js';
+import type { Decision } from '../domain/decision.js';
 import { AirlockError, SqlState, insufficientPrivilege, queryCanceled } from '../errors.js';
 
 export function approvalOutcome(rec: ApprovalRecord, decision: Decision, reviewUrl: string, timedOut = false): GatewayOutcome {

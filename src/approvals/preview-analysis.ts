@@ -1,6 +1,6 @@
 // Refusals that the policy's own analysis already justifies, before any connection is made.
 // The preview still runs its own parse and catalog checks; this only short-circuits.
-import type { Analysis, RiskFlag, StatementAnalysis } from '../policy/types.js';
+import type { Analysis, RiskFlag, StatementAnalysis } from '../domain/decision.js';
 
 const ESCAPING_FLAGS: Partial<Record<RiskFlag, string>> = {
   'sequence-advance': 'would advance a sequence',

@@ -3,9 +3,9 @@
 // for UPDATE) and a digest of all of them. Statements that could leave a trace are not run.
 import { z } from 'zod';
 import type { PoolClient } from 'pg';
-import type { PreviewSummary } from '../gateway-types.js';
+import type { PreviewSummary } from '../domain/approval.js';
 import { asAirlockError, invalidParameterValue } from '../errors.js';
-import { formatIssues } from '../config/load.js';
+import { formatIssues } from '../domain/issues.js';
 import { POOL_KINDS, type UpstreamPools } from '../upstream/pools.js';
 import { streamQuery, toObject, uniqueNames } from '../upstream/stream.js';
 import { RowDigest, canonicalJson } from './digest.js';

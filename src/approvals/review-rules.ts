@@ -1,6 +1,6 @@
 // Who may approve or deny what: valid ids, open approvals only, no self-approval, one vote each.
 import { invalidParameterValue, insufficientPrivilege, notInPrerequisiteState } from '../errors.js';
-import type { ApprovalRecord } from '../store/store.js';
+import type { ApprovalRecord } from '../domain/approval.js';
 import type { ApprovalsConfig } from '../config/schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,14 +2,16 @@
 // to the queue, execute it exactly once with a drift check, and expire what nobody decided.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Store, ApprovalRecord } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { ApprovalRecord } from '../domain/approval.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ExecutionQueue } from './queue-types.js';
 import type { Notifier } from './webhook.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import type { ApprovalsConfig } from '../config/schema.js';
-import type { GatewayOutcome, GatewayRequest, PreviewSummary, ApprovalStatus } from '../gateway-types.js';
-import type { Decision } from '../policy/types.js';
+import type { GatewayOutcome, GatewayRequest } from '../domain/request.js';
+import type { PreviewSummary, ApprovalStatus } from '../domain/approval.js';
+import type { Decision } from '../domain/decision.js';
 import type { AnalyzedStatement } from '../policy/analyze.js';
 import { preview } from './preview.js';
 import { executeApproved, wasExecuted } from './execute.js';

@@ -1,6 +1,6 @@
 // Affected-row thresholds per table: auto-approve small changes, require two approvers for big ones.
 import type { ApprovalsConfig } from '../config/schema.js';
-import type { PreviewSummary } from '../gateway-types.js';
+import type { PreviewSummary } from '../domain/approval.js';
 
 export interface ThresholdVerdict {
   autoApprove: boolean;

@@ -2,7 +2,7 @@
 // payloads, and the HMAC signature that lets a receiver trust the body.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { APPROVAL_STATUSES } from '../gateway-types.js';
+import { APPROVAL_STATUSES } from '../domain/approval.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'approval.pending',

@@ -1,9 +1,11 @@
 // One audit event as one line of text: what the request thread writes to its journal (and hands to
 // the writer), and what the writer turns back into the prepared row it hashes and stores. The line
 // already holds the redacted, canonical data text, so the writer never serializes data again.
-import { canonicalJson, cleanText, prepareAudit, tablesOf, type PreparedAudit } from '../store/chain-hash.js';
-import type { AuditBody } from '../store/store.js';
-import { toAuditBody, type AuditInput } from './events.js';
+import { cleanText, prepareAudit, tablesOf, type PreparedAudit } from '../store/chain-hash.js';
+import { canonicalJson } from '../domain/canonical-json.js';
+import type { AuditBody } from '../domain/audit.js';
+import { toAuditBody } from './events.js';
+import { type AuditInput } from '../domain/audit.js';
 import { SECRET_KEY } from './redact.js';
 
 type Header = [

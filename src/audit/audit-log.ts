@@ -11,7 +11,7 @@ import { parseStoreUrl } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { encodeAuditLine } from './audit-line.js';
 import { loadAuditKey } from './checkpoints.js';
-import type { AuditInput } from './events.js';
+import type { AuditInput } from '../domain/audit.js';
 import { JournalWriter } from './journal.js';
 import { auditPaths, type AuditPathOverrides } from './state-paths.js';
 import { ThreadSink, within, type AuditSink, type SinkEvents } from './sink.js';

@@ -5,7 +5,7 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFi
 import { dirname } from 'node:path';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { configError } from '../errors.js';
-import type { AuditCheckpoint } from '../store/store.js';
+import type { AuditCheckpoint } from '../domain/audit.js';
 
 const KEY_ENV = 'AIRLOCK_AUDIT_KEY';
 

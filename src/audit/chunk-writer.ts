@@ -4,7 +4,8 @@
 // It also replays journals left behind by processes that died (exactly once, by journal offset).
 import { join } from 'node:path';
 import { logger } from '../logger.js';
-import type { AuditCheckpoint, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { AuditCheckpoint } from '../domain/audit.js';
 import { decodeAuditLines } from './audit-line.js';
 import { appendCheckpointFile, checkpointSigner } from './checkpoints.js';
 import { findOrphans, readJournal, removeJournal } from './journal.js';

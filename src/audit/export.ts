@@ -1,7 +1,8 @@
 // JSON-lines export of the audit trail, streamed with backpressure; each line carries seq,
 // prev_hash and hash so an outside tool can re-verify the chain (sha256(prev_hash + canonical body)).
 import { once } from 'node:events';
-import type { AuditEvent, AuditFilter, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { AuditEvent, AuditFilter } from '../domain/audit.js';
 
 export type ExportFilter = Omit<AuditFilter, 'order' | 'afterSeq'>;
 

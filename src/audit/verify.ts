@@ -2,7 +2,8 @@
 // the chain against the signed checkpoints (store table and the file outside the store) and an
 // optional head kept elsewhere, so that deleting the newest events is detected too.
 import { chainHash, GENESIS_HASH } from '../store/chain-hash.js';
-import type { AuditCheckpoint, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { AuditCheckpoint } from '../domain/audit.js';
 import { checkpointValid, readCheckpointFile } from './checkpoints.js';
 
 export interface VerifyResult {

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { AuditLog } from '../audit/audit-log.js';
 import { undefinedObject } from '../errors.js';
 import { openConfiguredStore } from '../store/open.js';
-import type { AgentRecord, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { AgentRecord } from '../domain/agent.js';
 
 interface StoreOpts {
   store?: string;

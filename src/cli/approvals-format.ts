@@ -1,5 +1,5 @@
 // Text rendering of approvals for the CLI: one line per approval, or the full review view.
-import type { ApprovalRecord } from '../store/store.js';
+import type { ApprovalRecord } from '../domain/approval.js';
 
 const cell = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 

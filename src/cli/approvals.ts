@@ -1,7 +1,7 @@
 // `airlock approvals list|show|approve|deny`: the reviewer's CLI, acting on the shared store.
 import type { Command } from 'commander';
-import type { ApprovalRecord } from '../store/store.js';
-import { APPROVAL_STATUSES, type ApprovalStatus } from '../gateway-types.js';
+import type { ApprovalRecord } from '../domain/approval.js';
+import { APPROVAL_STATUSES, type ApprovalStatus } from '../domain/approval.js';
 import { invalidParameterValue } from '../errors.js';
 import { withGateway, storeOption, type CommonFlags } from './context.js';
 import { renderApproval, renderApprovalLine } from './approvals-format.js';

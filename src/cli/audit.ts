@@ -11,7 +11,8 @@ import { loadConfig } from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
 import { invalidParameterValue } from '../errors.js';
 import { openStore } from '../store/open.js';
-import type { AuditEvent, AuditFilter, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { AuditEvent, AuditFilter } from '../domain/audit.js';
 
 interface FilterOpts {
   store?: string;

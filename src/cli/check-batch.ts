@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Readable, Writable } from 'node:stream';
 import type { PolicyEngine } from '../policy/engine.js';
-import type { PolicyContext } from '../policy/types.js';
+import type { PolicyContext } from '../domain/decision.js';
 
 const lineSchema = z.object({ sql: z.string(), agent: z.string().optional(), database: z.string().optional() });
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -1,5 +1,5 @@
 // Human-readable rendering of a Decision for `airlock check` (colour only on a TTY).
-import type { Decision, Tier } from '../policy/types.js';
+import type { Decision, Tier } from '../domain/decision.js';
 
 const COLOUR: Record<Tier, string> = { auto: '\x1b[32m', ask: '\x1b[33m', block: '\x1b[31m' };
 const RESET = '\x1b[0m';

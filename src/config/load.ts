@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type AirlockConfig } from './schema.js';
 import { configError } from '../errors.js';
+import { formatIssues } from '../domain/issues.js';
 
 export interface LoadOptions {
   file?: string;
@@ -18,10 +19,7 @@ export interface LoadOptions {
   }>;
 }
 
-/** Turn zod issues into one line per bad key: `policy.rules.0.tier: Invalid option ...`. */
-export function formatIssues(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('\n');
-}
+export { formatIssues };
 
 export function parseConfig(raw: unknown, source = 'config'): AirlockConfig {
   const result = configSchema.safeParse(raw ?? {});

@@ -1,6 +1,6 @@
 // The one zod schema for airlock.yaml. Types are inferred from it, never written twice.
 import { z } from 'zod';
-import { TIERS, STATEMENT_KINDS } from '../policy/types.js';
+import { TIERS, STATEMENT_KINDS } from '../domain/decision.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24h)');
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../gateway.js';
-import type { Agent } from '../gateway-types.js';
+import type { Agent } from '../domain/request.js';
 import type { McpConfig } from '../config/schema.js';
 import { asAirlockError, invalidAuthorization } from '../errors.js';
 import { logger } from '../logger.js';

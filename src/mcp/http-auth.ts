@@ -3,7 +3,7 @@
 // 401 answer with a JSON body and a WWW-Authenticate challenge.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway.js';
-import type { Agent } from '../gateway-types.js';
+import type { Agent } from '../domain/request.js';
 import { TokenCache } from './token-cache.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;

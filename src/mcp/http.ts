@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Gateway } from '../gateway.js';
-import type { Agent } from '../gateway-types.js';
+import type { Agent } from '../domain/request.js';
 import { logger } from '../logger.js';
 import { McpHttpAuth, writeUnauthorized } from './http-auth.js';
 import { createMcpServer } from './server.js';

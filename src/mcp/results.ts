@@ -1,7 +1,8 @@
 // Gateway outcomes → MCP tool results: structured content for programs, a short text for the
 // model, rows fenced as untrusted data, and isError for refusals so the model sees a failure.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { GatewayOutcome, PreviewSummary, QueryResultData, ApprovalStatus } from '../gateway-types.js';
+import type { GatewayOutcome, QueryResultData } from '../domain/request.js';
+import type { PreviewSummary, ApprovalStatus } from '../domain/approval.js';
 import type { AirlockError } from '../errors.js';
 import type { StatementOutput } from './schemas.js';
 import { columnsOf, plural, textTable, untrusted } from './format.js';

@@ -1,8 +1,8 @@
 // zod schemas of every MCP tool's input and structured output: the single source of truth
 // for validation, the JSON Schema clients see, and the handlers' argument types.
 import { z } from 'zod';
-import { TIERS } from '../policy/types.js';
-import { APPROVAL_STATUSES } from '../gateway-types.js';
+import { TIERS } from '../domain/decision.js';
+import { APPROVAL_STATUSES } from '../domain/approval.js';
 import type { McpConfig } from '../config/schema.js';
 
 const nullableString = z.string().nullable();

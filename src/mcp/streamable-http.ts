@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../gateway.js';
-import type { Agent } from '../gateway-types.js';
+import type { Agent } from '../domain/request.js';
 import { logger } from '../logger.js';
 import { McpHttpAuth, writeUnauthorized } from './http-auth.js';
 import { McpBodyError, readJsonBody } from './json-body.js';

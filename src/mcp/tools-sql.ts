@@ -2,7 +2,7 @@
 // a held statement, long-polled), and explain (plain EXPLAIN of one statement, decided by policy).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../domain/decision.js';
 import { approvalOutcome } from '../approvals/outcome.js';
 import { featureNotSupported, undefinedObject } from '../errors.js';
 import type { ToolContext } from './context.js';

@@ -2,7 +2,7 @@
 import { parseStatements, precheck } from './parser.js';
 import { statementKind } from './statement-kind.js';
 import { walk, constValue, type TableRef } from './walk.js';
-import type { Analysis, SettingChange, StatementAnalysis } from './types.js';
+import type { Analysis, SettingChange, StatementAnalysis } from '../domain/decision.js';
 
 type Obj = Record<string, unknown>;
 

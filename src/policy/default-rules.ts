@@ -1,7 +1,7 @@
 // The default SQL policy of shared/design.md, one statement at a time. Pure: analysis in, verdict out.
 import type { AnalyzedStatement } from './analyze.js';
 import type { PolicyConfig } from '../config/schema.js';
-import type { FunctionRef, RiskFlag, Tier } from './types.js';
+import type { FunctionRef, RiskFlag, Tier } from '../domain/decision.js';
 import { judgeSetting } from './settings.js';
 
 export interface Verdict {

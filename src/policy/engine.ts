@@ -5,7 +5,7 @@ import { applyRules } from './config-rules.js';
 import { initParser } from './parser.js';
 import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
-import { TIER_RANK, type DatabaseCatalog, type Decision, type PolicyContext, type StatementDecision } from './types.js';
+import { TIER_RANK, type DatabaseCatalog, type Decision, type PolicyContext, type StatementDecision } from '../domain/decision.js';
 
 /** Load the parser; call once before the first decision. */
 export const initPolicy = initParser;

@@ -2,7 +2,7 @@
 // catalog by scripts/gen-functions.ts), a short allow-list of harmless volatile functions that
 // clients send for metadata, and the block list of functions with effects outside the statement.
 import { readFileSync, existsSync } from 'node:fs';
-import type { Volatility } from './types.js';
+import type { Volatility } from '../domain/decision.js';
 
 function dataFile(name: string): string {
   const candidates = [

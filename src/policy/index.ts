@@ -2,4 +2,4 @@
 export { PolicyEngine, initPolicy, combine } from './engine.js';
 export { analyze, type AnalyzedStatement, type FullAnalysis } from './analyze.js';
 export { classifyFunction, CATALOG } from './functions.js';
-export * from './types.js';
+export * from '../domain/decision.js';

@@ -1,5 +1,5 @@
 // Which session settings an agent may change on its own (SET, RESET, SET TRANSACTION, set_config).
-import type { SettingChange, Tier } from './types.js';
+import type { SettingChange, Tier } from '../domain/decision.js';
 import type { PolicyConfig } from '../config/schema.js';
 
 /** Settings that would let a session leave read-only mode, change identity or change how SQL is lexed. */

@@ -1,5 +1,5 @@
 // Map a top-level parse node to a statement kind. Unknown node types fall to 'other' (at least ask).
-import type { StatementKind } from './types.js';
+import type { StatementKind } from '../domain/decision.js';
 
 const KIND_BY_NODE: Record<string, StatementKind> = {
   SelectStmt: 'read',

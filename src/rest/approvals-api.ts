@@ -2,9 +2,9 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
 import type { Gateway } from '../gateway.js';
-import { APPROVAL_STATUSES } from '../gateway-types.js';
+import { APPROVAL_STATUSES } from '../domain/approval.js';
 import { invalidParameterValue } from '../errors.js';
-import { formatIssues } from '../config/load.js';
+import { formatIssues } from '../domain/issues.js';
 import { sendError } from './http-errors.js';
 import { reviewerAuth } from './reviewer-auth.js';
 

@@ -1,8 +1,8 @@
 // Mapping between ApprovalRecord fields and approvals table columns (JSON columns as text),
 // shared by both dialects.
-import { APPROVAL_STATUSES, type ApprovalStatus } from '../gateway-types.js';
+import { APPROVAL_STATUSES, type ApprovalStatus } from '../domain/approval.js';
 import { invalidParameterValue } from '../errors.js';
-import type { ApprovalPatch, ApprovalRecord, NewApproval } from './store.js';
+import type { ApprovalPatch, ApprovalRecord, NewApproval } from '../domain/approval.js';
 import type { Row } from './sql-driver.js';
 
 /** record field → column */

@@ -3,7 +3,8 @@
 import { invalidParameterValue } from '../errors.js';
 import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js';
 import type { Row, SqlExec } from './sql-driver.js';
-import type { AppendBatchOptions, AppendBatchResult, AuditCheckpoint, AuditEvent, AuditFilter } from './store.js';
+import type { AppendBatchOptions, AppendBatchResult } from './store.js';
+import type { AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
 
 export const AUDIT_COLUMNS = [
   'seq',

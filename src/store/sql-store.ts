@@ -2,9 +2,9 @@
 // adapters only supply the driver (placeholders, transactions, locks).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ApprovalStatus } from '../gateway-types.js';
+import type { ApprovalStatus } from '../domain/approval.js';
 import { AirlockError, SqlState, invalidParameterValue } from '../errors.js';
-import { formatIssues } from '../config/load.js';
+import { formatIssues } from '../domain/issues.js';
 import {
   APPROVAL_INSERT_COLUMNS,
   approvalInsertValues,
@@ -18,24 +18,10 @@ import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
 import { makeScramVerifier } from './scram-verifier.js';
 import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
-import type {
-  AgentAuth,
-  AgentRecord,
-  AppendBatchOptions,
-  AppendBatchResult,
-  AppendResult,
-  ApprovalFilter,
-  ApprovalRecord,
-  ApprovalUpdate,
-  AuditBody,
-  AuditCheckpoint,
-  AuditEvent,
-  AuditFilter,
-  NewApproval,
-  NewSecret,
-  SecretRecord,
-  Store,
-} from './store.js';
+import type { AppendBatchOptions, AppendBatchResult, AppendResult, NewSecret, SecretRecord, Store } from './store.js';
+import type { AgentAuth, AgentRecord } from '../domain/agent.js';
+import type { ApprovalFilter, ApprovalRecord, ApprovalUpdate, NewApproval } from '../domain/approval.js';
+import type { AuditBody, AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
 
 export interface SqlStoreOptions {
   /** apply migrations at open (default true) */

@@ -1,85 +1,9 @@
 // The store contract: agents, approvals, vault ciphertexts and the audit chain, with one
 // SQLite and one PostgreSQL adapter behind it. Times are ms since the epoch everywhere.
-import type { ApprovalStatus, PreviewSummary } from '../gateway-types.js';
-import type { Decision } from '../policy/types.js';
+import type { AgentAuth, AgentRecord } from '../domain/agent.js';
+import type { ApprovalFilter, ApprovalRecord, ApprovalStatus, ApprovalUpdate, NewApproval } from '../domain/approval.js';
+import type { AuditBody, AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
 import type { PreparedAudit } from './chain-hash.js';
-
-export interface AgentRecord {
-  id: string;
-  name: string;
-  createdAt: number;
-  revokedAt: number | null;
-}
-
-export interface AgentAuth {
-  agent: AgentRecord;
-  /** sha256 hex of the token */
-  tokenHash: string;
-  /** `SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`; null for agents created before it existed */
-  scramVerifier: string | null;
-}
-
-export interface ApprovalVote {
-  reviewer: string;
-  at: number;
-  comment?: string;
-}
-
-export interface ApprovalRecord {
-  id: string;
-  status: ApprovalStatus;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number;
-  agentId: string;
-  agentName: string;
-  door: string;
-  database: string;
-  sql: string;
-  params: unknown[] | null;
-  /** hex digest of (sql, params, agent, database, role, search_path, preview digest) */
-  binding: string;
-  decision: Decision | null;
-  preview: PreviewSummary | null;
-  requiredApprovals: number;
-  approvals: ApprovalVote[];
-  deniedBy: string | null;
-  comment: string | null;
-  result: unknown;
-  error: string | null;
-  attempts: number;
-  /** bumped by every update; use it as `expectVersion` for read-modify-write */
-  version: number;
-  /** hash of the request alone (no preview): finds "the identical statement" for one-time grants */
-  requestKey: string | null;
-  /** when a retry consumed the executed result (one-time grant); null while unused */
-  grantUsedAt: number | null;
-}
-
-/** What a caller supplies to create an approval; the rest gets defaults. */
-export type NewApproval = Pick<
-  ApprovalRecord,
-  'id' | 'status' | 'expiresAt' | 'agentId' | 'agentName' | 'door' | 'database' | 'sql' | 'binding'
-> &
-  Partial<Omit<ApprovalRecord, 'version'>>;
-
-export type ApprovalPatch = Partial<Omit<ApprovalRecord, 'id' | 'createdAt' | 'version'>>;
-
-export interface ApprovalUpdate {
-  /** update only when the current status is one of these */
-  fromStatus: readonly ApprovalStatus[];
-  /** and, when given, only when the version still matches */
-  expectVersion?: number;
-  patch: ApprovalPatch;
-}
-
-export interface ApprovalFilter {
-  status?: ApprovalStatus | readonly ApprovalStatus[];
-  /** agent name */
-  agent?: string;
-  /** default 100 */
-  limit?: number;
-}
 
 export interface SecretRecord {
   name: string;
@@ -92,43 +16,12 @@ export interface SecretRecord {
 
 export type NewSecret = Pick<SecretRecord, 'name' | 'ciphertext' | 'iv' | 'tag'>;
 
-/** The hashed part of an audit event, in the names used by the chain and by JSONL export. */
-export interface AuditBody {
-  ts: number;
-  type: string;
-  agent: string | null;
-  door: string | null;
-  database: string | null;
-  decision: string | null;
-  rule: string | null;
-  request_id: string | null;
-  approval_id: string | null;
-  data: Record<string, unknown>;
-}
-
-export interface AuditEvent extends AuditBody {
-  seq: number;
-  prev_hash: string;
-  hash: string;
-}
-
 export interface AppendResult {
   /** 0 when nothing was appended */
   firstSeq: number;
   lastSeq: number;
   /** hash of the last event: the chain's head */
   lastHash: string;
-}
-
-/** A signed head of the chain, kept outside audit_events so that a truncated tail is detectable. */
-export interface AuditCheckpoint {
-  seq: number;
-  hash: string;
-  /** hash of seq 1: the chain this checkpoint belongs to (a recreated store starts another) */
-  root: string;
-  ts: number;
-  /** HMAC-SHA256 hex under a key the store does not hold (see src/audit/checkpoints.ts) */
-  mac: string;
 }
 
 export interface AppendBatchOptions {
@@ -142,25 +35,6 @@ export interface AppendBatchResult extends AppendResult {
   /** the journal range was applied before (by a restarted writer or a recovering process) */
   skipped?: boolean;
   checkpoint?: AuditCheckpoint;
-}
-
-export interface AuditFilter {
-  agent?: string;
-  decision?: string;
-  /** matches a table named in data.tables / data.decision.statements (qualified or not) */
-  table?: string;
-  type?: string;
-  approvalId?: string;
-  /** ms epoch, inclusive */
-  since?: number;
-  /** ms epoch, inclusive */
-  until?: number;
-  /** only events with seq greater than this (keyset paging) */
-  afterSeq?: number;
-  /** default 100 */
-  limit?: number;
-  /** default 'desc' (newest first) */
-  order?: 'asc' | 'desc';
 }
 
 export interface Store {

@@ -2,7 +2,7 @@
 // (prepare), then again every refresh interval for every database in use, so a function created
 // after start is distrusted within that interval. Decisions never wait on the upstream.
 import { logger } from '../logger.js';
-import type { DatabaseCatalog } from '../policy/types.js';
+import type { DatabaseCatalog } from '../domain/decision.js';
 import { readCatalog, UNKNOWN_CATALOG } from './catalog.js';
 import type { UpstreamPools } from './pools.js';
 

@@ -2,7 +2,7 @@
 // outside pg_catalog and information_schema that share a name with one inside (they shadow or
 // overload it: `public.upper(integer)` wins over `pg_catalog.upper(text)` for `upper(1)`), and every
 // operator defined outside pg_catalog. Read with one query on a read-only session.
-import type { DatabaseCatalog } from '../policy/types.js';
+import type { DatabaseCatalog } from '../domain/decision.js';
 import { POOL_KINDS, type UpstreamPools } from './pools.js';
 
 const SHADOWS = `

@@ -2,7 +2,7 @@
 // refuses a misclassified write) and read-write sessions for previews and approved execution.
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
-import type { QueryResultData } from '../gateway-types.js';
+import type { QueryResultData } from '../domain/request.js';
 import { asAirlockError, invalidParameterValue, notInPrerequisiteState, programLimitExceeded } from '../errors.js';
 import { logger } from '../logger.js';
 import { checkDatabaseName, parseUpstreamUrl, startupOption, type UpstreamTarget } from './url.js';

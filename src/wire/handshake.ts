@@ -30,7 +30,7 @@ import {
   type ScramVerifier,
 } from '../../protocol/index.js';
 import { AirlockError, asAirlockError, featureNotSupported, invalidPassword, protocolViolation } from '../errors.js';
-import type { Agent } from '../gateway-types.js';
+import type { Agent } from '../domain/request.js';
 import { WirePool } from '../upstream/wire-pool.js';
 import { filterStartup, type FilteredStartup } from './startup-params.js';
 import type { SessionContext, SessionIdentity } from './session-core.js';

@@ -1,7 +1,7 @@
 // Ask tier on the wire: create (or reuse) an approval, tell the client with a NoticeResponse, then
 // wait for the reviewer. Returns the executed result, or the ErrorResponse frame to send instead.
-import type { GatewayOutcome, GatewayRequest, QueryResultData } from '../gateway-types.js';
-import type { Decision } from '../policy/types.js';
+import type { GatewayOutcome, GatewayRequest, QueryResultData } from '../domain/request.js';
+import type { Decision } from '../domain/decision.js';
 import { asAirlockError, insufficientPrivilege, queryCanceled } from '../errors.js';
 import type { WireGateway } from './port.js';
 import { errorFrame, heldNotice } from './result-frames.js';

@@ -1,5 +1,5 @@
-import type { Agent, GatewayRequest, GatewayOutcome } from '../gateway-types.js';
-import type { Decision } from '../policy/types.js';
+import type { Agent, GatewayRequest, GatewayOutcome } from '../domain/request.js';
+import type { Decision } from '../domain/decision.js';
 export interface WireGateway {
   /** SCRAM verifier text (PostgreSQL format) for an agent; null when unknown or revoked */
   agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string; tokenHash: string } | null>;

@@ -2,8 +2,9 @@
 // and a gateway error or decision as ErrorResponse / NoticeResponse.
 import { commandComplete, dataRow, errorResponse, noticeResponse, rowDescription } from '../../protocol/index.js';
 import type { AirlockError } from '../errors.js';
-import type { QueryResultData, PreviewSummary } from '../gateway-types.js';
-import type { Decision } from '../policy/types.js';
+import type { QueryResultData } from '../domain/request.js';
+import type { PreviewSummary } from '../domain/approval.js';
+import type { Decision } from '../domain/decision.js';
 
 /** Text form of a value as node-postgres parsed it, close to what PostgreSQL would print. */
 export function toPgText(v: unknown): string | null {

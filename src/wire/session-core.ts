@@ -6,7 +6,7 @@ import { FrameError, FrameReader, errorResponse, type FrameSink } from '../../pr
 import type { ServerConn } from '../upstream/wire-conn.js';
 import type { WirePool } from '../upstream/wire-pool.js';
 import { AirlockError, asAirlockError } from '../errors.js';
-import type { Agent } from '../gateway-types.js';
+import type { Agent } from '../domain/request.js';
 import type { WireGateway } from './port.js';
 import { logger } from '../logger.js';
 import { FrameBatch } from './frame-batch.js';

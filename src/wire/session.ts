@@ -21,8 +21,8 @@ import {
   rfqFor,
 } from '../../protocol/index.js';
 import { AirlockError, asAirlockError, insufficientPrivilege, invalidUtf8, protocolViolation } from '../errors.js';
-import type { GatewayRequest } from '../gateway-types.js';
-import type { Decision } from '../policy/types.js';
+import type { GatewayRequest } from '../domain/request.js';
+import type { Decision } from '../domain/decision.js';
 import { errorFrame, blockedFrame, resultFrames } from './result-frames.js';
 import type { Step } from './session-core.js';
 import { SessionUpstream } from './session-upstream.js';

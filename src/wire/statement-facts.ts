@@ -1,7 +1,7 @@
 // Facts about a classified statement that the session acts on (never used to allow anything:
 // only to pin a session, pick a clearer error, or describe a held statement).
 import { featureNotSupported } from '../errors.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../domain/decision.js';
 
 const SESSION_KINDS = new Set(['set', 'session', 'notify']);
 

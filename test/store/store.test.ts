@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AirlockError } from '../../src/errors.js';
-import type { NewApproval, Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import type { NewApproval } from '../../src/domain/approval.js';
 import { ph, TARGETS, useStoreTarget, type StoreTarget } from './fixtures.js';
 import { loadMigrations } from '../../src/store/migrate.js';
 

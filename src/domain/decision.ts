@@ -1,4 +1,5 @@
-// Core policy types shared by every front door. Analysis comes only from the libpg-query tree.
+// The policy's vocabulary, shared by every layer: tiers, statement kinds, the analysis of a statement
+// (only ever from the libpg-query tree) and the decision. Pure types and constants, no imports.
 
 export const TIERS = ['auto', 'ask', 'block'] as const;
 export type Tier = (typeof TIERS)[number];

@@ -1,7 +1,8 @@
 // The contract between front doors (wire, MCP, REST, CLI) and the one gateway service.
 // Doors translate their protocol into a GatewayRequest and the outcome back; rules live in policy only.
-import type { Decision } from './policy/types.js';
-import type { AirlockError } from './errors.js';
+import type { Decision } from './decision.js';
+import type { AirlockError } from '../errors.js';
+import type { PreviewSummary } from './approval.js';
 
 export const DOORS = ['wire', 'mcp', 'rest', 'cli', 'api'] as const;
 export type Door = (typeof DOORS)[number];
@@ -25,22 +26,6 @@ export interface GatewayRequest {
   /** correlation id across audit events */
   requestId?: string;
 }
-
-export interface PreviewSummary {
-  available: boolean;
-  /** "preview unavailable: <reason>" when not available */
-  reason?: string;
-  affectedRows?: number;
-  /** the rows the statement would write (capped) */
-  rows?: Record<string, unknown>[];
-  /** before-image of updated rows (capped) */
-  before?: Record<string, unknown>[];
-  truncated?: boolean;
-  digest?: string;
-}
-
-export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'executing', 'executed', 'failed', 'drifted'] as const;
-export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export interface QueryResultData {
   command: string;

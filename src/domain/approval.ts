@@ -1,0 +1,80 @@
+// Approvals: their states, the preview a reviewer sees, and the record every layer passes around.
+import type { Decision } from './decision.js';
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'executing', 'executed', 'failed', 'drifted'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+export interface PreviewSummary {
+  available: boolean;
+  /** "preview unavailable: <reason>" when not available */
+  reason?: string;
+  affectedRows?: number;
+  /** the rows the statement would write (capped) */
+  rows?: Record<string, unknown>[];
+  /** before-image of updated rows (capped) */
+  before?: Record<string, unknown>[];
+  truncated?: boolean;
+  digest?: string;
+}
+
+export interface ApprovalVote {
+  reviewer: string;
+  at: number;
+  comment?: string;
+}
+
+export interface ApprovalRecord {
+  id: string;
+  status: ApprovalStatus;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  agentId: string;
+  agentName: string;
+  door: string;
+  database: string;
+  sql: string;
+  params: unknown[] | null;
+  /** hex digest of (sql, params, agent, database, role, search_path, preview digest) */
+  binding: string;
+  decision: Decision | null;
+  preview: PreviewSummary | null;
+  requiredApprovals: number;
+  approvals: ApprovalVote[];
+  deniedBy: string | null;
+  comment: string | null;
+  result: unknown;
+  error: string | null;
+  attempts: number;
+  /** bumped by every update; use it as `expectVersion` for read-modify-write */
+  version: number;
+  /** hash of the request alone (no preview): finds "the identical statement" for one-time grants */
+  requestKey: string | null;
+  /** when a retry consumed the executed result (one-time grant); null while unused */
+  grantUsedAt: number | null;
+}
+
+/** What a caller supplies to create an approval; the rest gets defaults. */
+export type NewApproval = Pick<
+  ApprovalRecord,
+  'id' | 'status' | 'expiresAt' | 'agentId' | 'agentName' | 'door' | 'database' | 'sql' | 'binding'
+> &
+  Partial<Omit<ApprovalRecord, 'version'>>;
+
+export type ApprovalPatch = Partial<Omit<ApprovalRecord, 'id' | 'createdAt' | 'version'>>;
+
+export interface ApprovalUpdate {
+  /** update only when the current status is one of these */
+  fromStatus: readonly ApprovalStatus[];
+  /** and, when given, only when the version still matches */
+  expectVersion?: number;
+  patch: ApprovalPatch;
+}
+
+export interface ApprovalFilter {
+  status?: ApprovalStatus | readonly ApprovalStatus[];
+  /** agent name */
+  agent?: string;
+  /** default 100 */
+  limit?: number;
+}

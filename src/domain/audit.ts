@@ -1,0 +1,92 @@
+// Audit events: what callers append, the hashed body, the stored event, checkpoints and filters.
+import type { Tier } from './decision.js';
+
+export const AUDIT_EVENT_TYPES = [
+  'request',
+  'decision',
+  'approval.created',
+  'approval.voted',
+  'approval.approved',
+  'approval.denied',
+  'approval.expired',
+  'approval.grant-used',
+  'execution.started',
+  'execution.executed',
+  'execution.failed',
+  'execution.drifted',
+  'auth.ok',
+  'auth.failed',
+  'agent.created',
+  'agent.revoked',
+  'vault.set',
+  'vault.deleted',
+  'tool.call',
+  'error',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export interface AuditInput {
+  type: AuditEventType;
+  /** ms epoch; the time of append() when omitted */
+  ts?: number;
+  /** agent name */
+  agent?: string | null;
+  door?: string | null;
+  database?: string | null;
+  decision?: Tier | null;
+  rule?: string | null;
+  requestId?: string | null;
+  approvalId?: string | null;
+  /** free-form detail (sql, tables, reason, row counts...); secrets are dropped by redact() */
+  data?: Record<string, unknown>;
+}
+
+/** The hashed part of an audit event, in the names used by the chain and by JSONL export. */
+export interface AuditBody {
+  ts: number;
+  type: string;
+  agent: string | null;
+  door: string | null;
+  database: string | null;
+  decision: string | null;
+  rule: string | null;
+  request_id: string | null;
+  approval_id: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditBody {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A signed head of the chain, kept outside audit_events so that a truncated tail is detectable. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  /** hash of seq 1: the chain this checkpoint belongs to (a recreated store starts another) */
+  root: string;
+  ts: number;
+  /** HMAC-SHA256 hex under a key the store does not hold (see src/audit/checkpoints.ts) */
+  mac: string;
+}
+
+export interface AuditFilter {
+  agent?: string;
+  decision?: string;
+  /** matches a table named in data.tables / data.decision.statements (qualified or not) */
+  table?: string;
+  type?: string;
+  approvalId?: string;
+  /** ms epoch, inclusive */
+  since?: number;
+  /** ms epoch, inclusive */
+  until?: number;
+  /** only events with seq greater than this (keyset paging) */
+  afterSeq?: number;
+  /** default 100 */
+  limit?: number;
+  /** default 'desc' (newest first) */
+  order?: 'asc' | 'desc';
+}
