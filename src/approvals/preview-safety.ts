@@ -3,7 +3,7 @@
 // nextval, ...), triggers and rules. Looks at the statement and at everything PostgreSQL will
 // run on its behalf: column defaults, CHECKs, index expressions, domains, policies, views, casts.
 import type { PoolClient } from 'pg';
-import { classifyFunction } from '../policy/functions.js';
+import { classifyFunction } from '../sql/functions.js';
 import { collectFacts, defaultedColumns, updatedColumns, writeActions, type TreeFacts } from './preview-facts.js';
 import * as cat from './preview-catalog.js';
 import { parseStatements, type Node, type ParsedStatement } from './rewrite.js';

@@ -1,7 +1,7 @@
 // Rewrites for preview and execution, done on the parse tree and deparsed with pgsql-parser.
 // Every rewrite is re-parsed and compared node for node with the tree we meant to produce,
 // so a deparser quirk can never run a different statement than the one that was approved.
-import { initParser, parseStatements as parseRaw } from '../policy/parser.js';
+import { initParser, parseStatements as parseRaw } from '../sql/parser.js';
 import { deparseSync } from 'pgsql-parser';
 
 export type Node = Record<string, any>;

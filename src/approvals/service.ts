@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.js';
 import type { ApprovalRecord } from '../domain/approval.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { ExecutionQueue } from './queue-types.js';
 import type { Notifier } from './webhook.js';
 import type { UpstreamPools } from '../upstream/pools.js';
@@ -12,7 +11,6 @@ import type { ApprovalsConfig } from '../config/schema.js';
 import type { GatewayOutcome, GatewayRequest } from '../domain/request.js';
 import type { PreviewSummary, ApprovalStatus } from '../domain/approval.js';
 import type { Decision } from '../domain/decision.js';
-import type { AnalyzedStatement } from '../policy/analyze.js';
 import { preview } from './preview.js';
 import { executeApproved, wasExecuted } from './execute.js';
 import { approvalBinding, requestKey } from './binding.js';
@@ -21,10 +19,12 @@ import { approvalOutcome } from './outcome.js';
 import { checkReviewerAction, validateApprovalId } from './review-rules.js';
 import { connectionFailure, notInPrerequisiteState, undefinedObject, asAirlockError } from '../errors.js';
 import { logger } from '../logger.js';
+import type { Auditor, AuditEventType } from '../domain/audit.js';
+import type { StatementAnalysis } from '../domain/decision.js';
 
 export interface ApprovalServiceDeps {
   store: Store;
-  audit: AuditLog;
+  audit: Auditor;
   pools: UpstreamPools;
   queue: ExecutionQueue;
   notifier?: Notifier;
@@ -72,7 +72,7 @@ export class ApprovalService {
   }
 
   /** Hold an ask-tier request: reuse a grant or pending approval for the identical request, else create one. */
-  async hold(req: GatewayRequest, decision: Decision, statements: AnalyzedStatement[]): Promise<GatewayOutcome> {
+  async hold(req: GatewayRequest, decision: Decision, statements: StatementAnalysis[]): Promise<GatewayOutcome> {
     const { store, config } = this.deps;
     const key = requestKey(req);
     const existing = await store.findApprovalByRequestKey(key, [...OPEN, 'executed']);
@@ -313,11 +313,7 @@ export class ApprovalService {
     };
   }
 
-  private audit(
-    type: Parameters<AuditLog['append']>[0]['type'],
-    rec: ApprovalRecord,
-    extra: { requestId?: string; data?: Record<string, unknown> },
-  ) {
+  private audit(type: AuditEventType, rec: ApprovalRecord, extra: { requestId?: string; data?: Record<string, unknown> }) {
     this.deps.audit.append({
       type,
       agent: rec.agentName,

@@ -90,3 +90,8 @@ export interface AuditFilter {
   /** default 'desc' (newest first) */
   order?: 'asc' | 'desc';
 }
+
+/** Where a part of Airlock records what happened: the audit log, seen only through this. */
+export interface Auditor {
+  append(event: AuditInput): void;
+}

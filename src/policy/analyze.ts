@@ -1,5 +1,5 @@
 // SQL text → Analysis: one entry per statement, built only from the libpg-query tree.
-import { parseStatements, precheck } from './parser.js';
+import { parseStatements, precheck } from '../sql/parser.js';
 import { statementKind } from './statement-kind.js';
 import { walk, constValue, type TableRef } from './walk.js';
 import type { Analysis, SettingChange, StatementAnalysis } from '../domain/decision.js';

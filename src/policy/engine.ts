@@ -2,7 +2,7 @@
 import { analyze, type FullAnalysis } from './analyze.js';
 import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
-import { initParser } from './parser.js';
+import { initParser } from '../sql/parser.js';
 import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
 import { TIER_RANK, type DatabaseCatalog, type Decision, type PolicyContext, type StatementDecision } from '../domain/decision.js';

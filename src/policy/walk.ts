@@ -1,6 +1,6 @@
 // Walk every node of a libpg-query tree (iteratively: trees can be thousands of levels deep)
 // and collect the facts the rules need: tables, function calls, nested writes, INTO, locking.
-import { classifyFunction, CAST_TYPES } from './functions.js';
+import { classifyFunction, CAST_TYPES } from '../sql/functions.js';
 import type { FunctionRef, RiskFlag } from '../domain/decision.js';
 
 export interface TableRef {

@@ -1,34 +1,32 @@
-// What Airlock knows about functions: pg_catalog volatility (a data file generated from a real
-// catalog by scripts/gen-functions.ts), a short allow-list of harmless volatile functions that
-// clients send for metadata, and the block list of functions with effects outside the statement.
-import { readFileSync, existsSync } from 'node:fs';
+// What Airlock knows about functions: pg_catalog and information_schema volatility (generated from
+// a real catalog by scripts/gen-functions.ts into a module, so the policy reads no files), a short
+// allow-list of harmless volatile functions that clients send for metadata, and the block list of
+// functions with effects outside the statement.
 import type { Volatility } from '../domain/decision.js';
-
-function dataFile(name: string): string {
-  const candidates = [
-    new URL(`./data/${name}`, import.meta.url), // running from src/ (tsx, vitest)
-    new URL(`../../../src/policy/data/${name}`, import.meta.url), // running from dist/src/policy
-  ];
-  for (const c of candidates) if (existsSync(c)) return readFileSync(c, 'utf8');
-  throw new Error(`${name} not found`);
-}
+import { CAST_ONLY_TYPES, INFORMATION_SCHEMA_FUNCTIONS, PG_CATALOG_FUNCTIONS } from './data/pg-functions.js';
 
 const LETTER = { i: 'immutable', s: 'stable', v: 'volatile' } as const;
 
-/** pg_catalog function name → the least safe volatility among its overloads. */
-export const CATALOG: ReadonlyMap<string, Volatility> = (() => {
+/** function name → the least safe volatility among its overloads, from `name<TAB>letters` lines. */
+function volatilities(tsv: string): ReadonlyMap<string, Volatility> {
   const map = new Map<string, Volatility>();
-  for (const line of dataFile('pg-functions.tsv').split('\n').slice(1)) {
+  for (const line of tsv.split('\n').slice(1)) {
     const [name, letters] = line.split('\t');
     if (!name || !letters) continue;
     const worst = letters.includes('v') ? 'v' : letters.includes('s') ? 's' : 'i';
     map.set(name, LETTER[worst]);
   }
   return map;
-})();
+}
+
+/** pg_catalog function name → the least safe volatility among its overloads. */
+export const CATALOG = volatilities(PG_CATALOG_FUNCTIONS);
+
+/** information_schema's helper functions (JDBC's metadata queries call them), by name. */
+export const INFORMATION_SCHEMA = volatilities(INFORMATION_SCHEMA_FUNCTIONS);
 
 /** pg_catalog types with no function of the same name: `regrole('x')` is a cast, not a call. */
-export const CAST_TYPES: ReadonlySet<string> = new Set(dataFile('pg-cast-types.tsv').split('\n').slice(1).filter(Boolean));
+export const CAST_TYPES: ReadonlySet<string> = new Set(CAST_ONLY_TYPES.split('\n').filter(Boolean));
 
 /** Volatile in the catalog, but read-only and harmless: clients send them for metadata. */
 const HARMLESS_VOLATILE = new Set([
@@ -196,7 +194,8 @@ function resolveFunction(schema: string | null, rawName: string): FunctionVerdic
     if (re.test(name) && !(name === 'system' || name === 'bernoulli')) return { volatility: CATALOG.get(name) ?? 'unknown', blocked: why };
   }
   const inCatalog = schema === null || schema === 'pg_catalog';
-  const volatility = inCatalog && name === rawName ? (CATALOG.get(name) ?? 'unknown') : 'unknown';
+  const known = inCatalog ? CATALOG : schema === 'information_schema' ? INFORMATION_SCHEMA : null;
+  const volatility = known && name === rawName ? (known.get(name) ?? 'unknown') : 'unknown';
   if (volatility === 'unknown') return { volatility };
   if (SIDE_EFFECT_STABLE.has(name)) return { volatility: 'volatile' };
   if (volatility === 'volatile') {
