@@ -23,6 +23,9 @@ export const AUDIT_EVENT_TYPES = [
   'vault.set',
   'vault.deleted',
   'tool.call',
+  'reviewer.created',
+  'reviewer.removed',
+  'reviewer.signed-out',
   'error',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

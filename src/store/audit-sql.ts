@@ -130,6 +130,15 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
     params.push(v);
   };
   eq('agent', filter.agent);
+  eq('door', filter.door);
+  eq('database', filter.database);
+  if (filter.search !== undefined && filter.search !== '') {
+    const q = `%${likeEscape(filter.search.toLowerCase())}%`;
+    where.push(
+      `(LOWER(data) LIKE ? ESCAPE '\\' OR LOWER(type) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(agent, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(rule, '')) LIKE ? ESCAPE '\\')`,
+    );
+    params.push(q, q, q, q);
+  }
   eq('decision', filter.decision);
   eq('type', filter.type);
   eq('approval_id', filter.approvalId);

@@ -18,7 +18,12 @@ import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
 import { makeScramVerifier } from './scram-verifier.js';
 import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
+import * as reviewerSql from './reviewer-sql.js';
 import type {
+  ApprovalChange,
+  ReviewerRecord,
+  ReviewerSession,
+  SessionTimes,
   AgentAuth,
   AgentRecord,
   AppendBatchOptions,
@@ -243,6 +248,40 @@ export class SqlStore implements Store {
       [value, ...s.values],
     );
     return rows.length ? rowToApproval(rows[0]) : null;
+  }
+
+  listApprovalChanges(since: number, limit?: number): Promise<ApprovalChange[]> {
+    return reviewerSql.listApprovalChanges(this.db, since, limit);
+  }
+
+  // ---- reviewer accounts and console sessions (src/store/reviewer-sql.ts) ----
+
+  createReviewer(name: string, password: string, admin: boolean): Promise<ReviewerRecord> {
+    return reviewerSql.createReviewer(this.db, name, password, admin);
+  }
+
+  checkReviewerPassword(name: string, password: string): Promise<ReviewerRecord | null> {
+    return reviewerSql.checkReviewerPassword(this.db, name, password);
+  }
+
+  listReviewers(): Promise<ReviewerRecord[]> {
+    return reviewerSql.listReviewers(this.db);
+  }
+
+  removeReviewer(name: string): Promise<ReviewerRecord | null> {
+    return this.db.transaction((tx) => reviewerSql.removeReviewer(tx, name));
+  }
+
+  createReviewerSession(reviewer: ReviewerRecord, times: SessionTimes): Promise<{ token: string; session: ReviewerSession }> {
+    return reviewerSql.createSession(this.db, reviewer, times);
+  }
+
+  getReviewerSession(token: string, idleMs: number): Promise<ReviewerSession | null> {
+    return reviewerSql.getSession(this.db, token, idleMs);
+  }
+
+  deleteReviewerSession(token: string): Promise<void> {
+    return reviewerSql.deleteSession(this.db, token);
   }
 
   // ---- vault ----

@@ -146,6 +146,11 @@ export interface AppendBatchResult extends AppendResult {
 
 export interface AuditFilter {
   agent?: string;
+  door?: string;
+  /** the database, or the integration of an API call */
+  database?: string;
+  /** case-insensitive text anywhere in the event's type, agent, rule or data (SQL, reviewer, reason) */
+  search?: string;
   decision?: string;
   /** matches a table named in data.tables / data.decision.statements (qualified or not) */
   table?: string;
@@ -161,6 +166,37 @@ export interface AuditFilter {
   limit?: number;
   /** default 'desc' (newest first) */
   order?: 'asc' | 'desc';
+}
+
+/** A console account (reviewer, or admin who also manages agents); the password hash stays in the store. */
+export interface ReviewerRecord {
+  name: string;
+  admin: boolean;
+  createdAt: number;
+}
+
+/** A signed-in console session, looked up by the sha256 of its cookie value. */
+export interface ReviewerSession {
+  reviewer: string;
+  admin: boolean;
+  /** the token every state-changing console request must echo in X-CSRF-Token */
+  csrf: string;
+  createdAt: number;
+  /** idle deadline (moved forward while the session is used, never past the absolute one) */
+  expiresAt: number;
+}
+
+export interface SessionTimes {
+  idleMs: number;
+  maxMs: number;
+}
+
+/** An approval row that changed: enough for a live view to know what to fetch again. */
+export interface ApprovalChange {
+  id: string;
+  status: ApprovalStatus;
+  version: number;
+  updatedAt: number;
 }
 
 export interface Store {
@@ -191,6 +227,23 @@ export interface Store {
   findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
   /** The newest approval with this binding in one of the statuses. */
   findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
+
+  /** Approvals changed at or after `since` (ms), oldest change first (the console's live view). */
+  listApprovalChanges(since: number, limit?: number): Promise<ApprovalChange[]>;
+
+  /** Create a console account; the password is hashed with scrypt, never stored. 409 when the name exists. */
+  createReviewer(name: string, password: string, admin: boolean): Promise<ReviewerRecord>;
+  /** The account when the password matches; null otherwise (unknown names cost the same time). */
+  checkReviewerPassword(name: string, password: string): Promise<ReviewerRecord | null>;
+  listReviewers(): Promise<ReviewerRecord[]>;
+  /** Remove an account and end its sessions; null when there is no such reviewer. */
+  removeReviewer(name: string): Promise<ReviewerRecord | null>;
+  /** A new session for the account; the cookie value is returned once, only its hash is kept. */
+  createReviewerSession(reviewer: ReviewerRecord, times: SessionTimes): Promise<{ token: string; session: ReviewerSession }>;
+  /** The live session for a cookie value (idle deadline moved on); null when unknown, expired or its account is gone. */
+  getReviewerSession(token: string, idleMs: number): Promise<ReviewerSession | null>;
+  /** End a session (and forget expired ones). */
+  deleteReviewerSession(token: string): Promise<void>;
 
   /** Insert or replace a secret's ciphertext (created_at is kept on replace). */
   putSecret(secret: NewSecret): Promise<void>;
