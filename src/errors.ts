@@ -11,6 +11,7 @@ export const SqlState = {
   queryCanceled: '57014',
   programLimitExceeded: '54000',
   tooManyConnections: '53300',
+  configurationLimitExceeded: '53400',
   connectionFailure: '08006',
   invalidParameterValue: '22023',
   characterNotInRepertoire: '22021',
@@ -50,6 +51,8 @@ export const undefinedObject = (reason: string) => new AirlockError(reason, SqlS
 export const notInPrerequisiteState = (reason: string) => new AirlockError(reason, SqlState.objectNotInPrerequisiteState, 409);
 export const connectionFailure = (reason: string) => new AirlockError(reason, SqlState.connectionFailure, 503);
 export const configError = (reason: string) => new AirlockError(reason, SqlState.configFileError, 400);
+/** Too many failed attempts (sign-in throttling): try again after the lock. */
+export const tooManyAttempts = (reason: string) => new AirlockError(reason, SqlState.configurationLimitExceeded, 429);
 export const internalError = (reason: string) => new AirlockError(reason, SqlState.internalError, 500);
 /** The audit trail cannot record this request durably: nothing runs until it can (fail closed). */
 export const auditUnavailable = (reason: string) =>

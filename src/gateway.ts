@@ -336,6 +336,11 @@ export class Gateway implements WireGateway, GatewayPort {
     return (this.consoleFacet ??= new ConsoleFacet(this.config, this.store, this.audit));
   }
 
+  /** The HTTP server listens (perhaps on port 0): review links name its real address unless http.publicUrl is set. */
+  useHttpAddress(host: string, port: number): void {
+    if (!this.config.http.publicUrl) this.approvals.setPublicUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  }
+
   addReviewer: ReviewersPort['addReviewer'] = (name, password, opts) => this.console.addReviewer(name, password, opts);
   listReviewers: ReviewersPort['listReviewers'] = () => this.console.listReviewers();
   removeReviewer: ReviewersPort['removeReviewer'] = (name, by) => this.console.removeReviewer(name, by);

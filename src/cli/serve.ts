@@ -30,7 +30,14 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
     const { createMcpHttp } = await import('../mcp/http.js');
     const mcp = createMcpHttp(gateway);
-    const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: mcp.mount, front: mcp.front });
+    const http = await startHttpServer(gateway, {
+      host: config.http.host,
+      port: config.http.port,
+      mount: mcp.mount,
+      front: mcp.front,
+      wireAddress: () => ({ host: config.wire.host, port: wire.port }),
+    });
+    gateway.useHttpAddress(config.http.host, http.port);
     return {
       gateway,
       wire,

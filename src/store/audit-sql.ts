@@ -134,10 +134,9 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
   eq('database', filter.database);
   if (filter.search !== undefined && filter.search !== '') {
     const q = `%${likeEscape(filter.search.toLowerCase())}%`;
-    where.push(
-      `(LOWER(data) LIKE ? ESCAPE '\\' OR LOWER(type) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(agent, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(rule, '')) LIKE ? ESCAPE '\\')`,
-    );
-    params.push(q, q, q, q);
+    const cols = ['data', 'type', 'agent', 'rule', 'approval_id', 'request_id', 'database'];
+    where.push(`(${cols.map((c) => `LOWER(COALESCE(${c}, '')) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    params.push(...cols.map(() => q));
   }
   eq('decision', filter.decision);
   eq('type', filter.type);
@@ -153,6 +152,7 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
   if (since !== undefined) (where.push('ts >= ?'), params.push(since));
   if (until !== undefined) (where.push('ts <= ?'), params.push(until));
   if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(Math.trunc(filter.afterSeq)));
+  if (filter.beforeSeq !== undefined) (where.push('seq < ?'), params.push(Math.trunc(filter.beforeSeq)));
   const limit = filter.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('audit filter limit must be a positive integer');
   const order = filter.order === 'asc' ? 'ASC' : 'DESC';

@@ -162,6 +162,8 @@ export interface AuditFilter {
   until?: number;
   /** only events with seq greater than this (keyset paging) */
   afterSeq?: number;
+  /** only events with seq less than this (paging newest first) */
+  beforeSeq?: number;
   /** default 100 */
   limit?: number;
   /** default 'desc' (newest first) */
