@@ -30,10 +30,17 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
     const { createMcpHttp } = await import('../mcp/http.js');
     const mcp = createMcpHttp(gateway);
+    // reviewer doors beyond the console, when configured: the Slack app and email notices
+    const slack = config.slack ? (await import('../slack/slack-interactivity.js')).createSlackDoor(gateway, config.slack) : null;
+    const email = config.email ? new (await import('../email/email-notice.js')).EmailNotices(gateway, config.email) : null;
+    email?.start();
     const http = await startHttpServer(gateway, {
       host: config.http.host,
       port: config.http.port,
-      mount: mcp.mount,
+      mount: (app) => {
+        mcp.mount(app);
+        slack?.mount(app);
+      },
       front: mcp.front,
       wireAddress: () => ({ host: config.wire.host, port: wire.port }),
     });
@@ -45,6 +52,8 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
       close: async () => {
         await wire.close();
         mcp.sessions.closeAll();
+        await slack?.close();
+        await email?.stop();
         await http.close();
         await gateway.close();
       },
