@@ -16,6 +16,12 @@ beforeAll(async () => {
   server = await startConsoleServer({
     accounts: [{ name: 'rita', admin: true }, { name: 'sam' }],
     approvals: { thresholds: [{ table: 'invoices', dualApprovalAboveRows: 1 }] },
+    policy: {
+      rules: [
+        { name: 'reports-read-only', agents: ['report-bot'], kinds: ['write'], tier: 'block', reason: 'reporting agents only read' },
+        { name: 'audit-log-asks', tables: ['audit_log'], tier: 'ask', reason: 'the audit log is reviewed' },
+      ],
+    },
     extra: { console: { manyRowsThreshold: 2 } },
   });
   browser = await launchBrowser();
@@ -172,12 +178,51 @@ describe('reviewing in the console', () => {
     // readable at phone width: the page itself never scrolls sideways, wide tables scroll in their box
     expect(await sam.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await screenshot(sam.page, 'approval-phone');
-    await sam.page.getByRole('button', { name: 'Approve' }).click();
+    // keyboard: a goes to Approve, Enter presses it
+    await sam.page.keyboard.press('a');
+    expect(await sam.page.evaluate('document.activeElement.textContent')).toBe('Approve');
+    await sam.page.keyboard.press('Enter');
     const result = await run.done;
     expect(result.code).toBe(0);
     expect(result.out.trim()).toBe('UPDATE 2');
     await expect.poll(() => page.locator('.outcome').textContent(), { timeout: 15_000 }).toMatch(/Executed .* by rita and sam/);
     expect(sam.problems).toEqual([]);
     await sam.context.close();
+  });
+
+  it('agents and policy: an admin creates an agent (token once, psql and MCP config), sees its rules, revokes it', async () => {
+    const { page } = rita;
+    await openAs(page, `${server.base}/agents`, 'rita', PASSWORD);
+    await page.getByLabel('Agent name').fill('report-bot');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    const token = await page.getByLabel('Token').inputValue();
+    expect(token).toMatch(/^al_[\w-]{43}$/);
+    const psqlLine = (await page.locator('.created pre').first().textContent()) ?? '';
+    const url = /^psql "(postgresql:\/\/report-bot:[^"]+)"$/.exec(psqlLine)![1];
+    expect(url).toBe(`postgresql://report-bot:${token}@127.0.0.1:${server.running.wire.port}/${server.running.gateway.defaultDatabase}`);
+    expect(JSON.parse((await page.locator('.created pre').nth(1).textContent())!)).toEqual({
+      mcpServers: { airlock: { url: `${server.base}/mcp`, headers: { Authorization: `Bearer ${token}` } } },
+    });
+    // the connection string works: the new agent reads through the proxy
+    const read = spawn('psql', ['-X', '-At', url.replace(/\/[^/]+$/, `/${server.database}`), '-c', 'SELECT count(*) FROM customers']);
+    let out = '';
+    read.stdout.on('data', (b) => (out += b));
+    await new Promise((r) => read.once('exit', r));
+    expect(out.trim()).toBe('5');
+    await screenshot(page, 'agents-created');
+    await page.getByRole('button', { name: 'I stored the token' }).click();
+    expect(await page.getByLabel('Token').count()).toBe(0);
+
+    await page.getByLabel('For agent').selectOption('report-bot');
+    await expect.poll(() => page.locator('.rules').textContent()).toMatch(/reports-read-only.*block.*kinds write.*agents report-bot.*audit-log-asks.*ask.*tables audit_log.*all agents/s);
+    await page.getByLabel('For agent').selectOption('');
+    await expect.poll(async () => (await page.locator('.rules li').allTextContents()).length).toBe(1);
+    expect(await page.locator('section', { hasText: 'Integrations and secrets' }).textContent()).toMatch(/None configured.*No secrets stored/s);
+
+    await page.getByRole('button', { name: 'Revoke report-bot' }).click();
+    await page.getByRole('button', { name: 'Confirm revoking report-bot' }).click();
+    await expect.poll(() => page.locator('tr', { hasText: 'report-bot' }).textContent()).toMatch(/revoked/);
+    expect(await server.running.gateway.authenticateToken(token, 'mcp')).toBeNull();
+    expect(rita.problems).toEqual([]);
   });
 });
