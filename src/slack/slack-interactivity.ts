@@ -5,8 +5,8 @@ import express, { Router, type Express } from 'express';
 import { z } from 'zod';
 import type { GatewayPort } from '../gateway-port.js';
 import type { SlackConfig } from '../config/schema.js';
-import { invalidAuthorization, invalidParameterValue } from '../errors.js';
-import { sendError } from '../rest/http-errors.js';
+import { asAirlockError, invalidAuthorization, invalidParameterValue } from '../errors.js';
+import { logger } from '../logger.js';
 import { ACTION_APPROVE, ACTION_DENY } from './slack-blocks.js';
 import { SlackApprovals } from './slack-app.js';
 import { SlackVerifier } from './slack-verify.js';
@@ -70,7 +70,10 @@ export function createSlackDoor(gateway: GatewayPort, config: SlackConfig): Slac
       if (result.ok) res.status(200).json({ ok: true, reviewer: result.reviewer });
       else res.status(result.status).json({ error: { code: result.code, message: result.message } });
     } catch (err) {
-      sendError(res, err);
+      const e = asAirlockError(err);
+      const status = e.httpStatus >= 400 && e.httpStatus < 600 ? e.httpStatus : 500;
+      if (status >= 500) logger.error({ err: e.message }, 'slack interactivity failed');
+      res.status(status).json({ error: { code: e.code, message: e.message } });
     }
   });
 

@@ -38,7 +38,11 @@ interface Signed {
 }
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}/console/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${base}/console/api${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 async function signIn(name: string): Promise<Signed> {
   const r = await post('/sign-in', { name, password: PW });
@@ -59,7 +63,10 @@ describe('console sessions', () => {
     expect(who.settings.denyReasons.length).toBeGreaterThan(0);
     const none = await fetch(`${base}/console/api/session`);
     expect(none.status).toBe(401);
-    expect((await jsonBody(none)).error).toEqual({ code: '28000', message: 'your session has expired or you were signed out: sign in again' });
+    expect((await jsonBody(none)).error).toEqual({
+      code: '28000',
+      message: 'your session has expired or you were signed out: sign in again',
+    });
   });
 
   it('refuses sign-in from a form post or another origin', async () => {
@@ -87,7 +94,17 @@ describe('console sessions', () => {
     expect((await post('/sign-in', { name: 'sam', password: PW })).status).toBe(200);
     const events = await gw.listAudit({ type: 'auth.failed', search: 'tess', limit: 50 });
     expect(events.map((e) => e.data.reason).sort()).toEqual(['throttled', ...Array(3).fill('wrong name or password')]);
-    expect(events.every((e) => e.door === 'rest' && e.data.remote === '127.0.0.1' && !JSON.stringify(e.data).includes('wrong 0'))).toBe(true);
+    expect(events.every((e) => e.door === 'rest' && e.data.remote === '127.0.0.1' && !JSON.stringify(e.data).includes('wrong 0'))).toBe(
+      true,
+    );
+  });
+
+  it('counts parallel guesses: no more than the limit are ever checked', async () => {
+    await gw.addReviewer('una', PW);
+    const codes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post('/sign-in', { name: 'una', password: `guess ${i} guess` }).then((r) => r.status)),
+    );
+    expect(codes.sort()).toEqual([...Array(3).fill(401), ...Array(7).fill(429)]);
   });
 
   it('needs the CSRF token on every state change; signing out ends the session for good', async () => {
@@ -141,7 +158,12 @@ describe('console data', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body!.getReader();
     const { agent } = await gw.createAgent('sse-bot');
-    const out = await gw.query({ agent: { id: agent.id, name: agent.name }, door: 'mcp', database: db.name, sql: 'UPDATE orders SET total = 5 WHERE id = 1' });
+    const out = await gw.query({
+      agent: { id: agent.id, name: agent.name },
+      door: 'mcp',
+      database: db.name,
+      sql: 'UPDATE orders SET total = 5 WHERE id = 1',
+    });
     if (out.status !== 'pending') throw new Error('expected pending');
     let text = '';
     const deadline = Date.now() + 5000;
@@ -159,7 +181,10 @@ describe('console data', () => {
     const r = await fetch(`${base}/console/api/audit/export?door=rest`, { headers: as(rita) });
     expect(r.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="airlock-audit-[\d-]+T[\d-]+Z\.jsonl"$/);
-    const lines = (await r.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await r.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(3);
     expect(lines.every((l) => l.door === 'rest')).toBe(true);
     const bad = await fetch(`${base}/console/api/audit?door=moon`, { headers: as(rita) });
