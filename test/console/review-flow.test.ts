@@ -15,7 +15,8 @@ let rita: { context: BrowserContext; page: Page; problems: string[] };
 beforeAll(async () => {
   server = await startConsoleServer({
     accounts: [{ name: 'rita', admin: true }, { name: 'sam' }],
-    approvals: { thresholds: [{ table: 'invoices', dualApprovalAboveRows: 1 }] },
+    // two preview rows at most: a bigger change shows "showing 2 of N"
+    approvals: { previewRowLimit: 2, thresholds: [{ table: 'invoices', dualApprovalAboveRows: 1 }] },
     policy: {
       rules: [
         { name: 'reports-read-only', agents: ['report-bot'], kinds: ['write'], tier: 'block', reason: 'reporting agents only read' },
@@ -159,11 +160,13 @@ describe('reviewing in the console', () => {
   });
 
   it('dual approval: two reviewers in their own browsers, progress with names, then psql gets the result', async () => {
-    const run = psql("UPDATE invoices SET status = 'paid' WHERE status = 'open'");
+    const run = psql("UPDATE invoices SET status = 'paid' WHERE status <> 'paid'");
     const url = await run.reviewUrl;
     const { page } = rita;
     await openAs(page, url, 'rita', PASSWORD);
-    await expect.poll(() => page.locator('.risks').textContent()).toMatch(/2 different reviewers must approve/);
+    await expect.poll(() => page.locator('.risks').textContent()).toMatch(/3 rows change \(more than 2\).*2 different reviewers must approve/);
+    expect(await page.locator('.effect').textContent()).toBe('3 rows would change · showing 2 of 3 · 2 changed cells marked');
+    expect(await page.locator('.badges').textContent()).toMatch(/High risk/);
     await page.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/1 of 2 approvals so far/);
     expect(await page.locator('.votes').textContent()).toMatch(/1 of 2 approvals.*approved by rita/);
@@ -184,7 +187,7 @@ describe('reviewing in the console', () => {
     await sam.page.keyboard.press('Enter');
     const result = await run.done;
     expect(result.code).toBe(0);
-    expect(result.out.trim()).toBe('UPDATE 2');
+    expect(result.out.trim()).toBe('UPDATE 3');
     await expect.poll(() => page.locator('.outcome').textContent(), { timeout: 15_000 }).toMatch(/Executed .* by rita and sam/);
     expect(sam.problems).toEqual([]);
     await sam.context.close();
