@@ -38,8 +38,10 @@ function blockComment(sql: string, i: number): number {
   let depth = 0;
   let j = i;
   while (j < sql.length) {
-    if (sql.startsWith('/*', j)) (depth++, (j += 2));
-    else if (sql.startsWith('*/', j)) {
+    if (sql.startsWith('/*', j)) {
+      depth++;
+      j += 2;
+    } else if (sql.startsWith('*/', j)) {
       depth--;
       j += 2;
       if (depth === 0) return j;

@@ -152,7 +152,10 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
   if (since !== undefined) (where.push('ts >= ?'), params.push(since));
   if (until !== undefined) (where.push('ts <= ?'), params.push(until));
   if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(Math.trunc(filter.afterSeq)));
-  if (filter.beforeSeq !== undefined) (where.push('seq < ?'), params.push(Math.trunc(filter.beforeSeq)));
+  if (filter.beforeSeq !== undefined) {
+    where.push('seq < ?');
+    params.push(Math.trunc(filter.beforeSeq));
+  }
   const limit = filter.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('audit filter limit must be a positive integer');
   const order = filter.order === 'asc' ? 'ASC' : 'DESC';

@@ -44,12 +44,15 @@ async function expectInert(page: Page) {
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
 }
 
-// `any`: the assertions that follow are the type check
-const csrfFetch = (page: Page, path: string, headers: Record<string, string>): Promise<{ status: number; body: any }> =>
+const csrfFetch = (
+  page: Page,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: { error: { code: string; message: string } } }> =>
   page.evaluate(
     async ([p, h]) => {
       const r = await fetch(p as string, { method: 'POST', headers: h as Record<string, string>, body: '{}' });
-      return { status: r.status, body: await r.json() };
+      return { status: r.status, body: (await r.json()) as { error: { code: string; message: string } } };
     },
     [path, headers] as const,
   );

@@ -41,12 +41,12 @@ function session(socket: Socket, mails: SunkMail[]): void {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 2);
       const verb = line.slice(0, 4).toUpperCase();
-      if (verb === 'EHLO' || verb === 'HELO') say('250 sink');
-      else if (verb === 'MAIL') ((mail.from = /<([^>]*)>/.exec(line)?.[1] ?? ''), say('250 OK'));
-      else if (verb === 'RCPT') (mail.to.push(/<([^>]*)>/.exec(line)?.[1] ?? ''), say('250 OK'));
-      else if (verb === 'DATA') ((inData = true), say('354 go ahead'));
-      else if (verb === 'QUIT') (say('221 bye'), socket.end());
-      else say('250 OK');
+      const address = /<([^>]*)>/.exec(line)?.[1] ?? '';
+      if (verb === 'MAIL') mail.from = address;
+      if (verb === 'RCPT') mail.to.push(address);
+      if (verb === 'DATA') inData = true;
+      say(verb === 'EHLO' || verb === 'HELO' ? '250 sink' : verb === 'DATA' ? '354 go ahead' : verb === 'QUIT' ? '221 bye' : '250 OK');
+      if (verb === 'QUIT') socket.end();
     }
   });
   socket.on('error', () => undefined);

@@ -16,7 +16,8 @@ const CHANNEL = 'C0AIRLOCK';
 interface SlackCall {
   method: string;
   auth?: string;
-  body: Record<string, any>;
+  /** form fields; `blocks` parsed from its JSON */
+  body: Record<string, string> & { blocks?: unknown };
   /** the ts the fake answered with */
   replyTs: string;
 }
@@ -31,8 +32,8 @@ beforeAll(async () => {
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       const form = Object.fromEntries(new URLSearchParams(raw));
-      const body: Record<string, any> = { ...form };
-      for (const k of ['blocks']) if (typeof form[k] === 'string') body[k] = JSON.parse(form[k]);
+      const body: SlackCall['body'] = { ...form };
+      if (typeof form.blocks === 'string') body.blocks = JSON.parse(form.blocks);
       const replyTs = form.ts ?? `1700000000.${String(++n).padStart(6, '0')}`;
       calls.push({ method: req.url!.replace('/api/', ''), auth: req.headers.authorization, body, replyTs });
       res.setHeader('content-type', 'application/json');

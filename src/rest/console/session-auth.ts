@@ -58,7 +58,7 @@ const sameText = (a: string, b: string) => {
 export function originProblem(req: Request): AirlockError | null {
   const origin = req.headers.origin;
   if (origin && origin !== 'null') {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = new URL(origin).host === req.headers.host;
     } catch {
