@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages the wire-proxy tests and bench need (idempotent, quiet).
-# pgbouncer (bench baseline), psycopg 3 / psycopg2 (client matrix), the PostgreSQL JDBC jar, psql/pgbench.
+# pgbouncer (bench baseline), psycopg 3 / psycopg2 (client matrix), the PostgreSQL JDBC jar, psql/pgbench,
+# chromium (the console's browser tests drive it headless with playwright-core).
 set -euo pipefail
-want=(pgbouncer python3-psycopg python3-psycopg2 libpostgresql-jdbc-java postgresql-client)
+want=(pgbouncer python3-psycopg python3-psycopg2 libpostgresql-jdbc-java postgresql-client chromium)
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -11,6 +11,7 @@ export const SqlState = {
   queryCanceled: '57014',
   programLimitExceeded: '54000',
   tooManyConnections: '53300',
+  configurationLimitExceeded: '53400',
   connectionFailure: '08006',
   invalidParameterValue: '22023',
   characterNotInRepertoire: '22021',
@@ -53,6 +54,8 @@ export const configError = (reason: string) => new AirlockError(reason, SqlState
 /** Statement text that is not UTF-8: refused before anything parses it (PostgreSQL must see what Airlock saw). */
 export const invalidUtf8 = () =>
   new AirlockError('invalid byte sequence for encoding "UTF8": statement text must be UTF-8', SqlState.characterNotInRepertoire, 400);
+/** Too many failed attempts (sign-in throttling): try again after the lock. */
+export const tooManyAttempts = (reason: string) => new AirlockError(reason, SqlState.configurationLimitExceeded, 429);
 export const internalError = (reason: string) => new AirlockError(reason, SqlState.internalError, 500);
 /** The audit trail cannot record this request durably: nothing runs until it can (fail closed). */
 export const auditUnavailable = (reason: string) =>

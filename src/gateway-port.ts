@@ -7,6 +7,10 @@ import type { Decision } from './domain/decision.js';
 import type { AgentRecord } from './domain/agent.js';
 import type { ApprovalFilter, ApprovalRecord } from './domain/approval.js';
 import type { AuditEvent, AuditFilter } from './domain/audit.js';
+import type { ReviewerRecord, ReviewerSession } from './domain/reviewer.js';
+import type { ApprovalListener } from './approvals/approval-watch.js';
+import type { ReviewFacts } from './approvals/review-facts.js';
+import type { EffectivePolicy, IntegrationsView } from './gateway-console.js';
 import type { VerifyResult } from './audit/verify.js';
 import type { AuditEventType } from './domain/audit.js';
 
@@ -87,8 +91,34 @@ export interface AgentsPort {
   agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string } | null>;
 }
 
+/** Console accounts (reviewers and admins) and their sign-in sessions. */
+export interface ReviewersPort {
+  /** the password is hashed with scrypt; audited as reviewer.created */
+  addReviewer(name: string, password: string, opts?: { admin?: boolean; by?: string }): Promise<ReviewerRecord>;
+  listReviewers(): Promise<ReviewerRecord[]>;
+  /** ends the reviewer's sessions too; 42704 when unknown */
+  removeReviewer(name: string, by?: string): Promise<ReviewerRecord>;
+  /** a new session (cookie value returned once) or null; audited either way (throttling is the door's) */
+  signIn(name: string, password: string, remote?: string): Promise<{ token: string; session: ReviewerSession } | null>;
+  /** the live session for a cookie value; null when unknown, expired or its account was removed */
+  reviewerSession(token: string): Promise<ReviewerSession | null>;
+  signOut(token: string, reviewer?: string): Promise<void>;
+}
+
+/** What live reviewer views need beyond the records. */
+export interface ReviewPort {
+  /** called for every approval that changes, in any process sharing the store; returns unsubscribe */
+  watchApprovals(listener: ApprovalListener): () => void;
+  /** risk hints, changed cells, target, API request, and how many clients wait on it here */
+  reviewFacts(rec: ApprovalRecord): ReviewFacts;
+  /** the built-in tiers and the configured rules that apply to an agent (all rules without one) */
+  effectivePolicy(agent?: string): EffectivePolicy;
+  /** API integrations and vault secret names, never values */
+  listIntegrations(): Promise<IntegrationsView>;
+}
+
 /** What the CLI's admin commands need: no parser, no upstream. */
 export type AdminPort = ApprovalsPort & AuditPort & AgentsPort;
 
 /** Everything a door may call. */
-export type GatewayPort = RequestPort & AdminPort;
+export type GatewayPort = RequestPort & AdminPort & ReviewersPort & ReviewPort;

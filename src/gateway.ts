@@ -27,6 +27,8 @@ import type { ApprovalFilter, ApprovalRecord } from './domain/approval.js';
 import type { AuditEvent, AuditFilter } from './domain/audit.js';
 import { exportJsonl, type ExportFilter } from './audit/export.js';
 import { logger } from './logger.js';
+import { ConsoleFacet } from './gateway-console.js';
+import type { ReviewersPort, ReviewPort } from './gateway-port.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -204,11 +206,14 @@ export class Gateway implements WireGateway, GatewayPort {
 
   async awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome> {
     const rec = await this.approvals.get(approvalId);
-    return this.approvals.awaitOutcome(
-      approvalId,
-      timeoutMs,
-      rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] },
-      signal,
+    // counted while it runs: the console shows whether a client still waits
+    return this.console.waiting(approvalId, () =>
+      this.approvals.awaitOutcome(
+        approvalId,
+        timeoutMs,
+        rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] },
+        signal,
+      ),
     );
   }
 
@@ -339,8 +344,32 @@ export class Gateway implements WireGateway, GatewayPort {
     return agent;
   }
 
+  // ---- reviewer front ends: accounts, sessions, live changes, review facts (src/gateway-console.ts) ----
+
+  private consoleFacet?: ConsoleFacet;
+  private get console(): ConsoleFacet {
+    return (this.consoleFacet ??= new ConsoleFacet(this.config, this.store, this.audit));
+  }
+
+  /** The HTTP server listens (perhaps on port 0): review links name its real address unless http.publicUrl is set. */
+  useHttpAddress(host: string, port: number): void {
+    if (!this.config.http.publicUrl) this.approvals.setPublicUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  }
+
+  addReviewer: ReviewersPort['addReviewer'] = (name, password, opts) => this.console.addReviewer(name, password, opts);
+  listReviewers: ReviewersPort['listReviewers'] = () => this.console.listReviewers();
+  removeReviewer: ReviewersPort['removeReviewer'] = (name, by) => this.console.removeReviewer(name, by);
+  signIn: ReviewersPort['signIn'] = (name, password, remote) => this.console.signIn(name, password, remote);
+  reviewerSession: ReviewersPort['reviewerSession'] = (token) => this.console.reviewerSession(token);
+  signOut: ReviewersPort['signOut'] = (token, reviewer) => this.console.signOut(token, reviewer);
+  watchApprovals: ReviewPort['watchApprovals'] = (listener) => this.console.watchApprovals(listener);
+  reviewFacts: ReviewPort['reviewFacts'] = (rec) => this.console.reviewFacts(rec);
+  effectivePolicy: ReviewPort['effectivePolicy'] = (agent) => this.console.effectivePolicy(agent);
+  listIntegrations: ReviewPort['listIntegrations'] = () => this.console.listIntegrations();
+
   async close(): Promise<void> {
     this.catalogs.close();
+    this.consoleFacet?.close();
     for (const close of this.closers) {
       await close().catch((err) => logger.warn({ err: (err as Error).message }, 'error while closing gateway'));
     }

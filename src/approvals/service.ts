@@ -48,6 +48,11 @@ export class ApprovalService {
     return `${this.deps.publicUrl.replace(/\/$/, '')}/approvals/${id}`;
   }
 
+  /** Review links follow the HTTP server once its real address is known (it listened on port 0). */
+  setPublicUrl(url: string): void {
+    this.deps.publicUrl = url;
+  }
+
   /** Start consuming the queue, re-enqueue work that survived a restart, and start expiring. */
   async start(): Promise<void> {
     await this.deps.queue.start((id) => this.execute(id), {

@@ -1,7 +1,6 @@
 // Text rendering of approvals for the CLI: one line per approval, or the full review view.
 import type { ApprovalRecord } from '../domain/approval.js';
-
-const cell = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+import { cellChanged, cellText as cell } from '../approvals/preview-diff.js';
 
 /** A plain text table of rows (columns from the first row). */
 export function textTable(rows: Record<string, unknown>[], mark?: (row: Record<string, unknown>, col: string) => boolean): string {
@@ -41,10 +40,7 @@ export function renderApproval(r: ApprovalRecord, url: string): string {
       // mark changed cells of the after-image by position (rows are paired by primary key in the preview)
       lines.push(
         'After (* = changed):',
-        textTable(p.rows ?? [], (row, col) => {
-          const i = (p.rows ?? []).indexOf(row);
-          return i < before.length && cell(before[i]?.[col]) !== cell(row[col]);
-        }),
+        textTable(p.rows ?? [], (row, col) => cellChanged(before, row, (p.rows ?? []).indexOf(row), col)),
       );
     } else if (p.rows?.length) lines.push('Rows:', textTable(p.rows));
   }

@@ -9,6 +9,7 @@ export const COMMANDS: Record<string, Loader> = {
   migrate: () => import('./migrate.js'),
   audit: () => import('./audit.js'),
   agents: () => import('./agents.js'),
+  reviewers: () => import('./reviewers.js'),
   approvals: () => import('./approvals.js'),
   serve: () => import('./serve.js'),
   demo: () => import('./demo.js'),

@@ -79,6 +79,10 @@ export function register(program: Command): void {
       closeOnSignals(running);
       const { agent, token } = await running.gateway.store.createAgent(`demo-agent-${randomBytes(3).toString('hex')}`);
       running.gateway.audit.append({ type: 'agent.created', agent: agent.name, door: 'cli', data: { agentId: agent.id, by: 'demo' } });
+      // a console account, made afresh each run (the demo store is kept between runs)
+      const reviewerPassword = randomBytes(12).toString('base64url');
+      await running.gateway.removeReviewer('demo-reviewer', 'demo').catch(() => undefined);
+      await running.gateway.addReviewer('demo-reviewer', reviewerPassword, { admin: true, by: 'demo' });
       const conn = `postgresql://${agent.name}:${token}@${config.wire.host}:${running.wire.port}/${flags.database}`;
       const http = `http://${config.http.host}:${running.http.port}`;
       const mcp = { mcpServers: { airlock: { url: `${http}/mcp`, headers: { Authorization: `Bearer ${token}` } } } };
@@ -94,7 +98,9 @@ export function register(program: Command): void {
           "  UPDATE customers SET plan = 'pro' WHERE id = 3;        -- ask: held for review with a preview",
           '  DROP TABLE invoices;                                   -- block: refused with SQLSTATE 42501',
           '',
-          `Review in the web console: ${http}/   (reviewer token: ${reviewerToken})`,
+          `Review in the web console: ${http}/`,
+          `  sign in as demo-reviewer, password ${reviewerPassword}`,
+          `  HTTP API reviewer token: ${reviewerToken}`,
           `  or: npx airlock approvals list --store ${flags.store}`,
           `      npx airlock approvals approve <id> --as you --store ${flags.store}`,
           '',

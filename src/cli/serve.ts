@@ -30,7 +30,21 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
     const { createMcpHttp } = await import('../mcp/http.js');
     const mcp = createMcpHttp(gateway);
-    const http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, mount: mcp.mount, front: mcp.front });
+    // reviewer doors beyond the console, when configured: the Slack app and email notices
+    const slack = config.slack ? (await import('../slack/slack-interactivity.js')).createSlackDoor(gateway, config.slack) : null;
+    const email = config.email ? new (await import('../email/email-notice.js')).EmailNotices(gateway, config.email) : null;
+    email?.start();
+    const http = await startHttpServer(gateway, {
+      host: config.http.host,
+      port: config.http.port,
+      mount: (app) => {
+        mcp.mount(app);
+        slack?.mount(app);
+      },
+      front: mcp.front,
+      wireAddress: () => ({ host: config.wire.host, port: wire.port }),
+    });
+    gateway.useHttpAddress(config.http.host, http.port);
     return {
       gateway,
       wire,
@@ -38,6 +52,8 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
       close: async () => {
         await wire.close();
         mcp.sessions.closeAll();
+        await slack?.close();
+        await email?.stop();
         await http.close();
         await gateway.close();
       },

@@ -52,6 +52,10 @@ export function loadConfig(opts: LoadOptions = {}): AirlockConfig {
   set('upstream', 'url', env.AIRLOCK_UPSTREAM_URL);
   set('store', 'url', env.AIRLOCK_STORE_URL);
   set('redis', 'url', env.REDIS_URL);
+  // secrets of the Slack app and the SMTP server may stay out of the file
+  if (raw.slack) set('slack', 'botToken', env.AIRLOCK_SLACK_BOT_TOKEN);
+  if (raw.slack) set('slack', 'signingSecret', env.AIRLOCK_SLACK_SIGNING_SECRET);
+  if (raw.email) set('email', 'url', env.AIRLOCK_SMTP_URL);
   const o = opts.overrides ?? {};
   set('upstream', 'url', o.upstream);
   set('store', 'url', o.store);

@@ -131,6 +131,60 @@ export const auditSchema = z
   })
   .strict();
 
+export const DEFAULT_DENY_REASONS = [
+  'Touches more rows than intended',
+  'Missing or too broad WHERE clause',
+  'Wrong database or environment',
+  'Needs a change ticket first',
+  'Not during business hours',
+] as const;
+
+export const consoleSchema = z
+  .object({
+    /** a console session nobody uses for this long ends */
+    sessionIdleMinutes: z.number().positive().default(30),
+    /** and every session ends this long after sign-in */
+    sessionMaxHours: z.number().positive().default(12),
+    /** failed sign-ins for one name before it is locked for `signInWindowMinutes` */
+    signInMaxFailures: z.number().int().positive().default(5),
+    /** failed sign-ins from one address (any names) before it is locked */
+    signInMaxFailuresPerAddress: z.number().int().positive().default(30),
+    signInWindowMinutes: z.number().positive().default(15),
+    /** risk hint "many rows" above this many affected rows */
+    manyRowsThreshold: z.number().int().nonnegative().default(100),
+    /** databases (or integrations) shown with a "production" risk hint; `*` wildcards */
+    productionTargets: z.array(z.string().min(1)).default(['*prod*']),
+    /** preset reasons offered when denying */
+    denyReasons: z.array(z.string().min(1).max(200)).default([...DEFAULT_DENY_REASONS]),
+  })
+  .strict();
+
+export const slackSchema = z
+  .object({
+    /** bot token (xoxb-...) of the Slack app; env AIRLOCK_SLACK_BOT_TOKEN */
+    botToken: z.string().min(1),
+    /** the app's signing secret; env AIRLOCK_SLACK_SIGNING_SECRET */
+    signingSecret: z.string().min(1),
+    /** channel id new approvals are posted to */
+    channel: z.string().min(1),
+    /** Slack user id -> reviewer name: only these users' clicks count */
+    users: z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U024BE7LH'), z.string().min(1)).default({}),
+    /** Web API base URL (tests point it at a local fake) */
+    apiUrl: z.string().url().default('https://slack.com/api/'),
+    /** oldest request timestamp accepted, seconds (replay protection); Slack recommends 300 */
+    maxAgeSeconds: z.number().int().positive().max(300).default(300),
+  })
+  .strict();
+
+export const emailSchema = z
+  .object({
+    /** smtp://user:pass@host:587 or smtps://...; env AIRLOCK_SMTP_URL */
+    url: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://'),
+    from: z.string().min(3),
+    to: z.array(z.string().min(3)).min(1),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     upstream: z
@@ -176,6 +230,11 @@ export const configSchema = z
     approvals: approvalsSchema.default(approvalsSchema.parse({})),
     mcp: mcpSchema.default(mcpSchema.parse({})),
     audit: auditSchema.default(auditSchema.parse({})),
+    console: consoleSchema.default(consoleSchema.parse({})),
+    /** Slack app: new approvals posted with Approve/Deny buttons */
+    slack: slackSchema.optional(),
+    /** an email notice for each new approval */
+    email: emailSchema.optional(),
   })
   .strict();
 
@@ -184,3 +243,6 @@ export type PolicyConfig = z.infer<typeof policySchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
 export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
 export type McpConfig = z.infer<typeof mcpSchema>;
+export type ConsoleConfig = z.infer<typeof consoleSchema>;
+export type SlackConfig = z.infer<typeof slackSchema>;
+export type EmailConfig = z.infer<typeof emailSchema>;

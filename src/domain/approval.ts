@@ -78,3 +78,11 @@ export interface ApprovalFilter {
   /** default 100 */
   limit?: number;
 }
+
+/** An approval row that changed: enough for a live view to know what to fetch again. */
+export interface ApprovalChange {
+  id: string;
+  status: ApprovalStatus;
+  version: number;
+  updatedAt: number;
+}

@@ -21,6 +21,9 @@ export const AUDIT_EVENT_TYPES = [
   'vault.set',
   'vault.deleted',
   'tool.call',
+  'reviewer.created',
+  'reviewer.removed',
+  'reviewer.signed-out',
   'error',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -74,6 +77,11 @@ export interface AuditCheckpoint {
 
 export interface AuditFilter {
   agent?: string;
+  door?: string;
+  /** the database, or the integration of an API call */
+  database?: string;
+  /** case-insensitive text anywhere in the event's type, agent, rule or data (SQL, reviewer, reason) */
+  search?: string;
   decision?: string;
   /** matches a table named in data.tables / data.decision.statements (qualified or not) */
   table?: string;
@@ -85,6 +93,8 @@ export interface AuditFilter {
   until?: number;
   /** only events with seq greater than this (keyset paging) */
   afterSeq?: number;
+  /** only events with seq less than this (paging newest first) */
+  beforeSeq?: number;
   /** default 100 */
   limit?: number;
   /** default 'desc' (newest first) */

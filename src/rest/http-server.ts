@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway.js';
 import { approvalsApi } from './approvals-api.js';
-import { consolePage } from './console-page.js';
+import { consoleRouter } from './console/console-router.js';
 import { errorHandler } from './http-errors.js';
 
 export interface HttpServer {
@@ -21,7 +21,14 @@ export interface HttpServer {
  */
 export async function startHttpServer(
   gateway: Gateway,
-  opts: { host: string; port: number; mount?: (app: Express) => void; front?: (req: IncomingMessage, res: ServerResponse) => boolean },
+  opts: {
+    host: string;
+    port: number;
+    mount?: (app: Express) => void;
+    front?: (req: IncomingMessage, res: ServerResponse) => boolean;
+    /** where the wire proxy listens, for the connection strings the console shows */
+    wireAddress?: () => { host: string; port: number } | null;
+  },
 ): Promise<HttpServer> {
   const app = express();
   app.disable('x-powered-by');
@@ -30,9 +37,9 @@ export async function startHttpServer(
   });
   app.use('/api', approvalsApi(gateway));
   opts.mount?.(app);
-  app.get(['/', '/approvals', '/approvals/:id'], (_req, res) => {
-    res.type('html').send(consolePage());
-  });
+  app.use(
+    consoleRouter(gateway, { console: gateway.config.console, publicUrl: gateway.config.http.publicUrl, wireAddress: opts.wireAddress }),
+  );
   app.use((_req, res) => {
     res.status(404).json({ error: { code: '42704', message: 'not found' } });
   });

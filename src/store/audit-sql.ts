@@ -131,6 +131,14 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
     params.push(v);
   };
   eq('agent', filter.agent);
+  eq('door', filter.door);
+  eq('database', filter.database);
+  if (filter.search !== undefined && filter.search !== '') {
+    const q = `%${likeEscape(filter.search.toLowerCase())}%`;
+    const cols = ['data', 'type', 'agent', 'rule', 'approval_id', 'request_id', 'database'];
+    where.push(`(${cols.map((c) => `LOWER(COALESCE(${c}, '')) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    params.push(...cols.map(() => q));
+  }
   eq('decision', filter.decision);
   eq('type', filter.type);
   eq('approval_id', filter.approvalId);
@@ -145,6 +153,10 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
   if (since !== undefined) (where.push('ts >= ?'), params.push(since));
   if (until !== undefined) (where.push('ts <= ?'), params.push(until));
   if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(Math.trunc(filter.afterSeq)));
+  if (filter.beforeSeq !== undefined) {
+    where.push('seq < ?');
+    params.push(Math.trunc(filter.beforeSeq));
+  }
   const limit = filter.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('audit filter limit must be a positive integer');
   const order = filter.order === 'asc' ? 'ASC' : 'DESC';

@@ -18,10 +18,12 @@ import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
 import { makeScramVerifier } from './scram-verifier.js';
 import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
-import type { AppendBatchOptions, AppendBatchResult, AppendResult, NewSecret, SecretRecord, Store } from './store.js';
+import * as reviewerSql from './reviewer-sql.js';
+import type { AppendBatchOptions, AppendBatchResult, AppendResult, NewSecret, SecretRecord, SessionTimes, Store } from './store.js';
 import type { AgentAuth, AgentRecord } from '../domain/agent.js';
-import type { ApprovalFilter, ApprovalRecord, ApprovalUpdate, NewApproval } from '../domain/approval.js';
+import type { ApprovalChange, ApprovalFilter, ApprovalRecord, ApprovalUpdate, NewApproval } from '../domain/approval.js';
 import type { AuditBody, AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
+import type { ReviewerRecord, ReviewerSession } from '../domain/reviewer.js';
 
 export interface SqlStoreOptions {
   /** apply migrations at open (default true) */
@@ -229,6 +231,40 @@ export class SqlStore implements Store {
       [value, ...s.values],
     );
     return rows.length ? rowToApproval(rows[0]) : null;
+  }
+
+  listApprovalChanges(since: number, limit?: number): Promise<ApprovalChange[]> {
+    return reviewerSql.listApprovalChanges(this.db, since, limit);
+  }
+
+  // ---- reviewer accounts and console sessions (src/store/reviewer-sql.ts) ----
+
+  createReviewer(name: string, password: string, admin: boolean): Promise<ReviewerRecord> {
+    return reviewerSql.createReviewer(this.db, name, password, admin);
+  }
+
+  checkReviewerPassword(name: string, password: string): Promise<ReviewerRecord | null> {
+    return reviewerSql.checkReviewerPassword(this.db, name, password);
+  }
+
+  listReviewers(): Promise<ReviewerRecord[]> {
+    return reviewerSql.listReviewers(this.db);
+  }
+
+  removeReviewer(name: string): Promise<ReviewerRecord | null> {
+    return this.db.transaction((tx) => reviewerSql.removeReviewer(tx, name));
+  }
+
+  createReviewerSession(reviewer: ReviewerRecord, times: SessionTimes): Promise<{ token: string; session: ReviewerSession }> {
+    return reviewerSql.createSession(this.db, reviewer, times);
+  }
+
+  getReviewerSession(token: string, idleMs: number): Promise<ReviewerSession | null> {
+    return reviewerSql.getSession(this.db, token, idleMs);
+  }
+
+  deleteReviewerSession(token: string): Promise<void> {
+    return reviewerSql.deleteSession(this.db, token);
   }
 
   // ---- vault ----

@@ -1,8 +1,9 @@
 // The store contract: agents, approvals, vault ciphertexts and the audit chain, with one
 // SQLite and one PostgreSQL adapter behind it. Times are ms since the epoch everywhere.
 import type { AgentAuth, AgentRecord } from '../domain/agent.js';
-import type { ApprovalFilter, ApprovalRecord, ApprovalStatus, ApprovalUpdate, NewApproval } from '../domain/approval.js';
+import type { ApprovalChange, ApprovalFilter, ApprovalRecord, ApprovalStatus, ApprovalUpdate, NewApproval } from '../domain/approval.js';
 import type { AuditBody, AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
+import type { ReviewerRecord, ReviewerSession } from '../domain/reviewer.js';
 import type { PreparedAudit } from './chain-hash.js';
 
 export interface SecretRecord {
@@ -37,6 +38,10 @@ export interface AppendBatchResult extends AppendResult {
   checkpoint?: AuditCheckpoint;
 }
 
+export interface SessionTimes {
+  idleMs: number;
+  maxMs: number;
+}
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -65,6 +70,23 @@ export interface Store {
   findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
   /** The newest approval with this binding in one of the statuses. */
   findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
+
+  /** Approvals changed at or after `since` (ms), oldest change first (the console's live view). */
+  listApprovalChanges(since: number, limit?: number): Promise<ApprovalChange[]>;
+
+  /** Create a console account; the password is hashed with scrypt, never stored. 409 when the name exists. */
+  createReviewer(name: string, password: string, admin: boolean): Promise<ReviewerRecord>;
+  /** The account when the password matches; null otherwise (unknown names cost the same time). */
+  checkReviewerPassword(name: string, password: string): Promise<ReviewerRecord | null>;
+  listReviewers(): Promise<ReviewerRecord[]>;
+  /** Remove an account and end its sessions; null when there is no such reviewer. */
+  removeReviewer(name: string): Promise<ReviewerRecord | null>;
+  /** A new session for the account; the cookie value is returned once, only its hash is kept. */
+  createReviewerSession(reviewer: ReviewerRecord, times: SessionTimes): Promise<{ token: string; session: ReviewerSession }>;
+  /** The live session for a cookie value (idle deadline moved on); null when unknown, expired or its account is gone. */
+  getReviewerSession(token: string, idleMs: number): Promise<ReviewerSession | null>;
+  /** End a session (and forget expired ones). */
+  deleteReviewerSession(token: string): Promise<void>;
 
   /** Insert or replace a secret's ciphertext (created_at is kept on replace). */
   putSecret(secret: NewSecret): Promise<void>;

@@ -47,6 +47,16 @@ describe('airlock demo', () => {
     }
     expect(url).toMatch(new RegExp(`^postgresql://demo-agent-[0-9a-f]+:al_[^@]+@127\\.0\\.0\\.1:\\d+/${database}$`));
     expect(lines.join('\n')).toMatch(/reviewer token: rv_/);
+    // the console is served and the printed account signs in
+    const consoleUrl = /Review in the web console: (http:\/\/\S+)\//.exec(lines.join('\n'))![1];
+    const password = /sign in as demo-reviewer, password (\S+)/.exec(lines.join('\n'))![1];
+    expect(await (await fetch(`${consoleUrl}/`)).text()).toMatch(/\/console\/assets\/index-/);
+    const signIn = await fetch(`${consoleUrl}/console/api/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'demo-reviewer', password }),
+    });
+    expect(signIn.status).toBe(200);
     expect(lines.join('\n')).toMatch(/"mcpServers"/);
 
     expect(psql(url, 'SELECT count(*) FROM customers').out.trim()).toBe('5');

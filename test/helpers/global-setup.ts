@@ -3,7 +3,7 @@
 // and Redis key the run created, also those of suites that failed half-way.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,8 +53,27 @@ export default function setup(): () => Promise<void> {
   if (r.status !== 0) process.stderr.write(`warning: tsc reported errors; tests run on what it emitted\n${r.stdout.slice(0, 4000)}`);
   if (!existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url))))
     throw new Error('build produced no dist/src/cli/main.js');
+  buildConsoleIfStale(root);
   return async () => {
     rmSync(state, { recursive: true, force: true });
     await sweep(tag).catch((err: Error) => process.stderr.write(`warning: could not drop what the test run created: ${err.message}\n`));
   };
+}
+
+/** Newest modification time of any file under dir. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+/** The browser tests need the console bundle: build it (Vite, ~2 s) when missing or older than console/. */
+function buildConsoleIfStale(root: string): void {
+  const index = join(root, 'dist', 'console', 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(root, 'console'))) return;
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'console/vite.config.ts'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`console build failed:\n${r.stdout}\n${r.stderr}`);
 }

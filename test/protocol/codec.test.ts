@@ -69,7 +69,7 @@ describe('decoders', () => {
     const q = serialize.query('select 1');
     expect(decodeQuery(q, 0, q.length)).toBe('select 1');
     const p = serialize.parse({ name: 'n', text: 'select $1', types: [25] });
-    expect(decodeParse(p, 0, p.length)).toEqual({ name: 'n', sql: 'select $1', paramTypes: [25] });
+    expect(decodeParse(p, 0, p.length)).toEqual({ name: 'n', sql: 'select $1', paramTypes: [25], utf8: true });
     const b = serialize.bind({ portal: 'p', statement: 'n', values: ['a', null] });
     const bind = decodeBind(b, 0, b.length);
     expect(bind.params).toEqual(['a', null]);

@@ -123,9 +123,20 @@ describe('reviewer HTTP API', () => {
     expect(verify.ok).toBe(true);
   });
 
-  it('serves the console page', async () => {
-    const r = await fetch(`${base}/`);
-    expect(r.status).toBe(200);
-    expect(await r.text()).toMatch(/Airlock · approvals/);
+  it('serves the built console for its page paths, without inline script', async () => {
+    for (const path of ['/', '/approvals/00000000-0000-0000-0000-000000000000', '/audit', '/agents', '/sign-in']) {
+      const r = await fetch(`${base}${path}`);
+      expect(r.status, path).toBe(200);
+      const html = await r.text();
+      expect(html, path).toMatch(/<title>Airlock · approvals<\/title>/);
+      expect(html, path).toMatch(/<script type="module" crossorigin src="\/console\/assets\/index-[\w-]+\.js"><\/script>/);
+      expect(html.match(/<script\b[^>]*>[^<]/g), path).toBeNull();
+      expect(html, path).not.toMatch(/ style=/);
+    }
+    const js = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await (await fetch(base)).text())![1];
+    const asset = await fetch(`${base}${js}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    expect((await fetch(`${base}/console/assets/nope.js`)).status).toBe(404);
   });
 });
