@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AirlockConfig } from './config/schema.js';
 import type { Agent, GatewayOutcome, GatewayRequest } from './domain/request.js';
-import type { WireGateway } from './wire/port.js';
 import type { Decision } from './domain/decision.js';
 import type { Store } from './store/store.js';
 import { PolicyEngine, initPolicy } from './policy/engine.js';
@@ -61,7 +60,7 @@ function partsOf(decision: Decision): DecisionLineParts {
   return p;
 }
 
-export class Gateway implements WireGateway, GatewayPort {
+export class Gateway implements GatewayPort {
   private constructor(
     readonly config: AirlockConfig,
     readonly engine: PolicyEngine,
@@ -113,16 +112,6 @@ export class Gateway implements WireGateway, GatewayPort {
     const agent = typeof token === 'string' && token.length > 0 && token.length < 512 ? await this.store.authenticateToken(token) : null;
     if (!agent) this.audit.append({ type: 'auth.failed', door, data: { reason: 'unknown or revoked token', remote } });
     return agent ? { id: agent.id, name: agent.name } : null;
-  }
-
-  auditConnection(e: { agentName: string; database: string; ok: boolean; reason?: string; remote?: string; client?: string }): void {
-    this.audit.append({
-      type: e.ok ? 'auth.ok' : 'auth.failed',
-      agent: e.agentName,
-      door: 'wire',
-      database: e.database,
-      data: { reason: e.reason, remote: e.remote, client: e.client },
-    });
   }
 
   /**

@@ -56,6 +56,11 @@ export class WirePool {
     return `${database}\u0000${parts.join('\u0000')}`;
   }
 
+  /** The sub-pool key (instance form of WirePool.key, for callers that hold the pool). */
+  keyFor(database: string, settings: Record<string, string>): string {
+    return WirePool.key(database, settings);
+  }
+
   private db(database: string): DbPool {
     let d = this.dbs.get(database);
     if (!d) {

@@ -1,28 +1,21 @@
-// Connection start for one client: SSL/GSSENC negotiation, CancelRequest, StartupMessage, and
+// Connection start for one client, as a small state machine (one handler per step, as in
+// pg-gateway's connection steps): SSL/GSSENC negotiation, CancelRequest, StartupMessage, then
 // SCRAM-SHA-256 authentication of the agent's token. Ends by handing the socket to a Session.
 import net from 'node:net';
 import tls from 'node:tls';
-import { createHash } from 'node:crypto';
 import {
   Front,
   FrameError,
   FrameReader,
   StartupCode,
-  authOk,
   authSasl,
   authSaslContinue,
   authSaslFinal,
-  backendKeyData,
   decodeCancel,
   decodeSaslInitial,
   decodeStartup,
   errorResponse,
-  frame,
   frameBody,
-  makeVerifier,
-  parameterStatus,
-  parseVerifier,
-  rfqFor,
   serverFinal,
   serverFirst,
   startupCode,
@@ -31,9 +24,9 @@ import {
 } from '../../protocol/index.js';
 import { AirlockError, asAirlockError, featureNotSupported, invalidPassword, protocolViolation } from '../errors.js';
 import type { Agent } from '../domain/request.js';
-import { WirePool } from '../upstream/wire-pool.js';
 import { filterStartup, type FilteredStartup } from './startup-params.js';
 import type { SessionContext, SessionIdentity } from './session-core.js';
+import { negotiateProtocolVersion, readyFrames, verifierFor } from './handshake-frames.js';
 
 export interface HandshakeDeps {
   ctx: SessionContext;
@@ -53,214 +46,230 @@ export interface Pending {
   end: number;
 }
 
-const State = { startup: 0, saslInitial: 1, saslFinal: 2, busy: 3, done: 4 } as const;
-type State = (typeof State)[keyof typeof State];
+/** Where the handshake is. Between `lookingUp`/`completing` and the next step, frames wait in order. */
+const Step = {
+  startup: 'startup',
+  lookingUp: 'lookingUp',
+  saslInitial: 'saslInitial',
+  saslFinal: 'saslFinal',
+  completing: 'completing',
+  done: 'done',
+} as const;
+type Step = (typeof Step)[keyof typeof Step];
 
-/** Per-name fake verifier so unknown agents get the same exchange as known ones (no enumeration). */
-const fakeVerifier = (name: string): ScramVerifier =>
-  parseVerifier(
-    makeVerifier(
-      createHash('sha256')
-        .update('airlock-unknown:' + name)
-        .digest('hex'),
-      4096,
-      createHash('md5').update(name).digest(),
-    ),
-  )!;
-
+/** Run the handshake on a freshly accepted socket. */
 export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
-  let socket: net.Socket = raw;
-  const reader = new FrameReader(deps.maxMessageBytes, true);
-  let state: State = State.startup;
-  let startup: FilteredStartup | null = null;
+  new Handshake(raw, deps).start();
+}
+
+class Handshake {
+  private socket: net.Socket;
+  private step: Step = Step.startup;
+  private readonly reader: FrameReader;
+  private readonly pending: Pending[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private readonly remote: string | undefined;
+  private startup: FilteredStartup | null = null;
   /** who the startup packet claimed to be, for the audit of refused attempts */
-  let claimed: { user: string; database: string; client?: string } | null = null;
-  let agent: Agent | null = null;
-  let verifier: ScramVerifier | null = null;
-  let scram: ScramServerState | null = null;
-  const pending: Pending[] = [];
-  const remote = raw.remoteAddress;
-  const timer = setTimeout(() => fail(protocolViolation('startup did not complete in time'), false), deps.startupTimeoutMs);
+  private claimed: { user: string; database: string; client?: string } | null = null;
+  private agent: Agent | null = null;
+  private verifier: ScramVerifier | null = null;
+  private scram: ScramServerState | null = null;
 
-  const fail = (e: AirlockError, audit = true) => {
-    if (state === State.done) return;
-    state = State.done;
-    clearTimeout(timer);
-    if (audit && claimed) {
-      deps.ctx.gateway.auditConnection({
-        agentName: claimed.user,
-        database: claimed.database,
-        ok: false,
-        reason: e.message,
-        remote,
-        client: claimed.client,
-      });
-    }
-    if (!socket.destroyed) socket.end(errorResponse({ severity: 'FATAL', code: e.code, message: e.message }));
-    socket.destroySoon?.();
+  /** one handler per step that reads frames */
+  private readonly handlers: Record<Step, (type: number, buf: Buffer, start: number, end: number) => void> = {
+    [Step.startup]: (_t, buf, start, end) => this.onStartupPacket(buf, start, end),
+    [Step.lookingUp]: (type, buf, start, end) => this.pending.push({ type, buf, start, end }),
+    [Step.saslInitial]: (type, buf, start, end) => this.onSaslInitial(type, buf, start, end),
+    [Step.saslFinal]: (type, buf, start, end) => this.onSaslFinal(type, buf, start, end),
+    [Step.completing]: (type, buf, start, end) => this.pending.push({ type, buf, start, end }),
+    [Step.done]: () => undefined,
   };
 
-  const onFrame = (type: number, buf: Buffer, start: number, end: number) => {
-    if (state === State.done) return;
-    if (state === State.busy) {
-      pending.push({ type, buf, start, end });
-      return;
-    }
-    if (state === State.startup) return onStartupPacket(buf, start, end);
-    if (type !== Front.password) throw protocolViolation(`expected SASL response, got message type "${String.fromCharCode(type)}"`);
-    if (state === State.saslInitial) {
-      const { mechanism, data } = decodeSaslInitial(buf, start, end);
-      if (mechanism !== 'SCRAM-SHA-256') throw invalidPassword(`unsupported SASL mechanism "${mechanism}"`);
-      try {
-        scram = serverFirst(data.toString('utf8'), verifier!);
-      } catch (e) {
-        throw protocolViolation((e as Error).message);
-      }
-      state = State.saslFinal;
-      socket.write(authSaslContinue(scram.serverFirst));
-      return;
-    }
-    let final: string | null;
+  constructor(
+    raw: net.Socket,
+    private readonly deps: HandshakeDeps,
+  ) {
+    this.socket = raw;
+    this.remote = raw.remoteAddress;
+    this.reader = new FrameReader(deps.maxMessageBytes, true);
+    this.timer = setTimeout(() => this.fail(protocolViolation('startup did not complete in time'), false), deps.startupTimeoutMs);
+  }
+
+  start(): void {
+    this.socket.on('data', this.onData);
+    this.socket.on('error', () => this.fail(protocolViolation('connection error'), false));
+    this.socket.on('close', () => this.finish());
+  }
+
+  private readonly onData = (chunk: Buffer) => {
     try {
-      final = serverFinal(frameBody(buf, start, end).toString('utf8'), scram!, verifier!);
-    } catch (e) {
-      throw protocolViolation((e as Error).message);
+      this.reader.feed(chunk, (type, buf, start, end) => this.handlers[this.step](type, buf, start, end));
+    } catch (err) {
+      this.onError(err);
     }
-    if (!final || !agent) throw invalidPassword(`password authentication failed for agent "${startup!.user}"`);
-    state = State.busy;
-    socket.write(authSaslFinal(final));
-    void complete();
   };
 
-  const onStartupPacket = (buf: Buffer, start: number, end: number) => {
+  private onError(err: unknown): void {
+    if (err instanceof FrameError)
+      return this.fail(new AirlockError(err.message, err.kind === 'too-large' ? '54000' : '08P01', 400), false);
+    this.fail(asAirlockError(err));
+  }
+
+  private finish(): void {
+    this.step = Step.done;
+    clearTimeout(this.timer);
+  }
+
+  /** FATAL to the client and close; refused attempts are audited when the client said who it was. */
+  private fail(e: AirlockError, audit = true): void {
+    if (this.step === Step.done) return;
+    this.finish();
+    if (audit && this.claimed) this.audit(false, this.claimed, e.message);
+    if (!this.socket.destroyed) this.socket.end(errorResponse({ severity: 'FATAL', code: e.code, message: e.message }));
+    this.socket.destroySoon?.();
+  }
+
+  private audit(ok: boolean, who: { user: string; database: string; client?: string }, reason?: string): void {
+    this.deps.ctx.gateway.record({
+      type: ok ? 'auth.ok' : 'auth.failed',
+      door: 'wire',
+      agent: who.user,
+      database: who.database,
+      data: { reason, remote: this.remote, client: who.client },
+    });
+  }
+
+  // ---- step: startup ----
+
+  private onStartupPacket(buf: Buffer, start: number, end: number): void {
     const code = startupCode(buf, start, end);
-    if (code === StartupCode.ssl || code === StartupCode.gssenc) {
-      if (end !== buf.length) throw protocolViolation('received unencrypted data after SSL request');
-      if (code === StartupCode.ssl && deps.tls && !(socket instanceof tls.TLSSocket)) {
-        socket.removeListener('data', onData);
-        socket.write('S');
-        const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: deps.tls });
-        secure.on('error', () => fail(protocolViolation('TLS handshake failed'), false));
-        secure.on('data', onData);
-        socket = secure;
-        return;
-      }
-      socket.write('N');
-      return;
-    }
+    if (code === StartupCode.ssl || code === StartupCode.gssenc) return this.negotiateEncryption(code, buf, end);
     if (code === StartupCode.cancel) {
       const { pid, secret } = decodeCancel(buf, start, end);
-      state = State.done;
-      clearTimeout(timer);
-      deps.cancel(pid, secret);
-      socket.end();
+      this.finish();
+      this.deps.cancel(pid, secret);
+      this.socket.end();
       return;
     }
     const msg = decodeStartup(buf, start, end);
     if (msg.protocol >>> 16 !== 3)
       throw featureNotSupported(`unsupported frontend protocol ${msg.protocol >>> 16}.${msg.protocol & 0xffff}`);
-    if (msg.params.user)
-      claimed = {
-        user: msg.params.user.slice(0, 200),
-        database: (msg.params.database || msg.params.user).slice(0, 200),
-        client: msg.params.application_name?.slice(0, 200),
+    if (msg.params.user) {
+      const p = msg.params;
+      this.claimed = {
+        user: p.user.slice(0, 200),
+        database: (p.database || p.user).slice(0, 200),
+        client: p.application_name?.slice(0, 200),
       };
-    startup = filterStartup(msg.params);
-    if ((msg.protocol & 0xffff) !== 0 || startup.unsupportedOptions.length > 0) {
-      socket.write(negotiateProtocolVersion(startup.unsupportedOptions));
     }
-    reader.untyped = false;
-    state = State.busy;
-    void lookup();
-  };
+    this.startup = filterStartup(msg.params);
+    if ((msg.protocol & 0xffff) !== 0 || this.startup.unsupportedOptions.length > 0) {
+      this.socket.write(negotiateProtocolVersion(this.startup.unsupportedOptions));
+    }
+    this.reader.untyped = false;
+    this.step = Step.lookingUp;
+    void this.lookUp(this.startup.user);
+  }
 
-  const lookup = async () => {
+  /** SSLRequest: TLS when configured, else 'N'; GSSENCRequest: always 'N'. */
+  private negotiateEncryption(code: number, buf: Buffer, end: number): void {
+    if (end !== buf.length) throw protocolViolation('received unencrypted data after SSL request');
+    if (code === StartupCode.ssl && this.deps.tls && !(this.socket instanceof tls.TLSSocket)) {
+      this.socket.removeListener('data', this.onData);
+      this.socket.write('S');
+      const secure = new tls.TLSSocket(this.socket, { isServer: true, secureContext: this.deps.tls });
+      secure.on('error', () => this.fail(protocolViolation('TLS handshake failed'), false));
+      secure.on('data', this.onData);
+      this.socket = secure;
+      return;
+    }
+    this.socket.write('N');
+  }
+
+  // ---- step: lookingUp (frames wait) ----
+
+  private async lookUp(user: string): Promise<void> {
     try {
-      const found = await deps.ctx.gateway.agentAuth(startup!.user);
-      agent = found?.agent ?? null;
-      verifier = (found && parseVerifier(found.scramVerifier)) || fakeVerifier(startup!.user);
-      if (found && !parseVerifier(found.scramVerifier)) agent = null;
+      const found = await this.deps.ctx.gateway.agentAuth(user);
+      const { agent, verifier } = verifierFor(user, found);
+      this.agent = agent;
+      this.verifier = verifier;
     } catch (err) {
-      return fail(asAirlockError(err));
+      return this.fail(asAirlockError(err));
     }
-    if (state !== State.busy) return;
-    state = State.saslInitial;
-    socket.write(authSasl(['SCRAM-SHA-256']));
-    drainPending();
-  };
+    if (this.step !== Step.lookingUp) return;
+    this.step = Step.saslInitial;
+    this.socket.write(authSasl(['SCRAM-SHA-256']));
+    this.replayPending();
+  }
 
-  const complete = async () => {
-    const s = startup!;
+  private replayPending(): void {
+    const list = this.pending.splice(0);
     try {
-      const key = WirePool.key(s.database, s.settings);
-      const status = await deps.ctx.pool.parameterStatus(s.database, key, s.settings);
-      await deps.ctx.gateway.prepareDatabase(s.database);
-      if (state !== State.busy) return;
-      const k = deps.newKey();
-      const out: Buffer[] = [authOk];
-      for (const [name, value] of status) out.push(parameterStatus(name, name === 'application_name' ? (s.applicationName ?? '') : value));
-      out.push(backendKeyData(k.pid, k.secret), rfqFor(0x49));
-      socket.write(Buffer.concat(out));
-      state = State.done;
-      clearTimeout(timer);
-      socket.removeListener('data', onData);
-      deps.ctx.gateway.auditConnection({ agentName: s.user, database: s.database, ok: true, remote, client: s.applicationName });
-      deps.onReady(
-        socket,
-        reader,
-        {
-          agent: agent!,
-          database: s.database,
-          settings: s.settings,
-          poolKey: key,
-          applicationName: s.applicationName,
-          pid: k.pid,
-          secret: k.secret,
-          remote,
-        },
-        pending,
-      );
+      for (const p of list) this.handlers[this.step](p.type, p.buf, p.start, p.end);
     } catch (err) {
-      fail(asAirlockError(err));
+      this.onError(err);
     }
-  };
+  }
 
-  const drainPending = () => {
-    const list = pending.splice(0);
+  // ---- steps: SASL ----
+
+  private onSaslInitial(type: number, buf: Buffer, start: number, end: number): void {
+    if (type !== Front.password) throw protocolViolation(`expected SASL response, got message type "${String.fromCharCode(type)}"`);
+    const { mechanism, data } = decodeSaslInitial(buf, start, end);
+    if (mechanism !== 'SCRAM-SHA-256') throw invalidPassword(`unsupported SASL mechanism "${mechanism}"`);
     try {
-      for (const p of list) onFrame(p.type, p.buf, p.start, p.end);
-    } catch (err) {
-      onError(err);
+      this.scram = serverFirst(data.toString('utf8'), this.verifier!);
+    } catch (e) {
+      throw protocolViolation((e as Error).message);
     }
-  };
+    this.step = Step.saslFinal;
+    this.socket.write(authSaslContinue(this.scram.serverFirst));
+  }
 
-  const onError = (err: unknown) => {
-    if (err instanceof FrameError) return fail(new AirlockError(err.message, err.kind === 'too-large' ? '54000' : '08P01', 400), false);
-    fail(asAirlockError(err));
-  };
-
-  const onData = (chunk: Buffer) => {
+  private onSaslFinal(type: number, buf: Buffer, start: number, end: number): void {
+    if (type !== Front.password) throw protocolViolation(`expected SASL response, got message type "${String.fromCharCode(type)}"`);
+    let final: string | null;
     try {
-      reader.feed(chunk, onFrame);
+      final = serverFinal(frameBody(buf, start, end).toString('utf8'), this.scram!, this.verifier!);
+    } catch (e) {
+      throw protocolViolation((e as Error).message);
+    }
+    if (!final || !this.agent) throw invalidPassword(`password authentication failed for agent "${this.startup!.user}"`);
+    this.step = Step.completing;
+    this.socket.write(authSaslFinal(final));
+    void this.complete();
+  }
+
+  // ---- step: completing (frames wait), then the session takes over ----
+
+  private async complete(): Promise<void> {
+    const s = this.startup!;
+    const pool = this.deps.ctx.pool;
+    try {
+      const key = pool.keyFor(s.database, s.settings);
+      const status = await pool.parameterStatus(s.database, key, s.settings);
+      await this.deps.ctx.gateway.prepareDatabase(s.database);
+      if (this.step !== Step.completing) return;
+      const k = this.deps.newKey();
+      this.socket.write(readyFrames(status, s.applicationName, k));
+      this.finish();
+      this.socket.removeListener('data', this.onData);
+      this.audit(true, { user: s.user, database: s.database, client: s.applicationName });
+      const id: SessionIdentity = {
+        agent: this.agent!,
+        database: s.database,
+        settings: s.settings,
+        poolKey: key,
+        applicationName: s.applicationName,
+        pid: k.pid,
+        secret: k.secret,
+        remote: this.remote,
+      };
+      this.deps.onReady(this.socket, this.reader, id, this.pending);
     } catch (err) {
-      onError(err);
+      this.fail(asAirlockError(err));
     }
-  };
-
-  socket.on('data', onData);
-  socket.on('error', () => fail(protocolViolation('connection error'), false));
-  socket.on('close', () => {
-    if (state !== State.done) {
-      clearTimeout(timer);
-      state = State.done;
-    }
-  });
-}
-
-/** NegotiateProtocolVersion: we speak 3.0 and none of the `_pq_.` options. */
-function negotiateProtocolVersion(options: string[]): Buffer {
-  const parts = [Buffer.from([0, 3, 0, 0]), Buffer.alloc(4)];
-  parts[1].writeInt32BE(options.length);
-  for (const o of options) parts.push(Buffer.from(o + '\0'));
-  return frame(0x76, Buffer.concat(parts));
+  }
 }

@@ -3,7 +3,7 @@
 import type { GatewayOutcome, GatewayRequest, QueryResultData } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
 import { asAirlockError, insufficientPrivilege, queryCanceled } from '../errors.js';
-import type { WireGateway } from './port.js';
+import type { GatewayPort } from '../gateway-port.js';
 import { errorFrame, heldNotice } from './result-frames.js';
 
 export type HeldResult = { ok: true; result: QueryResultData; approvalId?: string } | { ok: false; error: Buffer };
@@ -16,7 +16,7 @@ export interface HeldOptions {
 }
 
 /** Runs the ask-tier flow for one statement (or one multi-statement string). */
-export async function runHeld(gw: WireGateway, req: GatewayRequest, decision: Decision, o: HeldOptions): Promise<HeldResult> {
+export async function runHeld(gw: GatewayPort, req: GatewayRequest, decision: Decision, o: HeldOptions): Promise<HeldResult> {
   let outcome: GatewayOutcome;
   try {
     outcome = await gw.hold(req, decision);

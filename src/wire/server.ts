@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WirePool } from '../upstream/wire-pool.js';
 import { logger } from '../logger.js';
-import type { WireGateway } from './port.js';
+import type { GatewayPort } from '../gateway-port.js';
 import { handshake } from './handshake.js';
 import { Session } from './session.js';
 import type { SessionContext } from './session-core.js';
@@ -40,7 +40,7 @@ export interface WireServer {
 const pem = (v: string) => (v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8'));
 
 /** Starts the proxy; resolves once it listens (port 0 picks a free port). */
-export async function startWireServer(opts: { gateway: WireGateway; config: WireServerConfig }): Promise<WireServer> {
+export async function startWireServer(opts: { gateway: GatewayPort; config: WireServerConfig }): Promise<WireServer> {
   const { gateway, config } = opts;
   const pool = new WirePool(
     {

@@ -7,12 +7,12 @@ import type { ServerConn } from '../upstream/wire-conn.js';
 import type { WirePool } from '../upstream/wire-pool.js';
 import { AirlockError, asAirlockError } from '../errors.js';
 import type { Agent } from '../domain/request.js';
-import type { WireGateway } from './port.js';
+import type { GatewayPort } from '../gateway-port.js';
 import { logger } from '../logger.js';
 import { FrameBatch } from './frame-batch.js';
 
 export interface SessionContext {
-  gateway: WireGateway;
+  gateway: GatewayPort;
   pool: WirePool;
   approvalWaitSeconds: number;
   /** forget a session's cancel key when it ends */
