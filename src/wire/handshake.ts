@@ -25,7 +25,8 @@ import {
 import { AirlockError, asAirlockError, featureNotSupported, invalidPassword, protocolViolation } from '../errors.js';
 import type { Agent } from '../domain/request.js';
 import { filterStartup, type FilteredStartup } from './startup-params.js';
-import type { SessionContext, SessionIdentity } from './session-core.js';
+import type { SessionContext, SessionIdentity } from './session-types.js';
+import type { Pending } from './client-io.js';
 import { negotiateProtocolVersion, readyFrames, verifierFor } from './handshake-frames.js';
 
 export interface HandshakeDeps {
@@ -37,13 +38,6 @@ export interface HandshakeDeps {
   /** a fresh cancel key registered for the session */
   newKey: () => { pid: number; secret: number };
   onReady: (socket: net.Socket, reader: FrameReader, id: SessionIdentity, pending: Pending[]) => void;
-}
-
-export interface Pending {
-  type: number;
-  buf: Buffer;
-  start: number;
-  end: number;
 }
 
 /** Where the handshake is. Between `lookingUp`/`completing` and the next step, frames wait in order. */

@@ -9,7 +9,7 @@ import { logger } from '../logger.js';
 import type { GatewayPort } from '../gateway-port.js';
 import { handshake } from './handshake.js';
 import { Session } from './session.js';
-import type { SessionContext } from './session-core.js';
+import type { SessionContext } from './session-types.js';
 
 export interface WireServerConfig {
   host: string;

@@ -1,28 +1,37 @@
-// Upstream layer of a client session: which server it talks to and when. A server is taken from
-// the pool on the first forwarded message, lent back at every transaction boundary with nothing in
-// flight (unless session state pins it), and its ReadyForQuery count keeps proxy-made answers in
-// order behind the server's (synth, syncPoint).
+// The upstream part of a client session: which server it talks to and when. A server is taken
+// from the pool on the first forwarded message, lent back at every transaction boundary with
+// nothing in flight (unless session state pins it), and its ReadyForQuery count keeps proxy-made
+// answers in order behind the server's (synth, syncPoint). Frames from the server go straight to
+// the session's ClientIo.
 import type { ServerConn, ServerOwner } from '../upstream/wire-conn.js';
 import { connectionFailure } from '../errors.js';
-import { SessionCore, type Step } from './session-core.js';
+import type { ClientIo, Step } from './client-io.js';
+import type { SessionContext, SessionIdentity } from './session-types.js';
 
-export abstract class SessionUpstream extends SessionCore implements ServerOwner {
+export class UpstreamBinding implements ServerOwner {
+  /** the upstream server bound to this session, if any */
+  server: ServerConn | null = null;
   /** the server is lent back to the pool while this client is idle */
   private lent = false;
   /** session state on the server (named statements, SET, LISTEN...): keep it until the end */
   pinned = false;
   txStatus = 0x49;
   /** extended-protocol messages forwarded since the last Sync */
-  protected forwardedSinceSync = false;
+  forwardedSinceSync = false;
   /** after an error in an extended batch, client messages are ignored up to the next Sync */
-  protected skipToSync = false;
+  skipToSync = false;
   /** a ReadyForQuery arrived in the current upstream chunk; lend the server only after it is flushed */
   private readyPending = false;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly id: SessionIdentity,
+    private readonly io: ClientIo,
+  ) {}
 
   debugState(): Record<string, unknown> {
     const s = this.server;
     return {
-      ...super.debugState(),
       pinned: this.pinned,
       lent: this.lent,
       forwardedSinceSync: this.forwardedSinceSync,
@@ -31,14 +40,14 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
   }
 
   /** Transaction status as the client should see it. */
-  protected currentStatus(): number {
+  currentStatus(): number {
     return this.server ? this.server.status : this.txStatus;
   }
 
   // ---- binding ----
 
   /** The bound server, or one taken synchronously from the pool; null means acquire() is needed. */
-  protected tryServer(): ServerConn | null {
+  tryServer(): ServerConn | null {
     if (this.server) {
       if (this.lent) {
         this.ctx.pool.unlend(this.server, this.id.database);
@@ -51,11 +60,11 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
     return s;
   }
 
-  protected async acquire(): Promise<ServerConn> {
+  async acquire(): Promise<ServerConn> {
     const s = this.tryServer();
     if (s) return s;
     const got = await this.ctx.pool.acquire(this.id.database, this.id.poolKey, this.id.settings);
-    if (this.closed) {
+    if (this.io.closed) {
       this.ctx.pool.release(got);
       throw connectionFailure('client went away');
     }
@@ -71,14 +80,14 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
   }
 
   /** At a transaction boundary with nothing in flight, let the pool take the server back if needed. */
-  protected idle(): void {
+  idle(): void {
     const s = this.server;
-    if (!s || this.lent || this.pinned || this.closed) return;
+    if (!s || this.lent || this.pinned || this.io.closed) return;
     if (s.status !== 0x49 || s.outstanding > 0 || this.forwardedSinceSync) return;
     this.lent = true;
     this.ctx.pool.lend(s, this.id.database, (srv) => {
       if (this.server === srv) {
-        if (this.pausedServer === srv) this.resumeServer();
+        if (this.io.pausedServer === srv) this.io.resumeServer();
         this.server = null;
         this.lent = false;
       }
@@ -86,7 +95,7 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
   }
 
   /** Gives the server back: clean ones directly, pinned ones after DISCARD ALL, others are closed. */
-  protected releaseServer(): void {
+  releaseServer(): void {
     const s = this.server;
     this.server = null;
     if (!s) return;
@@ -105,23 +114,23 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
   // ---- ordering with the server ----
 
   /** Forwards an extended-protocol message, taking a server first if the session has none. */
-  protected forwardExtended(buf: Buffer, start: number, end: number): Step {
+  forwardExtended(buf: Buffer, start: number, end: number): Step {
     const s = this.tryServer();
     if (!s) {
       return this.acquire().then(() => {
         this.forwardedSinceSync = true;
-        this.forward(buf, start, end);
+        this.io.forward(buf, start, end);
       });
     }
     this.forwardedSinceSync = true;
-    this.forward(buf, start, end);
+    this.io.forward(buf, start, end);
   }
 
   /**
    * Runs `fn` (which emits proxy-made frames) after the upstream has answered everything already
    * forwarded, so responses stay in order. Synchronous when nothing is in flight (the common case).
    */
-  protected synth(fn: () => void): Step {
+  synth(fn: () => void): Step {
     const s = this.server;
     if (!s || (!this.forwardedSinceSync && s.outstanding === 0)) {
       fn();
@@ -133,12 +142,12 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
   }
 
   /** Ends the forwarded run with an internal Sync and waits for it; true when the server reported an error. */
-  protected async syncPoint(): Promise<boolean> {
+  async syncPoint(): Promise<boolean> {
     const s = this.server;
     if (!s) return false;
     if (this.forwardedSinceSync) {
       this.forwardedSinceSync = false;
-      this.flushServer();
+      this.io.flushServer();
       const err = await s.internalSync();
       this.txStatus = s.status;
       if (err) this.skipToSync = true;
@@ -151,14 +160,14 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
   // ---- ServerOwner: frames from the upstream go straight through, merged per chunk ----
 
   fromServer(_type: number, buf: Buffer, start: number, end: number): void {
-    this.toClient.add(buf, start, end);
+    this.io.fromServer(buf, start, end);
   }
 
   fromServerEnd(): void {
-    this.flushClient();
+    this.io.flushClient();
     if (this.readyPending) {
       this.readyPending = false;
-      if (this.quiet) this.idle();
+      if (this.io.quiet) this.idle();
     }
   }
 
@@ -169,6 +178,6 @@ export abstract class SessionUpstream extends SessionCore implements ServerOwner
 
   serverLost(err: Error): void {
     this.server = null;
-    if (!this.closed) this.fatal(connectionFailure(`upstream connection lost: ${err.message}`));
+    if (!this.io.closed) this.io.fatal(connectionFailure(`upstream connection lost: ${err.message}`));
   }
 }

@@ -1,36 +1,16 @@
-// I/O layer of a client session: input framing and queueing (one message handled at a time, async
-// steps hold the queue), batched writes both ways with backpressure, FATAL and close. Which server
-// a session talks to is session-upstream.ts; what to do with each message is session.ts.
+// The I/O part of a client session: input framing and queueing (one message handled at a time,
+// async steps hold the queue), batched writes both ways with backpressure, FATAL and close. The
+// session composes it with its upstream binding (session-upstream.ts) and its protocol handlers
+// (session.ts); it calls back into its owner for what to do with each message.
 import type net from 'node:net';
 import { FrameError, FrameReader, errorResponse, type FrameSink } from '../../protocol/index.js';
 import type { ServerConn } from '../upstream/wire-conn.js';
-import type { WirePool } from '../upstream/wire-pool.js';
 import { AirlockError, asAirlockError } from '../errors.js';
-import type { Agent } from '../domain/request.js';
 import type { GatewayPort } from '../gateway-port.js';
 import { logger } from '../logger.js';
 import { FrameBatch } from './frame-batch.js';
 
-export interface SessionContext {
-  gateway: GatewayPort;
-  pool: WirePool;
-  approvalWaitSeconds: number;
-  /** forget a session's cancel key when it ends */
-  unregister: (pid: number) => void;
-}
-
-export interface SessionIdentity {
-  agent: Agent;
-  database: string;
-  settings: Record<string, string>;
-  poolKey: string;
-  applicationName?: string;
-  pid: number;
-  secret: number;
-  remote?: string;
-}
-
-interface Queued {
+export interface Pending {
   type: number;
   buf: Buffer;
   start: number;
@@ -40,46 +20,49 @@ interface Queued {
 /** A handler either finishes synchronously or returns a promise; the queue waits for it. */
 export type Step = void | Promise<void>;
 
+/** What the I/O part asks of the session that owns it. */
+export interface IoOwner {
+  dispatch(type: number, buf: Buffer, start: number, end: number): Step;
+  /** an async step failed with an error that is not fatal */
+  stepFailed(err: AirlockError): void;
+  /** nothing queued, nothing running: a chance to give the server back */
+  idle(): void;
+  /** the session is closing: forget its cancel key, give the server back */
+  closing(): void;
+  /** the upstream server bound right now, for backpressure */
+  server(): ServerConn | null;
+}
+
 const MAX_QUEUED = 4096;
 
-export abstract class SessionCore {
-  /** the upstream server bound to this session, if any (see session-upstream.ts) */
-  server: ServerConn | null = null;
+export class ClientIo {
   closed = false;
   private busy = false;
-  private readonly queue: Queued[] = [];
+  private readonly queue: Pending[] = [];
   private readonly toServer = new FrameBatch();
-  protected readonly toClient = new FrameBatch();
+  private readonly toClient = new FrameBatch();
   /** The server socket paused because the client reads slowly; resumed on drain or close. */
-  protected pausedServer: ServerConn | null = null;
+  pausedServer: ServerConn | null = null;
 
   constructor(
     readonly socket: net.Socket,
-    readonly reader: FrameReader,
-    readonly ctx: SessionContext,
-    readonly id: SessionIdentity,
+    private readonly reader: FrameReader,
+    private readonly gateway: GatewayPort,
+    private readonly owner: IoOwner,
   ) {}
 
-  protected abstract dispatch(type: number, buf: Buffer, start: number, end: number): Step;
-  /** called when an async step fails with an error that is not fatal */
-  protected abstract stepFailed(err: AirlockError): void;
-  /** nothing queued, nothing running: a chance to give the server back */
-  protected abstract idle(): void;
-  /** the session is closing: give the server back */
-  protected abstract releaseServer(): void;
-
   /** no client message is being handled or waiting */
-  protected get quiet(): boolean {
+  get quiet(): boolean {
     return !this.busy && this.queue.length === 0;
   }
 
   /** State snapshot for diagnostics. */
   debugState(): Record<string, unknown> {
-    return { pid: this.id.pid, busy: this.busy, queued: this.queue.length };
+    return { busy: this.busy, queued: this.queue.length };
   }
 
   /** Starts reading client frames. */
-  start(pending: Queued[] = []): void {
+  start(pending: Pending[] = []): void {
     for (const q of pending) this.queue.push(q);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', () => this.close());
@@ -115,7 +98,7 @@ export abstract class SessionCore {
   private run(type: number, buf: Buffer, start: number, end: number): void {
     let step: Step;
     try {
-      step = this.dispatch(type, buf, start, end);
+      step = this.owner.dispatch(type, buf, start, end);
     } catch (err) {
       this.failed(err);
       return;
@@ -145,7 +128,7 @@ export abstract class SessionCore {
     this.flushServer();
     this.flushClient();
     if (this.queue.length < MAX_QUEUED / 2 && this.socket.isPaused() && !this.closed) this.socket.resume();
-    if (this.quiet) this.idle();
+    if (this.quiet) this.owner.idle();
   }
 
   private failed(err: unknown): void {
@@ -156,23 +139,23 @@ export abstract class SessionCore {
       this.fatal(e);
       return;
     }
-    this.stepFailed(e);
+    this.owner.stepFailed(e);
     this.flushClient();
   }
 
   // ---- output ----
 
-  protected forward(buf: Buffer, start: number, end: number): void {
+  forward(buf: Buffer, start: number, end: number): void {
     this.toServer.add(buf, start, end);
   }
 
-  protected forwardBuffer(b: Buffer): void {
+  forwardBuffer(b: Buffer): void {
     this.toServer.push(b);
   }
 
-  protected flushServer(): void {
+  flushServer(): void {
     const out = this.toServer.take();
-    const s = this.server;
+    const s = this.owner.server();
     if (!out || !s || s.closed) return;
     if (!s.write(out)) {
       this.socket.pause();
@@ -181,11 +164,16 @@ export abstract class SessionCore {
   }
 
   /** A frame the proxy wrote itself; callers make sure the server has nothing in flight first. */
-  protected emit(b: Buffer): void {
+  emit(b: Buffer): void {
     this.toClient.push(b);
   }
 
-  protected flushClient(): void {
+  /** Frames straight from the upstream, merged with their neighbours of the same chunk. */
+  fromServer(buf: Buffer, start: number, end: number): void {
+    this.toClient.add(buf, start, end);
+  }
+
+  flushClient(): void {
     if (this.closed) return;
     const out = this.toClient.take();
     if (out && this.audited()) this.writeClient(out);
@@ -194,7 +182,7 @@ export abstract class SessionCore {
   /** Nothing goes back to the client before its audit events are durable; if they cannot be, the session ends. */
   private audited(): boolean {
     try {
-      this.ctx.gateway.ensureAudited();
+      this.gateway.ensureAudited();
       return true;
     } catch (err) {
       const e = asAirlockError(err);
@@ -205,15 +193,15 @@ export abstract class SessionCore {
   }
 
   private writeClient(b: Buffer): void {
-    if (!this.socket.write(b) && this.server && !this.pausedServer) {
-      const s = this.server;
+    const s = this.owner.server();
+    if (!this.socket.write(b) && s && !this.pausedServer) {
       this.pausedServer = s;
       s.socket.pause();
       this.socket.once('drain', () => this.resumeServer());
     }
   }
 
-  protected resumeServer(): void {
+  resumeServer(): void {
     const s = this.pausedServer;
     this.pausedServer = null;
     if (s && !s.closed) s.socket.resume();
@@ -231,13 +219,9 @@ export abstract class SessionCore {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
-    this.ctx.unregister(this.id.pid);
-    this.onClose();
     this.resumeServer();
-    this.releaseServer();
+    this.owner.closing();
     this.socket.end();
     this.socket.destroySoon?.();
   }
-
-  protected onClose(): void {}
 }

@@ -1,0 +1,24 @@
+// What every client session shares (the gateway port, the upstream pool, settings) and what
+// identifies one session (its agent, database, startup settings and cancel key).
+import type { Agent } from '../domain/request.js';
+import type { GatewayPort } from '../gateway-port.js';
+import type { WirePool } from '../upstream/wire-pool.js';
+
+export interface SessionContext {
+  gateway: GatewayPort;
+  pool: WirePool;
+  approvalWaitSeconds: number;
+  /** forget a session's cancel key when it ends */
+  unregister: (pid: number) => void;
+}
+
+export interface SessionIdentity {
+  agent: Agent;
+  database: string;
+  settings: Record<string, string>;
+  poolKey: string;
+  applicationName?: string;
+  pid: number;
+  secret: number;
+  remote?: string;
+}
