@@ -1,11 +1,11 @@
 // The layering of Airlock, checked by `npm test` (pretest). One rule per arrow of the picture in
 // README.md (Layout):
-//   doors (wire, mcp, rest, cli) -> gateway -> policy | approvals | audit | integrations | vault
-//   -> store | upstream -> protocol | domain (+ errors, logger, config schema)
-const DOORS = '^src/(wire|mcp|rest|cli)/';
-const GATEWAY = '^src/(gateway[^/]*\\.ts|gateway/)';
+//   doors (wire, mcp, rest, cli, slack, email) -> gateway -> policy | approvals | audit | integrations | vault
+//   -> store | upstream | sql -> protocol | domain (+ errors, logger, config schema)
+const DOORS = '^src/(wire|mcp|rest|cli|slack|email)/';
+const GATEWAY = '^src/gateway/';
 const MIDDLE = '^src/(policy|approvals|audit|integrations|vault)/';
-const LOWER = '^src/(store|upstream)/';
+const PARTS = '^src/(policy|approvals|audit|integrations|vault|store|upstream|sql)/';
 const BOTTOM = '^(src/domain/|src/errors\\.ts|src/logger\\.ts|src/config/schema\\.ts|protocol/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -15,8 +15,8 @@ module.exports = {
     {
       name: 'door-not-to-door',
       severity: 'error',
-      comment: 'a door (wire, MCP, HTTP API/console, CLI) never imports another door; only the CLI composes them (serve, demo, mcp)',
-      from: { path: '^src/(wire|mcp|rest)/' },
+      comment: 'a door never imports another door; only the CLI composes them (serve, demo, mcp --stdio)',
+      from: { path: '^src/(wire|mcp|rest|slack|email)/' },
       to: { path: DOORS, pathNot: '^src/$1/' },
     },
     {
@@ -29,9 +29,17 @@ module.exports = {
     {
       name: 'doors-use-the-port',
       severity: 'error',
-      comment: 'doors reach the gateway through its port (src/gateway-port.ts), never through its parts',
-      from: { path: DOORS },
-      to: { path: '^src/(policy|approvals|audit|store|upstream|vault|integrations)/' },
+      comment: 'doors reach the gateway through its port (src/gateway/port.ts), never through its parts',
+      from: { path: '^src/(mcp|rest|cli|slack|email)/' },
+      to: { path: PARTS },
+    },
+    {
+      name: 'wire-uses-the-port',
+      severity: 'error',
+      comment:
+        'the wire proxy too; only its fast path forwards raw frames over upstream wire connections (decisions and audit still come from the gateway)',
+      from: { path: '^src/wire/' },
+      to: { path: PARTS, pathNot: '^src/upstream/wire-(pool|conn)\\.ts$' },
     },
     {
       name: 'middle-not-up',
@@ -61,18 +69,11 @@ module.exports = {
       },
     },
     {
-      name: 'store-knows-no-callers',
+      name: 'lower-knows-no-callers',
       severity: 'error',
-      comment: 'the store imports only the bottom layer',
-      from: { path: '^src/store/' },
-      to: { path: '^src/', pathNot: ['^src/store/', BOTTOM] },
-    },
-    {
-      name: 'upstream-knows-no-callers',
-      severity: 'error',
-      comment: 'upstream connections import only the bottom layer',
-      from: { path: '^src/upstream/' },
-      to: { path: '^src/', pathNot: ['^src/upstream/', BOTTOM] },
+      comment: 'the store, upstream connections and the SQL parser import only the bottom layer (and their own folder)',
+      from: { path: '^src/(store|upstream|sql)/' },
+      to: { path: '^src/', pathNot: ['^src/$1/', BOTTOM] },
     },
     {
       name: 'bottom-is-bottom',

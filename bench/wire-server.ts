@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../src/config/schema.js';
-import { Gateway } from '../src/gateway.js';
+import { Gateway } from '../src/gateway/gateway.js';
 import { startWireServer } from '../src/wire/server.js';
 
 const upstream = process.argv[2];

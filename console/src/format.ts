@@ -1,6 +1,6 @@
 // How times, counts and cells read in the console. Cells use the server's own cellText, so a
 // value reads the same here, in the CLI and in Slack.
-export { cellText } from '../../src/approvals/preview-diff.js';
+export { cellText } from '../../src/domain/preview-diff.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -4,9 +4,9 @@ import type { ApprovalRecord } from '../../src/domain/approval.js';
 import type { AuditEvent } from '../../src/domain/audit.js';
 import type { AgentRecord } from '../../src/domain/agent.js';
 import type { ReviewerRecord } from '../../src/domain/reviewer.js';
-import type { ReviewFacts, RiskHint, RiskLevel, ApiRequestView } from '../../src/approvals/review-facts.js';
-import type { EffectivePolicy, IntegrationsView } from '../../src/gateway-console.js';
-import type { VerifyResult } from '../../src/audit/verify.js';
+import type { ReviewFacts, RiskHint, RiskLevel, ApiRequestView } from '../../src/domain/review.js';
+import type { EffectivePolicy, IntegrationsView } from '../../src/gateway/console-facet.js';
+import type { VerifyResult } from '../../src/domain/audit.js';
 
 export type {
   AuditEvent,

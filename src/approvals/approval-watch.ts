@@ -1,17 +1,9 @@
 // Tells live views (the console's server-sent events, the Slack app) which approvals changed, in
 // any process sharing the store: the CLI, another gateway, the execution worker. It polls one
 // indexed query over a sliding window while someone listens, and stays silent otherwise.
-import type { ApprovalStatus } from '../domain/approval.js';
 import type { Store } from '../store/store.js';
 import { logger } from '../logger.js';
-
-/** What changed: a row (with its new status) or something about it only this process knows (waiting clients). */
-export interface ApprovalSignal {
-  id: string;
-  status?: ApprovalStatus;
-}
-
-export type ApprovalListener = (signal: ApprovalSignal) => void;
+import type { ApprovalListener, ApprovalSignal } from '../domain/approval.js';
 
 /** Rows whose updated_at is this far back are looked at again: a writer's commit can land late. */
 const WINDOW_MS = 5000;

@@ -1,16 +1,8 @@
 // Turn approved SQL into the steps execution runs inside its own transaction. A request that is
 // one explicit transaction (BEGIN; …; COMMIT) loses its BEGIN/COMMIT to ours; transaction control
 // anywhere else would commit or discard work behind the exactly-once marker, so it is refused.
-import {
-  deparseVerified,
-  ensureParser,
-  statementsOrReason,
-  PREVIEWABLE,
-  runnable,
-  RewriteError,
-  type Node,
-  type ParsedStatement,
-} from './rewrite.js';
+import { deparseVerified, ensureParser, statementsOrReason, PREVIEWABLE, runnable, RewriteError, type ParsedStatement } from './rewrite.js';
+import { nodeOf, treeOf } from '../sql/tree.js';
 
 export interface ExecStep {
   text: string;
@@ -27,7 +19,8 @@ export interface ExecPlan {
 }
 
 const INSIDE_OK = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
-const isTx = (s: ParsedStatement, ...kinds: string[]) => s.node === 'TransactionStmt' && kinds.includes(String(s.tree.kind));
+const txKind = (s: ParsedStatement) => treeOf(s, 'TransactionStmt')?.kind;
+const isTx = (s: ParsedStatement, ...kinds: string[]) => kinds.includes(String(txKind(s)));
 
 /** The steps, or a string saying why this request cannot be executed under the marker. */
 export async function planExecution(sql: string, params: unknown[]): Promise<ExecPlan | string> {
@@ -38,8 +31,12 @@ export async function planExecution(sql: string, params: unknown[]): Promise<Exe
   if (stmts.length === 0) return 'empty statement';
   let setTransaction: string | undefined;
   if (stmts.length > 1 && isTx(stmts[0], 'TRANS_STMT_BEGIN', 'TRANS_STMT_START')) {
-    const options = (stmts[0].tree.options as Node[] | undefined) ?? [];
-    if (options.some((o) => o.DefElem?.defname === 'transaction_read_only' && o.DefElem?.arg?.A_Const?.ival?.ival === 1)) {
+    const options = treeOf(stmts[0], 'TransactionStmt')?.options ?? [];
+    const readOnly = (o: (typeof options)[number]) => {
+      const d = nodeOf(o, 'DefElem');
+      return d?.defname === 'transaction_read_only' && nodeOf(d.arg, 'A_Const')?.ival?.ival === 1;
+    };
+    if (options.some(readOnly)) {
       return 'a READ ONLY transaction cannot carry an approved write';
     }
     if (options.length) {
@@ -51,10 +48,11 @@ export async function planExecution(sql: string, params: unknown[]): Promise<Exe
     }
     stmts = stmts.slice(1);
     const last = stmts[stmts.length - 1];
-    if (!last || !isTx(last, 'TRANS_STMT_COMMIT') || last.tree.chain) return 'BEGIN without a matching COMMIT at the end of the request';
+    if (!last || !isTx(last, 'TRANS_STMT_COMMIT') || treeOf(last, 'TransactionStmt')?.chain)
+      return 'BEGIN without a matching COMMIT at the end of the request';
     stmts = stmts.slice(0, -1);
   }
-  const control = stmts.find((s) => s.node === 'TransactionStmt' && !INSIDE_OK.has(String(s.tree.kind)));
+  const control = stmts.find((s) => s.node === 'TransactionStmt' && !INSIDE_OK.has(String(txKind(s))));
   if (control) return `transaction control (${control.text}) inside an approved request is not supported`;
   if (stmts.length > 1 && params.length > 0) return 'parameters are only supported with a single statement';
   const steps: ExecStep[] = [];

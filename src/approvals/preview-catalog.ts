@@ -242,12 +242,12 @@ const PROC_COLUMNS = `p.proname, pn.nspname AS schema, p.provolatile, l.lanname,
 const PROC_JOINS = `JOIN pg_namespace pn ON pn.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang`;
 /** Built-in, not volatile: the bulk of operators and casts, filtered out in SQL to keep previews fast. */
 const PLAIN_BUILTIN = `(pn.nspname IN ('pg_catalog', 'information_schema') AND p.provolatile <> 'v')`;
-const toProc = (r: Record<string, any>, via?: string): ProcInfo => ({
-  name: r.proname,
-  schema: r.schema,
-  volatility: r.provolatile,
-  language: r.lanname,
-  kind: r.prokind,
+const toProc = (r: Record<string, unknown>, via?: string): ProcInfo => ({
+  name: String(r.proname),
+  schema: String(r.schema),
+  volatility: String(r.provolatile),
+  language: String(r.lanname),
+  kind: String(r.prokind),
   visible: r.visible === true,
   via,
 });

@@ -1,7 +1,7 @@
 // What a preview must know about a parse tree before running it: every function, operator,
 // relation and type it names, nested writes, and which target columns fall back to their
 // DEFAULT (a serial default advances a sequence, which no ROLLBACK undoes). Pure: tree in, facts out.
-import type { Node } from './rewrite.js';
+import { nodeOf, strings, type NodeFields, type T } from '../sql/tree.js';
 
 export interface QualifiedName {
   schema: string | null;
@@ -48,17 +48,16 @@ const TIME_SVF = new Set([
   'SVFOP_LOCALTIMESTAMP_N',
 ]);
 
-const strings = (list: unknown): string[] => (Array.isArray(list) ? list : []).map((p) => String((p as Node)?.String?.sval ?? ''));
-
-function qualified(list: unknown): QualifiedName {
+function qualified(list: T.Node[] | undefined): QualifiedName {
   const parts = strings(list);
   return { schema: parts.length > 1 ? parts[parts.length - 2] : null, name: parts[parts.length - 1] ?? '' };
 }
 
 function constString(node: unknown): string | null {
-  const n = node as Node | undefined;
-  if (n?.A_Const?.sval) return String(n.A_Const.sval.sval ?? '');
-  if (n?.TypeCast) return constString(n.TypeCast.arg);
+  const c = nodeOf(node, 'A_Const');
+  if (c?.sval) return String(c.sval.sval ?? '');
+  const cast = nodeOf(node, 'TypeCast');
+  if (cast) return constString(cast.arg);
   return null;
 }
 
@@ -76,34 +75,45 @@ export function collectFacts(root: unknown, facts: TreeFacts = emptyFacts()): Tr
       continue;
     }
     if (!v || typeof v !== 'object') continue;
-    for (const [key, child] of Object.entries(v as Node)) {
-      const c = child as Node;
+    for (const [key, child] of Object.entries(v)) {
+      // `key` names the node kind of `child` (typed fields are walked too, and match no case)
+      const c = child as NodeFields[keyof NodeFields];
       switch (key) {
-        case 'FuncCall':
-          facts.functions.push({ ...qualified(c.funcname), constArgs: (c.args ?? []).map(constString) });
+        case 'FuncCall': {
+          const f = c as T.FuncCall;
+          facts.functions.push({ ...qualified(f.funcname), constArgs: (f.args ?? []).map(constString) });
           break;
-        case 'A_Expr':
+        }
+        case 'A_Expr': {
+          const e = c as T.A_Expr;
           // BETWEEN is spelled as a keyword here and uses the ordinary comparison operators
-          if (Array.isArray(c.name) && !String(c.kind).startsWith('AEXPR_BETWEEN')) facts.operators.push(qualified(c.name));
+          if (Array.isArray(e.name) && !String(e.kind).startsWith('AEXPR_BETWEEN')) facts.operators.push(qualified(e.name));
           break;
-        case 'RangeVar':
-          facts.relations.push({ schema: c.schemaname ?? null, name: String(c.relname ?? '') });
+        }
+        case 'RangeVar': {
+          const r = c as T.RangeVar;
+          facts.relations.push({ schema: r.schemaname ?? null, name: String(r.relname ?? '') });
           break;
+        }
         case 'TypeName':
-          facts.types.push(qualified(c.names));
+          facts.types.push(qualified((c as T.TypeName).names));
           break;
-        case 'TypeCast':
-          if (c.typeName) facts.types.push(qualified(c.typeName.names));
+        case 'TypeCast': {
+          const t = c as T.TypeCast;
+          if (t.typeName) facts.types.push(qualified(t.typeName.names));
           break;
+        }
         case 'SQLValueFunction':
-          if (TIME_SVF.has(String(c.op))) facts.timeDependent = true;
+          if (TIME_SVF.has(String((c as T.SQLValueFunction).op))) facts.timeDependent = true;
           break;
         case 'CurrentOfExpr':
           facts.currentOf = true;
           break;
-        case 'CommonTableExpr':
-          if (c.ctename) ctes.add(String(c.ctename));
+        case 'CommonTableExpr': {
+          const cte = c as T.CommonTableExpr;
+          if (cte.ctename) ctes.add(String(cte.ctename));
           break;
+        }
         default:
           if (WRITE_NODES.has(key)) facts.nestedWrites.push(key);
       }
@@ -115,17 +125,16 @@ export function collectFacts(root: unknown, facts: TreeFacts = emptyFacts()): Tr
   return facts;
 }
 
-const SET_TO_DEFAULT = (n: unknown) => Boolean((n as Node | undefined)?.SetToDefault);
+const SET_TO_DEFAULT = (n: unknown) => nodeOf(n, 'SetToDefault') !== undefined;
 
 /** Columns an UPDATE-style SET list assigns DEFAULT to (`a = DEFAULT`, `(a, b) = (DEFAULT, 1)`). */
-function setListDefaults(targetList: unknown, out: Set<string>): void {
-  for (const t of (Array.isArray(targetList) ? targetList : []) as Node[]) {
-    const rt = t.ResTarget as Node | undefined;
+function setListDefaults(targetList: T.Node[] | undefined, out: Set<string>): void {
+  for (const t of targetList ?? []) {
+    const rt = nodeOf(t, 'ResTarget');
     if (!rt?.name) continue;
-    const val = rt.val as Node | undefined;
-    if (SET_TO_DEFAULT(val)) out.add(String(rt.name));
-    const multi = val?.MultiAssignRef as Node | undefined;
-    const args = multi?.source?.RowExpr?.args as unknown[] | undefined;
+    if (SET_TO_DEFAULT(rt.val)) out.add(String(rt.name));
+    const multi = nodeOf(rt.val, 'MultiAssignRef');
+    const args = nodeOf(multi?.source, 'RowExpr')?.args;
     if (multi && args && SET_TO_DEFAULT(args[(multi.colno ?? 1) - 1])) out.add(String(rt.name));
   }
 }
@@ -144,11 +153,11 @@ function insertDefaults(cols: string[] | null, rows: unknown[][] | null, columns
   for (const row of rows) row.forEach((item, i) => SET_TO_DEFAULT(item) && supplied[i] !== undefined && out.add(supplied[i]));
 }
 
-function selectRows(select: Node | undefined): unknown[][] | null {
-  const s = select?.SelectStmt as Node | undefined;
+function selectRows(select: T.Node | undefined): unknown[][] | null {
+  const s = nodeOf(select, 'SelectStmt');
   if (!s) return null;
-  if (Array.isArray(s.valuesLists)) return (s.valuesLists as Node[]).map((l) => (l.List?.items as unknown[]) ?? []);
-  const tl = s.targetList as Node[] | undefined;
+  if (Array.isArray(s.valuesLists)) return s.valuesLists.map((l) => nodeOf(l, 'List')?.items ?? []);
+  const tl = s.targetList;
   // a plain SELECT list without * fills exactly its width
   if (s.op === 'SETOP_NONE' && tl && !JSON.stringify(tl).includes('"A_Star"')) return [tl];
   return null;
@@ -158,21 +167,22 @@ function selectRows(select: Node | undefined): unknown[][] | null {
  * The target columns whose DEFAULT (or identity sequence) this statement evaluates,
  * given the table's columns in order. Conservative where the tree cannot tell.
  */
-export function defaultedColumns(node: string, tree: Node, columns: string[]): Set<string> {
+export function defaultedColumns(node: string, tree: object, columns: string[]): Set<string> {
   const out = new Set<string>();
-  const names = (list: unknown) => (Array.isArray(list) && list.length ? (list as Node[]).map((t) => String(t.ResTarget?.name)) : null);
+  const names = (list: T.Node[] | undefined) => (list?.length ? list.map((t) => String(nodeOf(t, 'ResTarget')?.name)) : null);
   if (node === 'InsertStmt') {
-    if (!tree.selectStmt)
+    const ins = tree as T.InsertStmt;
+    if (!ins.selectStmt)
       columns.forEach((c) => out.add(c)); // DEFAULT VALUES
-    else insertDefaults(names(tree.cols), selectRows(tree.selectStmt), columns, out);
-    setListDefaults(tree.onConflictClause?.targetList, out);
+    else insertDefaults(names(ins.cols), selectRows(ins.selectStmt), columns, out);
+    setListDefaults(ins.onConflictClause?.targetList, out);
   } else if (node === 'UpdateStmt') {
-    setListDefaults(tree.targetList, out);
+    setListDefaults((tree as T.UpdateStmt).targetList, out);
   } else if (node === 'MergeStmt') {
-    for (const w of (tree.mergeWhenClauses ?? []) as Node[]) {
-      const clause = w.MergeWhenClause as Node;
+    for (const w of (tree as T.MergeStmt).mergeWhenClauses ?? []) {
+      const clause = nodeOf(w, 'MergeWhenClause');
       if (clause?.commandType === 'CMD_INSERT') {
-        const values = (clause.values as unknown[] | undefined) ?? [];
+        const values = clause.values ?? [];
         if (values.length === 0) columns.forEach((c) => out.add(c));
         else insertDefaults(names(clause.targetList), [values], columns, out);
       } else if (clause?.commandType === 'CMD_UPDATE') {
@@ -184,28 +194,35 @@ export function defaultedColumns(node: string, tree: Node, columns: string[]): S
 }
 
 /** Columns an UPDATE (or ON CONFLICT DO UPDATE / MERGE … UPDATE) assigns; others keep their values. */
-export function updatedColumns(node: string, tree: Node): Set<string> {
-  const lists: unknown[] =
+export function updatedColumns(node: string, tree: object): Set<string> {
+  const lists: (T.Node[] | undefined)[] =
     node === 'UpdateStmt'
-      ? [tree.targetList]
+      ? [(tree as T.UpdateStmt).targetList]
       : node === 'InsertStmt'
-        ? [tree.onConflictClause?.targetList]
+        ? [(tree as T.InsertStmt).onConflictClause?.targetList]
         : node === 'MergeStmt'
-          ? ((tree.mergeWhenClauses ?? []) as Node[])
-              .filter((w) => w.MergeWhenClause?.commandType === 'CMD_UPDATE')
-              .map((w) => w.MergeWhenClause.targetList)
+          ? mergeClauses(tree)
+              .filter((c) => c.commandType === 'CMD_UPDATE')
+              .map((c) => c.targetList)
           : [];
   const out = new Set<string>();
-  for (const list of lists)
-    for (const t of (Array.isArray(list) ? list : []) as Node[]) if (t.ResTarget?.name) out.add(String(t.ResTarget.name));
+  for (const list of lists) {
+    for (const t of list ?? []) {
+      const name = nodeOf(t, 'ResTarget')?.name;
+      if (name) out.add(String(name));
+    }
+  }
   return out;
 }
 
+const mergeClauses = (tree: object): T.MergeWhenClause[] =>
+  ((tree as T.MergeStmt).mergeWhenClauses ?? []).map((w) => nodeOf(w, 'MergeWhenClause') ?? {});
+
 /** Which kinds of row change a statement makes, for following ON UPDATE / ON DELETE actions. */
-export function writeActions(node: string, tree: Node): { update: boolean; delete: boolean; insert: boolean } {
-  if (node === 'InsertStmt') return { insert: true, update: Boolean(tree.onConflictClause?.targetList), delete: false };
+export function writeActions(node: string, tree: object): { update: boolean; delete: boolean; insert: boolean } {
+  if (node === 'InsertStmt') return { insert: true, update: Boolean((tree as T.InsertStmt).onConflictClause?.targetList), delete: false };
   if (node === 'UpdateStmt') return { insert: false, update: true, delete: false };
   if (node === 'DeleteStmt') return { insert: false, update: false, delete: true };
-  const types = ((tree.mergeWhenClauses ?? []) as Node[]).map((w) => w.MergeWhenClause?.commandType);
+  const types = mergeClauses(tree).map((c) => c.commandType);
   return { insert: types.includes('CMD_INSERT'), update: types.includes('CMD_UPDATE'), delete: types.includes('CMD_DELETE') };
 }

@@ -6,7 +6,8 @@ import type { PoolClient } from 'pg';
 import { classifyFunction } from '../sql/functions.js';
 import { collectFacts, defaultedColumns, updatedColumns, writeActions, type TreeFacts } from './preview-facts.js';
 import * as cat from './preview-catalog.js';
-import { parseStatements, type Node, type ParsedStatement } from './rewrite.js';
+import { parseStatements, type ParsedStatement } from './rewrite.js';
+import type { T } from '../sql/tree.js';
 
 export interface SafetyVerdict {
   /** set when the statement must not be previewed */
@@ -108,7 +109,7 @@ interface Reach {
  * Everything the write reaches: the target, its partitions, and tables changed by
  * ON UPDATE/DELETE actions of foreign keys (an UPDATE only cascades if it sets a referenced column).
  */
-async function writeSet(client: PoolClient, target: cat.RelationInfo, node: string, tree: Node) {
+async function writeSet(client: PoolClient, target: cat.RelationInfo, node: string, tree: object) {
   const actions = writeActions(node, tree);
   const mask = new Map<number, number>();
   const tables = new Map<number, cat.RelationInfo>();
@@ -151,7 +152,7 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
   const main = collectFacts(tree);
   if (main.nestedWrites.length) return refuse(`contains a nested ${main.nestedWrites[0]} (data-modifying WITH)`);
   if (main.currentOf) return refuse('uses WHERE CURRENT OF a cursor');
-  const relation = tree.relation as Node;
+  const relation = (tree as { relation?: T.RangeVar }).relation;
   const [target] = await cat.resolveRelations(client, [{ schema: relation?.schemaname ?? null, name: String(relation?.relname ?? '') }]);
   if (!target) return refuse(`relation ${relation?.relname} does not exist`);
   if (target.relkind !== 'r' && target.relkind !== 'p')

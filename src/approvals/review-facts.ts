@@ -3,41 +3,10 @@
 // and the exact request of an API call. Pure: record and settings in, facts out. The WHERE check
 // reads the libpg-query tree, never the text.
 import type { ApprovalRecord } from '../domain/approval.js';
-import { changedColumns } from './preview-diff.js';
-import { statementsOrReason, type Node } from './rewrite.js';
-
-export const RISK_LEVELS = ['high', 'medium', 'low'] as const;
-export type RiskLevel = (typeof RISK_LEVELS)[number];
-
-export interface RiskHint {
-  code: 'many-rows' | 'no-where' | 'production' | 'no-preview' | 'multi-statement' | 'schema-change' | 'dual-approval' | 'flag';
-  level: RiskLevel;
-  text: string;
-}
-
-/** The exact HTTP request of an approval made by the API proxy (door `api`). */
-export interface ApiRequestView {
-  method: string;
-  url: string;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
-
-export interface ReviewFacts {
-  /** the strictest hint's level; `low` when there is none */
-  risk: RiskLevel;
-  risks: RiskHint[];
-  target: { kind: 'database' | 'integration'; name: string };
-  /** statement kinds and written tables, from the decision */
-  kinds: string[];
-  tables: string[];
-  /** per after-row of the preview: the columns whose value changes (UPDATE) */
-  changed: string[][];
-  /** set for API-call approvals once the record carries the request */
-  request: ApiRequestView | null;
-  /** clients of this gateway waiting on the outcome right now (a psql session, an MCP long-poll) */
-  waiting: number;
-}
+import { changedColumns } from '../domain/preview-diff.js';
+import { statementsOrReason } from './rewrite.js';
+import type { T } from '../sql/tree.js';
+import type { ApiRequestView, ReviewFacts, RiskHint } from '../domain/review.js';
 
 export interface ReviewFactSettings {
   manyRowsThreshold: number;
@@ -58,9 +27,10 @@ function unfilteredWrites(sql: string): string[] {
     const v = stack.pop();
     if (Array.isArray(v)) stack.push(...v);
     else if (v && typeof v === 'object') {
-      for (const [key, child] of Object.entries(v as Node)) {
-        if ((key === 'UpdateStmt' || key === 'DeleteStmt') && child && !(child as Node).whereClause) {
-          const rel = (child as Node).relation ?? {};
+      for (const [key, child] of Object.entries(v)) {
+        const write = child as T.UpdateStmt | T.DeleteStmt | null;
+        if ((key === 'UpdateStmt' || key === 'DeleteStmt') && write && !write.whereClause) {
+          const rel = write.relation ?? {};
           out.push(`${key === 'UpdateStmt' ? 'UPDATE' : 'DELETE'} ${rel.schemaname ? `${rel.schemaname}.` : ''}${rel.relname ?? '?'}`);
         }
         stack.push(child);

@@ -2,27 +2,19 @@
 // Every rewrite is re-parsed and compared node for node with the tree we meant to produce,
 // so a deparser quirk can never run a different statement than the one that was approved.
 import { initParser, parseStatements as parseRaw } from '../sql/parser.js';
+import { nodeOf, type ParsedStatement, type T } from '../sql/tree.js';
 import { deparseSync } from 'pgsql-parser';
 
-export type Node = Record<string, any>;
+export type { ParsedStatement };
 
 /** Load the WASM parser once per process (the policy engine's loader). */
 export const ensureParser = initParser;
-
-export interface ParsedStatement {
-  /** top-level node type, e.g. UpdateStmt */
-  node: string;
-  /** the node's own fields */
-  tree: Node;
-  /** the statement's own text, cut from the request at the parser's byte offsets */
-  text: string;
-}
 
 /** Parse SQL into statements with the policy engine's parser; throws its message on an error. */
 export function parseStatements(sql: string): ParsedStatement[] {
   const result = parseRaw(sql);
   if (!result.ok) throw new Error(result.error);
-  return result.statements.map((s) => ({ node: s.node, tree: s.tree as Node, text: s.sql }));
+  return result.statements.map((s) => ({ node: s.node, tree: s.tree, text: s.sql }));
 }
 
 /** The statements, or why they cannot be used ("does not parse: …"); for callers that report reasons. */
@@ -38,8 +30,8 @@ export function statementsOrReason(sql: string): ParsedStatement[] | string {
 export function stripLocations(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripLocations);
   if (value && typeof value === 'object') {
-    const out: Node = {};
-    for (const [k, v] of Object.entries(value as Node).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (k === 'location' || k === 'stmt_location' || k === 'stmt_len') continue;
       out[k] = stripLocations(v);
     }
@@ -53,7 +45,7 @@ const sameTree = (a: unknown, b: unknown) => JSON.stringify(stripLocations(a)) =
 export class RewriteError extends Error {}
 
 /** Deparse `{[node]: tree}`, re-parse, and insist on exactly that tree coming back. */
-export function deparseVerified(node: string, tree: Node): string {
+export function deparseVerified(node: string, tree: object): string {
   let sql: string;
   try {
     sql = deparseSync({ [node]: tree } as never);
@@ -74,20 +66,21 @@ export function deparseVerified(node: string, tree: Node): string {
 }
 
 /** The name by which the statement's target table is referenced (its alias, else its name). */
-export function targetRef(tree: Node): string {
-  const rel = tree.relation as Node | undefined;
+export function targetRef(tree: { relation?: T.RangeVar }): string {
+  const rel = tree.relation;
   return String(rel?.alias?.aliasname ?? rel?.relname ?? '');
 }
 
-const starOf = (ref: string): Node => ({
+const starOf = (ref: string): T.Node => ({
   ResTarget: { val: { ColumnRef: { fields: [{ String: { sval: ref } }, { A_Star: {} }] } } },
 });
 
 /** INSERT/UPDATE/DELETE without RETURNING → the same statement with `RETURNING target.*`. */
-export function addReturning(node: string, tree: Node): Node | null {
+export function addReturning(node: string, tree: object): object | null {
   if (node !== 'InsertStmt' && node !== 'UpdateStmt' && node !== 'DeleteStmt') return null;
-  if (Array.isArray(tree.returningList) && tree.returningList.length > 0) return null;
-  return { ...tree, returningList: [starOf(targetRef(tree))] };
+  const write = tree as T.InsertStmt | T.UpdateStmt | T.DeleteStmt;
+  if (Array.isArray(write.returningList) && write.returningList.length > 0) return null;
+  return { ...write, returningList: [starOf(targetRef(write))] };
 }
 
 /** Renumber $n so a derived statement only carries the parameters it uses. */
@@ -97,17 +90,17 @@ function renumberParams(tree: unknown, params: unknown[]): { tree: unknown; para
   const visit = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(visit);
     if (!v || typeof v !== 'object') return v;
-    const o = v as Node;
-    if (o.ParamRef && typeof o.ParamRef.number === 'number') {
-      const old = o.ParamRef.number as number;
+    const ref = nodeOf(v, 'ParamRef');
+    if (ref && typeof ref.number === 'number') {
+      const old = ref.number;
       if (!map.has(old)) {
         map.set(old, map.size + 1);
         out.push(params[old - 1]);
       }
-      return { ParamRef: { ...o.ParamRef, number: map.get(old) } };
+      return { ParamRef: { ...ref, number: map.get(old) } };
     }
-    const copy: Node = {};
-    for (const [k, val] of Object.entries(o)) copy[k] = visit(val);
+    const copy: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(v)) copy[k] = visit(val);
     return copy;
   };
   return { tree: visit(tree), params: out };
@@ -117,10 +110,10 @@ function renumberParams(tree: unknown, params: unknown[]): { tree: unknown; para
  * The rows an UPDATE will change, as a SELECT over the same relation, FROM list, WHERE and
  * WITH, limited to `limit` rows: the before-image shown next to the new values.
  */
-export function beforeImageSelect(update: Node, params: unknown[], limit: number): { sql: string; params: unknown[] } {
-  const select: Node = {
+export function beforeImageSelect(update: T.UpdateStmt, params: unknown[], limit: number): { sql: string; params: unknown[] } {
+  const select: T.SelectStmt = {
     targetList: [starOf(targetRef(update))],
-    fromClause: [{ RangeVar: update.relation }, ...((update.fromClause as Node[] | undefined) ?? [])],
+    fromClause: [{ RangeVar: update.relation ?? {} }, ...(update.fromClause ?? [])],
     ...(update.whereClause ? { whereClause: update.whereClause } : {}),
     ...(update.withClause ? { withClause: update.withClause } : {}),
     limitCount: { A_Const: { ival: { ival: limit } } },
@@ -128,7 +121,7 @@ export function beforeImageSelect(update: Node, params: unknown[], limit: number
     op: 'SETOP_NONE',
   };
   const renumbered = renumberParams(select, params);
-  return { sql: deparseVerified('SelectStmt', renumbered.tree as Node), params: renumbered.params };
+  return { sql: deparseVerified('SelectStmt', renumbered.tree as object), params: renumbered.params };
 }
 
 export const PREVIEWABLE = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);

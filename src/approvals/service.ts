@@ -16,8 +16,8 @@ import { executeApproved, wasExecuted } from './execute.js';
 import { approvalBinding, requestKey } from './binding.js';
 import { thresholdFor } from './thresholds.js';
 import { approvalOutcome } from './outcome.js';
-import { checkReviewerAction, validateApprovalId } from './review-rules.js';
-import { connectionFailure, notInPrerequisiteState, undefinedObject, asAirlockError } from '../errors.js';
+import { FINAL, OPEN, ReviewService } from './review-service.js';
+import { connectionFailure, undefinedObject, asAirlockError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Auditor, AuditEventType } from '../domain/audit.js';
 import type { StatementAnalysis } from '../domain/decision.js';
@@ -33,24 +33,47 @@ export interface ApprovalServiceDeps {
   publicUrl: string;
 }
 
-const OPEN: readonly ApprovalStatus[] = ['pending', 'approved', 'executing'];
-const FINAL: readonly ApprovalStatus[] = ['executed', 'denied', 'expired', 'failed', 'drifted'];
-
 export class ApprovalService {
   private readonly events = new EventEmitter();
   private sweeper: NodeJS.Timeout | null = null;
+  /** reading, approving, denying and expiring: shared with the CLI's light admin gateway */
+  readonly review: ReviewService;
 
   constructor(private readonly deps: ApprovalServiceDeps) {
     this.events.setMaxListeners(0);
+    this.review = new ReviewService({
+      ...deps,
+      onChange: (id) => this.events.emit(id),
+      onApproved: (id) =>
+        deps.queue.enqueue(id).catch((err: Error) => {
+          // stays `approved`; the sweeper (here or in another gateway) enqueues it again
+          logger.error({ err: err.message, id }, 'approved but could not enqueue');
+        }),
+    });
   }
 
   reviewUrl(id: string): string {
-    return `${this.deps.publicUrl.replace(/\/$/, '')}/approvals/${id}`;
+    return this.review.reviewUrl(id);
   }
 
-  /** Review links follow the HTTP server once its real address is known (it listened on port 0). */
-  setPublicUrl(url: string): void {
-    this.deps.publicUrl = url;
+  get(id: string): Promise<ApprovalRecord> {
+    return this.review.get(id);
+  }
+
+  approve(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    return this.review.approve(id, reviewer, comment);
+  }
+
+  deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    return this.review.deny(id, reviewer, comment);
+  }
+
+  expireDue(): Promise<number> {
+    return this.review.expireDue();
+  }
+
+  private audit(type: AuditEventType, rec: ApprovalRecord, extra: { requestId?: string; data?: Record<string, unknown> }): void {
+    this.review.audit(type, rec, extra);
   }
 
   /** Start consuming the queue, re-enqueue work that survived a restart, and start expiring. */
@@ -140,60 +163,9 @@ export class ApprovalService {
       this.audit('approval.approved', record, { data: { reviewer: 'airlock:threshold', reason: threshold.reason } });
       await this.deps.queue.enqueue(id);
     } else {
-      this.deps.notifier?.notify({ type: 'approval.pending', approval: this.eventView(record) });
+      this.deps.notifier?.notify({ type: 'approval.pending', approval: this.review.eventView(record) });
     }
     return { status: 'pending', decision, approvalId: id, reviewUrl: this.reviewUrl(id), preview: summary };
-  }
-
-  async get(id: string): Promise<ApprovalRecord> {
-    validateApprovalId(id);
-    const rec = await this.deps.store.getApproval(id);
-    if (!rec) throw undefinedObject(`approval ${id} does not exist`);
-    return rec;
-  }
-
-  /** Record one reviewer's approval; the last required vote moves it to the queue. */
-  async approve(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const rec = await this.expireIfDue(await this.get(id));
-      checkReviewerAction(rec, reviewer, this.deps.config, 'approve');
-      const votes = [...rec.approvals, { reviewer, at: Date.now(), ...(comment ? { comment } : {}) }];
-      const done = votes.length >= rec.requiredApprovals;
-      const updated = await this.deps.store.updateApproval(id, {
-        fromStatus: ['pending'],
-        expectVersion: rec.version,
-        patch: { approvals: votes, status: done ? 'approved' : 'pending', comment: comment ?? rec.comment },
-      });
-      if (!updated) continue; // someone else voted or decided at the same time: re-read and re-check
-      this.audit(done ? 'approval.approved' : 'approval.voted', updated, {
-        data: { reviewer, comment, votes: votes.length, required: rec.requiredApprovals },
-      });
-      if (done) {
-        await this.deps.queue.enqueue(id).catch((err) => {
-          // stays `approved`; recovery at the next start (or another gateway) re-enqueues it
-          logger.error({ err: err.message, id }, 'approved but could not enqueue');
-        });
-        this.deps.notifier?.notify({ type: 'approval.approved', approval: this.eventView(updated) });
-      }
-      this.events.emit(id);
-      return updated;
-    }
-    throw notInPrerequisiteState(`approval ${id} is changing too fast; try again`);
-  }
-
-  async deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
-    const rec = await this.expireIfDue(await this.get(id));
-    checkReviewerAction(rec, reviewer, this.deps.config, 'deny');
-    const updated = await this.deps.store.updateApproval(id, {
-      fromStatus: ['pending'],
-      expectVersion: rec.version,
-      patch: { status: 'denied', deniedBy: reviewer, comment: comment ?? null },
-    });
-    if (!updated) throw notInPrerequisiteState(`approval ${id} was decided by someone else meanwhile; reload it`);
-    this.audit('approval.denied', updated, { data: { reviewer, comment } });
-    this.deps.notifier?.notify({ type: 'approval.denied', approval: this.eventView(updated) });
-    this.events.emit(id);
-    return updated;
   }
 
   /** Queue handler: run an approved statement once; safe to call again after a crash. */
@@ -254,28 +226,6 @@ export class ApprovalService {
     }
   }
 
-  /** Mark due pending approvals expired (safe with several gateways: compare-and-set). */
-  async expireDue(): Promise<number> {
-    let n = 0;
-    for (const rec of await this.deps.store.listApprovalsByStatus(['pending'])) {
-      if (rec.expiresAt <= Date.now() && (await this.expireIfDue(rec)).status === 'expired') n++;
-    }
-    return n;
-  }
-
-  private async expireIfDue(rec: ApprovalRecord): Promise<ApprovalRecord> {
-    if (rec.status !== 'pending' || rec.expiresAt > Date.now()) return rec;
-    const updated = await this.deps.store.updateApproval(rec.id, {
-      fromStatus: ['pending'],
-      expectVersion: rec.version,
-      patch: { status: 'expired' },
-    });
-    if (!updated) return (await this.deps.store.getApproval(rec.id)) ?? rec;
-    this.audit('approval.expired', updated, {});
-    this.events.emit(rec.id);
-    return updated;
-  }
-
   private async finish(id: string, from: readonly ApprovalStatus[], status: ApprovalStatus, patch: { result?: unknown; error?: string }) {
     const updated = await this.deps.store.updateApproval(id, { fromStatus: from, patch: { status, ...patch } });
     if (updated) {
@@ -298,37 +248,6 @@ export class ApprovalService {
       const timer = setTimeout(done, ms);
       this.events.on(id, done);
       signal?.addEventListener('abort', done);
-    });
-  }
-
-  private eventView(rec: ApprovalRecord) {
-    const p = rec.preview;
-    return {
-      id: rec.id,
-      agent: rec.agentName,
-      database: rec.database,
-      sql: rec.sql,
-      status: rec.status,
-      reviewUrl: this.reviewUrl(rec.id),
-      preview: p
-        ? { available: p.available, reason: p.reason, affectedRows: p.affectedRows, rows: p.rows?.slice(0, 5) }
-        : { available: false },
-      actor: rec.deniedBy ?? rec.approvals.at(-1)?.reviewer,
-      comment: rec.comment ?? undefined,
-    };
-  }
-
-  private audit(type: AuditEventType, rec: ApprovalRecord, extra: { requestId?: string; data?: Record<string, unknown> }) {
-    this.deps.audit.append({
-      type,
-      agent: rec.agentName,
-      door: rec.door,
-      database: rec.database,
-      decision: rec.decision?.decision ?? 'ask',
-      rule: rec.decision?.rule ?? null,
-      approvalId: rec.id,
-      requestId: extra.requestId ?? null,
-      data: { status: rec.status, sql: rec.sql.slice(0, 4096), ...extra.data },
     });
   }
 }

@@ -3,6 +3,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../domain/approval.js';
+import { esc, sqlBlockText } from '../domain/slack-text.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'approval.pending',
@@ -64,18 +65,6 @@ const TITLES: Record<WebhookEventType, string> = {
   'approval.failed': ':x: Execution failed',
   'approval.drifted': ':warning: Result drifted from the preview, asking again',
 };
-
-/** Slack needs &, < and > escaped in mrkdwn text. */
-export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-/** a section's text is capped at 3000 characters by Slack */
-const SQL_SHOWN = 2500;
-
-/** SQL as a Slack code block: escaped, capped, with no ``` inside that could end it early. */
-export function sqlBlockText(sql: string): string {
-  const cut = sql.length > SQL_SHOWN ? `${sql.slice(0, SQL_SHOWN)}\n… (${sql.length - SQL_SHOWN} more characters)` : sql;
-  // a ``` inside the SQL would end the code block early
-  return '```' + esc(cut.replace(/```/g, '`\u200b``')) + '```';
-}
 
 function effectLine(preview: ApprovalEvent['approval']['preview']): string {
   if (!preview) return '*Preview:* none';

@@ -2,29 +2,13 @@
 // prev_hash and hash so an outside tool can re-verify the chain (sha256(prev_hash + canonical body)).
 import { once } from 'node:events';
 import type { Store } from '../store/store.js';
-import type { AuditEvent, AuditFilter } from '../domain/audit.js';
+import { exportLine, type AuditEvent, type AuditFilter } from '../domain/audit.js';
 
 export type ExportFilter = Omit<AuditFilter, 'order' | 'afterSeq'>;
 
 const PAGE = 1000;
 
-/** One event as exported: the stored row, field order fixed. */
-export const exportLine = (e: AuditEvent): string =>
-  JSON.stringify({
-    seq: e.seq,
-    ts: e.ts,
-    type: e.type,
-    agent: e.agent,
-    door: e.door,
-    database: e.database,
-    decision: e.decision,
-    rule: e.rule,
-    request_id: e.request_id,
-    approval_id: e.approval_id,
-    data: e.data,
-    prev_hash: e.prev_hash,
-    hash: e.hash,
-  }) + '\n';
+export { exportLine };
 
 async function* filtered(store: Store, filter: ExportFilter): AsyncIterable<AuditEvent> {
   const max = filter.limit ?? Infinity;

@@ -3,24 +3,10 @@
 // optional head kept elsewhere, so that deleting the newest events is detected too.
 import { chainHash, GENESIS_HASH } from '../store/chain-hash.js';
 import type { Store } from '../store/store.js';
-import type { AuditCheckpoint } from '../domain/audit.js';
+import type { AuditCheckpoint, VerifyResult } from '../domain/audit.js';
 import { checkpointValid, readCheckpointFile } from './checkpoints.js';
 
-export interface VerifyResult {
-  ok: boolean;
-  /** events checked and found intact (those before the break) */
-  count: number;
-  /** seq of the first event that is missing, out of place or altered */
-  firstBrokenSeq?: number;
-  reason?: string;
-  /** seq and hash of the last intact event: record it elsewhere to detect truncation later */
-  lastSeq?: number;
-  headHash?: string;
-  /** checkpoints held against the chain, and whether their signatures were checked */
-  checkpoints?: { checked: number; signatures: 'verified' | 'unchecked (no audit key here)'; lastSeq?: number };
-  /** things worth knowing that do not break the chain */
-  warnings?: string[];
-}
+export type { VerifyResult };
 
 export interface VerifyOptions {
   /** the checkpoint key; without it signatures are not checked (hashes still are) */

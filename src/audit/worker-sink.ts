@@ -42,10 +42,20 @@ function startWorker(init: WorkerInit): Worker {
 function spawn(init: WorkerInit): Promise<Worker> {
   return new Promise((resolve, reject) => {
     const w = startWorker(init);
-    const fail = (e: Error) => (w.off('message', onMsg), w.off('exit', onExit), reject(e));
+    const detach = () => {
+      w.off('message', onMsg);
+      w.off('error', fail);
+      w.off('exit', onExit);
+    };
+    const fail = (e: Error) => {
+      detach();
+      reject(e);
+    };
     const onMsg = (m: FromWorker) => {
-      if (m.t === 'ready') (w.off('message', onMsg), w.off('error', fail), w.off('exit', onExit), resolve(w));
-      else if (m.t === 'open-failed') {
+      if (m.t === 'ready') {
+        detach();
+        resolve(w);
+      } else if (m.t === 'open-failed') {
         void w.terminate();
         fail(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
       }

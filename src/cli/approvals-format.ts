@@ -1,6 +1,6 @@
 // Text rendering of approvals for the CLI: one line per approval, or the full review view.
 import type { ApprovalRecord } from '../domain/approval.js';
-import { cellChanged, cellText as cell } from '../approvals/preview-diff.js';
+import { cellChanged, cellText as cell } from '../domain/preview-diff.js';
 
 /** A plain text table of rows (columns from the first row). */
 export function textTable(rows: Record<string, unknown>[], mark?: (row: Record<string, unknown>, col: string) => boolean): string {

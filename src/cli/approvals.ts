@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ApprovalRecord } from '../domain/approval.js';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../domain/approval.js';
 import { invalidParameterValue } from '../errors.js';
-import { withGateway, storeOption, type CommonFlags } from './context.js';
+import { withAdmin, storeOption, type CommonFlags } from './context.js';
 import { renderApproval, renderApprovalLine } from './approvals-format.js';
 
 interface Flags extends CommonFlags {
@@ -38,8 +38,8 @@ export function register(program: Command): void {
         throw invalidParameterValue(`--status must be one of ${APPROVAL_STATUSES.join(', ')}`);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('--limit must be a positive integer');
-      await withGateway(cmd, flags, async (gw) => {
-        const rows = await gw.store.listApprovals({ status: flags.status as ApprovalStatus | undefined, agent: flags.agent, limit });
+      await withAdmin(cmd, flags, async (gw) => {
+        const rows = await gw.listApprovals({ status: flags.status as ApprovalStatus | undefined, agent: flags.agent, limit });
         if (flags.json) for (const r of rows) out(JSON.stringify(r));
         else out(rows.length ? rows.map(renderApprovalLine).join('\n') : 'no approvals');
       });
@@ -52,9 +52,9 @@ export function register(program: Command): void {
     .option(...storeOption)
     .option('--json', 'one JSON document')
     .action(async (id: string, flags: Flags, cmd: Command) => {
-      await withGateway(cmd, flags, async (gw) => {
-        const rec = await gw.approvals.get(id);
-        out(flags.json ? JSON.stringify(rec) : renderApproval(rec, gw.approvals.reviewUrl(rec.id)));
+      await withAdmin(cmd, flags, async (gw) => {
+        const rec = await gw.getApproval(id);
+        out(flags.json ? JSON.stringify(rec) : renderApproval(rec, gw.reviewUrl(rec.id)));
       });
     });
 
@@ -68,12 +68,10 @@ export function register(program: Command): void {
       .option(...storeOption)
       .option('--json', 'one JSON document')
       .action(async (id: string, flags: Flags, cmd: Command) => {
-        await withGateway(cmd, flags, async (gw) => {
+        await withAdmin(cmd, flags, async (gw) => {
           const reviewer = reviewerName(flags);
           const rec: ApprovalRecord =
-            action === 'approve'
-              ? await gw.approvals.approve(id, reviewer, flags.comment)
-              : await gw.approvals.deny(id, reviewer, flags.comment);
+            action === 'approve' ? await gw.approve(id, reviewer, flags.comment) : await gw.deny(id, reviewer, flags.comment);
           out(flags.json ? JSON.stringify(rec) : `${rec.id} ${rec.status} (${rec.approvals.length}/${rec.requiredApprovals} approvals)`);
         });
       });

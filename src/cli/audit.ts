@@ -2,17 +2,10 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { exportJsonl, exportLine } from '../audit/export.js';
-import { verifyChain, type VerifyResult } from '../audit/verify.js';
-import { AuditLog } from '../audit/audit-log.js';
-import { loadAuditKey } from '../audit/checkpoints.js';
-import { auditPaths } from '../audit/state-paths.js';
-import { loadConfig } from '../config/load.js';
-import type { AirlockConfig } from '../config/schema.js';
 import { invalidParameterValue } from '../errors.js';
-import { openStore } from '../store/open.js';
-import type { Store } from '../store/store.js';
-import type { AuditEvent, AuditFilter } from '../domain/audit.js';
+import { exportLine, type AuditEvent, type AuditFilter, type VerifyResult } from '../domain/audit.js';
+import type { AdminGateway } from '../gateway/admin-gateway.js';
+import { withAdmin } from './context.js';
 
 interface FilterOpts {
   store?: string;
@@ -51,17 +44,8 @@ function filterFrom(opts: FilterOpts, defaultLimit?: number): AuditFilter {
   };
 }
 
-/** Open the configured store, replay journals of processes that died (so nothing journaled is missed), run fn. */
-async function withStore(cmd: Command, opts: FilterOpts, fn: (store: Store, config: AirlockConfig) => Promise<void>): Promise<void> {
-  const config = loadConfig({ file: cmd.optsWithGlobals().config, overrides: { store: opts.store } });
-  const store = await openStore(config.store.url);
-  try {
-    await AuditLog.recover(config.store.url, store, config.audit);
-    await fn(store, config);
-  } finally {
-    await store.close();
-  }
-}
+/** The admin gateway (which replays journals of processes that died first, so nothing journaled is missed). */
+const withStore = (cmd: Command, opts: FilterOpts, fn: (gw: AdminGateway) => Promise<void>) => withAdmin(cmd, opts, fn);
 
 /** `--head SEQ:HASH` → the head to hold the chain against. */
 function parseHead(value: string | undefined): { seq: number; hash: string } | undefined {
@@ -120,8 +104,8 @@ export function register(program: Command): void {
   filterOptions(audit.command('list').description('list events, newest first (JSON lines with --json)'))
     .option('--json', 'one JSON object per line')
     .action(async (opts: FilterOpts, cmd: Command) =>
-      withStore(cmd, opts, async (store) => {
-        const events = await store.listAudit(filterFrom(opts, 100));
+      withStore(cmd, opts, async (gw) => {
+        const events = await gw.listAudit(filterFrom(opts, 100));
         process.stdout.write(events.map((e) => (opts.json ? exportLine(e) : `${formatEvent(e)}\n`)).join(''));
       }),
     );
@@ -132,16 +116,16 @@ export function register(program: Command): void {
     .action(async (opts: FilterOpts & { format: string; out?: string }, cmd: Command) => {
       if (opts.format !== 'jsonl') throw invalidParameterValue(`--format: "${opts.format}" is not supported (use jsonl)`);
       const filter = filterFrom(opts);
-      await withStore(cmd, opts, async (store) => {
+      await withStore(cmd, opts, async (gw) => {
         if (!opts.out) {
-          await exportJsonl(store, process.stdout, filter);
+          await gw.exportAudit(process.stdout, filter);
           return;
         }
         const file = createWriteStream(opts.out);
         await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject)).catch((err: Error) => {
           throw invalidParameterValue(`--out: cannot create ${opts.out}: ${err.message}`);
         });
-        const n = await exportJsonl(store, file, filter);
+        const n = await gw.exportAudit(file, filter);
         file.end();
         await finished(file);
         process.stderr.write(`exported ${n} events to ${opts.out}\n`);
@@ -158,9 +142,8 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: FilterOpts & { head?: string }, cmd: Command) => {
       const head = parseHead(opts.head);
-      await withStore(cmd, opts, async (store, config) => {
-        const paths = auditPaths(config.store.url, undefined, config.audit);
-        const r = await verifyChain(store, { key: loadAuditKey(paths.keyFile, false), checkpointFile: paths.checkpointFile, head });
+      await withStore(cmd, opts, async (gw) => {
+        const r = await gw.verifyAudit(head);
         printVerify(r, opts.json);
         if (!r.ok) process.exitCode = 1;
       });

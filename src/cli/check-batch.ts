@@ -2,7 +2,7 @@
 // backpressure so 50,000 lines never sit in memory. Bad lines get an error result, never a crash.
 import { z } from 'zod';
 import type { Readable, Writable } from 'node:stream';
-import type { PolicyEngine } from '../policy/engine.js';
+import type { PolicyCheck } from '../gateway/policy-check.js';
 import type { PolicyContext } from '../domain/decision.js';
 
 const lineSchema = z.object({ sql: z.string(), agent: z.string().optional(), database: z.string().optional() });
@@ -12,7 +12,7 @@ function errorResult(error: string) {
   return { decision: 'block', rule: 'invalid-input', reason: error, statements: [], error };
 }
 
-function judgeLine(bytes: Buffer, engine: PolicyEngine, ctx: PolicyContext): unknown {
+function judgeLine(bytes: Buffer, policy: PolicyCheck, ctx: PolicyContext): unknown {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -28,14 +28,14 @@ function judgeLine(bytes: Buffer, engine: PolicyEngine, ctx: PolicyContext): unk
   const parsed = lineSchema.safeParse(json);
   if (!parsed.success) return errorResult(`input line must be {"sql": string}: ${parsed.error.issues[0]?.message}`);
   const { sql, agent, database } = parsed.data;
-  return engine.decide(sql, { ...ctx, agent: agent ?? ctx.agent, database: database ?? ctx.database });
+  return policy.check(sql, { ...ctx, agent: agent ?? ctx.agent, database: database ?? ctx.database });
 }
 
 /** Stream decisions for every line of `input` to `output`; resolves with the number of lines. */
 export async function runBatch(
   input: Readable,
   output: Writable,
-  engine: PolicyEngine,
+  policy: PolicyCheck,
   ctx: PolicyContext,
   maxLineBytes: number,
 ): Promise<number> {
@@ -54,7 +54,7 @@ export async function runBatch(
     } else {
       const line = pending.length ? Buffer.concat([...pending, tail]) : tail;
       const trimmed = line.length && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
-      if (trimmed.length > 0) await emit(judgeLine(trimmed, engine, ctx));
+      if (trimmed.length > 0) await emit(judgeLine(trimmed, policy, ctx));
     }
     pending = [];
     pendingBytes = 0;

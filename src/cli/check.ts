@@ -1,7 +1,7 @@
 // `airlock check`: classify SQL the way the gateway would, without running it.
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { PolicyEngine, initPolicy } from '../policy/engine.js';
+import { openPolicyCheck } from '../gateway/policy-check.js';
 import { formatDecision, EXIT_CODE } from './check-format.js';
 import { runBatch } from './check-batch.js';
 
@@ -16,17 +16,16 @@ export function register(program: Command): void {
     .option('--database <name>', 'evaluate the rules for this database')
     .action(async (sql: string | undefined, opts: { json?: boolean; batch?: boolean; agent?: string; database?: string }, cmd: Command) => {
       const config = loadConfig({ file: cmd.optsWithGlobals().config });
-      await initPolicy();
-      const engine = new PolicyEngine(config.policy);
+      const policy = await openPolicyCheck(config.policy);
       const ctx = { agent: opts.agent, database: opts.database };
       if (opts.batch) {
-        await runBatch(process.stdin, process.stdout, engine, ctx, config.policy.maxStatementBytes * 6 + 4096);
+        await runBatch(process.stdin, process.stdout, policy, ctx, config.policy.maxStatementBytes * 6 + 4096);
         return;
       }
       if (sql === undefined) {
         cmd.error('airlock check: give the SQL as an argument, or use --batch with JSON lines on stdin', { exitCode: 64 });
       }
-      const decision = engine.decide(sql!, ctx);
+      const decision = policy.check(sql!, ctx);
       const text = opts.json ? JSON.stringify(decision) : formatDecision(decision, Boolean(process.stdout.isTTY));
       process.stdout.write(`${text}\n`);
       process.exitCode = EXIT_CODE[decision.decision];

@@ -1,8 +1,10 @@
 // Shared plumbing for CLI commands: config from --config + env + flags, and a gateway to act through.
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
-import { Gateway } from '../gateway.js';
+import { Gateway } from '../gateway/gateway.js';
+import { openAdminGateway, type AdminGateway } from '../gateway/admin-gateway.js';
 
 export interface CommonFlags {
   store?: string;
@@ -27,5 +29,24 @@ export async function withGateway<T>(cmd: Command, flags: CommonFlags, fn: (gw: 
     await gw.close();
   }
 }
+
+/** The light admin gateway for one CLI action (store and audit only); always closed afterwards. */
+export async function withAdmin<T>(cmd: Command, flags: CommonFlags, fn: (gw: AdminGateway) => Promise<T>): Promise<T> {
+  const gw = await openAdminGateway(configFor(cmd, flags));
+  try {
+    return await fn(gw);
+  } finally {
+    await gw.close();
+  }
+}
+
+/** Who runs the command, for the audit trail of administrative actions. */
+export const safeUser = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+};
 
 export const storeOption = ['--store <url>', 'store URL (sqlite:PATH or postgresql://...); env AIRLOCK_STORE_URL'] as const;

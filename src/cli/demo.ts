@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { loadConfig, parseConfig } from '../config/load.js';
 import { invalidParameterValue } from '../errors.js';
 import { startAll, closeOnSignals } from './serve.js';
-import { parseUpstreamUrl } from '../upstream/url.js';
 
 function sampleSql(): string {
   // src/cli/ under tsx, dist/src/cli/ when built
@@ -24,8 +23,7 @@ function sampleSql(): string {
 
 /** Create the demo database if needed and load the sample tables. */
 async function prepareDatabase(upstream: string, database: string): Promise<string> {
-  const target = parseUpstreamUrl(upstream);
-  const admin = new pg.Client({ ...target.base, database: target.defaultDatabase });
+  const admin = new pg.Client({ connectionString: upstream });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -35,8 +33,7 @@ async function prepareDatabase(upstream: string, database: string): Promise<stri
   }
   const url = new URL(upstream);
   url.pathname = `/${encodeURIComponent(database)}`;
-  if (!url.username && target.base.user) url.username = encodeURIComponent(String(target.base.user));
-  const client = new pg.Client({ ...target.base, database });
+  const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
     await client.query(sampleSql());
@@ -77,8 +74,7 @@ export function register(program: Command): void {
       });
       const running = await startAll(config);
       closeOnSignals(running);
-      const { agent, token } = await running.gateway.store.createAgent(`demo-agent-${randomBytes(3).toString('hex')}`);
-      running.gateway.audit.append({ type: 'agent.created', agent: agent.name, door: 'cli', data: { agentId: agent.id, by: 'demo' } });
+      const { agent, token } = await running.gateway.createAgent(`demo-agent-${randomBytes(3).toString('hex')}`, 'demo');
       // a console account, made afresh each run (the demo store is kept between runs)
       const reviewerPassword = randomBytes(12).toString('base64url');
       await running.gateway.removeReviewer('demo-reviewer', 'demo').catch(() => undefined);

@@ -1,7 +1,7 @@
 // `airlock mcp --stdio`: the MCP server for clients that spawn a command (Claude Desktop, Cursor,
 // OpenClaw stdio). HTTP clients use `airlock serve` (MCP at /mcp) instead.
 import type { Command } from 'commander';
-import { Gateway } from '../gateway.js';
+import { Gateway } from '../gateway/gateway.js';
 import { runStdio } from '../mcp/stdio.js';
 import { invalidAuthorization, invalidParameterValue } from '../errors.js';
 import { configFor, type CommonFlags } from './context.js';

@@ -1,8 +1,8 @@
 // `airlock migrate`: apply the store's pending migrations (they also run at every start).
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { openStore } from '../store/open.js';
-import { redactUrl } from '../store/postgres-store.js';
+import { migrateStore } from '../gateway/admin-gateway.js';
+import { redactUrl } from '../domain/redact-url.js';
 
 export function register(program: Command): void {
   program
@@ -12,15 +12,10 @@ export function register(program: Command): void {
     .option('--json', 'print {"store", "applied"} as JSON')
     .action(async (opts: { store?: string; json?: boolean }, cmd: Command) => {
       const config = loadConfig({ file: cmd.optsWithGlobals().config, overrides: { store: opts.store } });
-      const store = await openStore(config.store.url, { migrate: false });
-      try {
-        const applied = await store.migrate();
-        const where = redactUrl(config.store.url);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ store: where, applied })}\n`);
-        else if (applied.length) process.stdout.write(`${where}: applied migration(s) ${applied.join(', ')}\n`);
-        else process.stdout.write(`${where}: up to date\n`);
-      } finally {
-        await store.close();
-      }
+      const applied = await migrateStore(config);
+      const where = redactUrl(config.store.url);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ store: where, applied })}\n`);
+      else if (applied.length) process.stdout.write(`${where}: applied migration(s) ${applied.join(', ')}\n`);
+      else process.stdout.write(`${where}: up to date\n`);
     });
 }

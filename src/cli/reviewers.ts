@@ -1,17 +1,8 @@
 // `airlock reviewers add|list|remove`: the console's sign-in accounts. The password is read from
 // stdin (never an argument, which `ps` and shell history would show) and stored as an scrypt hash.
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { invalidParameterValue } from '../errors.js';
-import { withGateway, storeOption, type CommonFlags } from './context.js';
-
-const safeUser = (): string => {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-};
+import { safeUser, withAdmin, storeOption, type CommonFlags } from './context.js';
 
 /** A terminal gets a prompt without echo; a pipe gives its first line. */
 async function readPassword(): Promise<string> {
@@ -58,7 +49,7 @@ export function register(program: Command): void {
     .option('--json', 'print the account as JSON')
     .action(async (name: string, flags: CommonFlags & { admin?: boolean }, cmd: Command) => {
       const password = await readPassword();
-      await withGateway(cmd, flags, async (gw) => {
+      await withAdmin(cmd, flags, async (gw) => {
         const rec = await gw.addReviewer(name, password, { admin: flags.admin === true, by: safeUser() });
         if (flags.json) process.stdout.write(`${JSON.stringify(rec)}\n`);
         else process.stdout.write(`added ${rec.admin ? 'admin' : 'reviewer'} ${rec.name}\n`);
@@ -71,7 +62,7 @@ export function register(program: Command): void {
     .option(...storeOption)
     .option('--json', 'one JSON object per line')
     .action(async (flags: CommonFlags, cmd: Command) =>
-      withGateway(cmd, flags, async (gw) => {
+      withAdmin(cmd, flags, async (gw) => {
         const list = await gw.listReviewers();
         if (flags.json) {
           process.stdout.write(list.map((r) => `${JSON.stringify(r)}\n`).join(''));
@@ -91,7 +82,7 @@ export function register(program: Command): void {
     .option(...storeOption)
     .option('--json', 'print the removed account as JSON')
     .action(async (name: string, flags: CommonFlags, cmd: Command) =>
-      withGateway(cmd, flags, async (gw) => {
+      withAdmin(cmd, flags, async (gw) => {
         const rec = await gw.removeReviewer(name, safeUser());
         if (flags.json) process.stdout.write(`${JSON.stringify(rec)}\n`);
         else process.stdout.write(`removed reviewer ${rec.name}\n`);

@@ -1,7 +1,7 @@
 // `airlock serve`: the gateway with its front doors (wire proxy, HTTP API + console, MCP).
 import type { Command } from 'commander';
 import type { AirlockConfig } from '../config/schema.js';
-import { Gateway } from '../gateway.js';
+import { Gateway } from '../gateway/gateway.js';
 import { startWireServer, type WireServer } from '../wire/server.js';
 import { startHttpServer, type HttpServer } from '../rest/http-server.js';
 import { invalidParameterValue } from '../errors.js';
@@ -19,7 +19,7 @@ export interface Running {
 export async function startAll(config: AirlockConfig, opts: { queueName?: string; storeSchema?: string } = {}): Promise<Running> {
   const gateway = await Gateway.open(config, opts);
   try {
-    const role = await gateway.pools.checkUpstreamRole().catch(() => null);
+    const role = await gateway.upstreamRole().catch(() => null);
     if (role?.superuser || role?.bypassRls) {
       logger.warn(
         { role: role.role },

@@ -30,7 +30,7 @@ export function parseConfig(raw: unknown, source = 'config'): AirlockConfig {
 export function loadConfig(opts: LoadOptions = {}): AirlockConfig {
   const env = opts.env ?? process.env;
   const file = opts.file ?? env.AIRLOCK_CONFIG;
-  let raw: Record<string, any> = {};
+  let raw: Record<string, unknown> = {};
   if (file) {
     let text: string;
     try {
@@ -39,7 +39,7 @@ export function loadConfig(opts: LoadOptions = {}): AirlockConfig {
       throw configError(`cannot read config file ${file}: ${(err as Error).message}`);
     }
     try {
-      raw = (parseYaml(text) as Record<string, any>) ?? {};
+      raw = (parseYaml(text) as Record<string, unknown>) ?? {};
     } catch (err) {
       throw configError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
     }
@@ -47,7 +47,7 @@ export function loadConfig(opts: LoadOptions = {}): AirlockConfig {
   }
   const set = (section: string, key: string, value: unknown) => {
     if (value === undefined || value === '') return;
-    raw[section] = { ...(raw[section] ?? {}), [key]: value };
+    raw[section] = { ...((raw[section] as Record<string, unknown> | undefined) ?? {}), [key]: value };
   };
   set('upstream', 'url', env.AIRLOCK_UPSTREAM_URL);
   set('store', 'url', env.AIRLOCK_STORE_URL);

@@ -86,3 +86,11 @@ export interface ApprovalChange {
   version: number;
   updatedAt: number;
 }
+
+/** What changed: a row (with its new status) or something about it only this process knows (waiting clients). */
+export interface ApprovalSignal {
+  id: string;
+  status?: ApprovalStatus;
+}
+
+export type ApprovalListener = (signal: ApprovalSignal) => void;

@@ -105,3 +105,38 @@ export interface AuditFilter {
 export interface Auditor {
   append(event: AuditInput): void;
 }
+
+/** One event as exported: the stored row, field order fixed. */
+export const exportLine = (e: AuditEvent): string =>
+  JSON.stringify({
+    seq: e.seq,
+    ts: e.ts,
+    type: e.type,
+    agent: e.agent,
+    door: e.door,
+    database: e.database,
+    decision: e.decision,
+    rule: e.rule,
+    request_id: e.request_id,
+    approval_id: e.approval_id,
+    data: e.data,
+    prev_hash: e.prev_hash,
+    hash: e.hash,
+  }) + '\n';
+
+/** What `audit verify` found. */
+export interface VerifyResult {
+  ok: boolean;
+  /** events checked and found intact (those before the break) */
+  count: number;
+  /** seq of the first event that is missing, out of place or altered */
+  firstBrokenSeq?: number;
+  reason?: string;
+  /** seq and hash of the last intact event: record it elsewhere to detect truncation later */
+  lastSeq?: number;
+  headHash?: string;
+  /** checkpoints held against the chain, and whether their signatures were checked */
+  checkpoints?: { checked: number; signatures: 'verified' | 'unchecked (no audit key here)'; lastSeq?: number };
+  /** things worth knowing that do not break the chain */
+  warnings?: string[];
+}

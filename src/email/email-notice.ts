@@ -3,11 +3,11 @@
 // review link. Approving happens in the console, behind sign-in, never from the mail.
 import nodemailer, { type Transporter } from 'nodemailer';
 import { LRUCache } from 'lru-cache';
-import type { GatewayPort } from '../gateway-port.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { EmailConfig } from '../config/schema.js';
 import type { ApprovalRecord } from '../domain/approval.js';
-import type { ReviewFacts } from '../approvals/review-facts.js';
-import { cellText } from '../approvals/preview-diff.js';
+import type { ReviewFacts } from '../domain/review.js';
+import { cellText } from '../domain/preview-diff.js';
 import { logger } from '../logger.js';
 
 const log = logger.child({ component: 'email' });

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import type { McpConfig } from '../config/schema.js';
 import { asAirlockError, invalidAuthorization } from '../errors.js';
@@ -31,7 +31,7 @@ export class ToolContext {
   private readonly handled = new Set<RpcId>();
 
   constructor(
-    readonly gateway: Gateway,
+    readonly gateway: GatewayPort,
     private readonly server: McpServer,
     private readonly session: McpSessionOptions,
   ) {}
@@ -41,7 +41,7 @@ export class ToolContext {
   }
 
   get defaultDatabase(): string {
-    return this.gateway.pools.defaultDatabase;
+    return this.gateway.defaultDatabase;
   }
 
   /** "name/version" from the client's initialize request, for the audit trail. */
@@ -63,7 +63,7 @@ export class ToolContext {
     if (!agent)
       return errorResult(invalidAuthorization('the agent token is unknown or was revoked; restart the MCP server with a valid token'));
     const scope: CallScope = { agent, database: database ?? this.defaultDatabase, requestId: randomUUID(), client: this.clientName() };
-    this.gateway.audit.append({
+    this.gateway.record({
       type: 'tool.call',
       agent: agent.name,
       door: 'mcp',
@@ -87,7 +87,7 @@ export class ToolContext {
   auditRejected(rpcId: RpcId, tool: unknown, result: CallToolResult): boolean {
     if (this.handled.delete(rpcId)) return false;
     const first = result.content?.[0];
-    this.gateway.audit.append({
+    this.gateway.record({
       type: 'tool.call',
       agent: this.session.agent.name,
       door: 'mcp',

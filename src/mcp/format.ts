@@ -1,6 +1,6 @@
 // What the model reads: compact text tables, with everything that came out of the database
 // fenced as untrusted data so a row that says "ignore previous instructions" stays a row.
-import { uniqueNames, type FieldInfo } from '../upstream/stream.js';
+import { uniqueNames, type FieldInfo } from '../domain/columns.js';
 
 export const UNTRUSTED_OPEN = '<untrusted-data>';
 export const UNTRUSTED_CLOSE = '</untrusted-data>';

@@ -2,7 +2,7 @@
 // before express) and the legacy SSE routes (express): token cache in front of the store, and one
 // 401 answer with a JSON body and a WWW-Authenticate challenge.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Gateway } from '../gateway.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import { TokenCache } from './token-cache.js';
 
@@ -14,7 +14,7 @@ export class McpHttpAuth {
   private readonly cache: TokenCache;
 
   constructor(
-    private readonly gateway: Gateway,
+    private readonly gateway: GatewayPort,
     tokenCacheMs: number,
   ) {
     this.cache = new TokenCache(tokenCacheMs);

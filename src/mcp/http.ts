@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import { logger } from '../logger.js';
 import { McpHttpAuth, writeUnauthorized } from './http-auth.js';
@@ -33,7 +33,7 @@ function rpcError(res: Response, status: number, code: number, message: string):
 }
 
 /** The MCP HTTP endpoints for `airlock serve`; sessions close when the process closes them. */
-export function createMcpHttp(gateway: Gateway): McpHttp {
+export function createMcpHttp(gateway: GatewayPort): McpHttp {
   const cfg = gateway.config.mcp;
   const sessions = new SessionRegistry(cfg.maxSessions, cfg.sessionIdleMinutes * 60_000);
   const auth = new McpHttpAuth(gateway, cfg.tokenCacheMs);
@@ -45,7 +45,7 @@ export function createMcpHttp(gateway: Gateway): McpHttp {
 }
 
 /** The legacy SSE transport: GET /sse opens a session's stream, POST /messages?sessionId= feeds it. */
-function sseRouter(gateway: Gateway, sessions: SessionRegistry, auth: McpHttpAuth): express.Router {
+function sseRouter(gateway: GatewayPort, sessions: SessionRegistry, auth: McpHttpAuth): express.Router {
   const cfg = gateway.config.mcp;
   const json = express.json({ limit: cfg.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   const router = express.Router();

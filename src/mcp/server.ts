@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayPort } from '../gateway/port.js';
 import { ToolContext, type McpSessionOptions } from './context.js';
 import { SERVER_INSTRUCTIONS } from './descriptions.js';
 import { inputSchemas } from './schemas.js';
@@ -27,7 +27,7 @@ const VERSION = (() => {
 export const TOOL_NAMES = ['query', 'approval_status', 'explain', 'list_databases', 'list_tables', 'describe_table'] as const;
 
 /** Build the Airlock MCP server for one session; connect it to a transport with `server.connect(t)`. */
-export function createMcpServer(gateway: Gateway, session: McpSessionOptions): McpServer {
+export function createMcpServer(gateway: GatewayPort, session: McpSessionOptions): McpServer {
   const server = new McpServer(
     { name: 'airlock', title: 'Airlock (guarded PostgreSQL)', version: VERSION },
     { instructions: SERVER_INSTRUCTIONS, capabilities: { tools: { listChanged: false } } },

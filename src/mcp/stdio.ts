@@ -2,7 +2,7 @@
 // stdout carries only the protocol; logs go to stderr.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayPort } from '../gateway/port.js';
 import { invalidAuthorization } from '../errors.js';
 import { logger } from '../logger.js';
 import { createMcpServer } from './server.js';
@@ -13,7 +13,7 @@ export interface StdioOptions {
 }
 
 /** Serve MCP on stdio until the client closes stdin; the token is re-checked on every tool call. */
-export async function runStdio(gateway: Gateway, token: string, opts: StdioOptions = {}): Promise<void> {
+export async function runStdio(gateway: GatewayPort, token: string, opts: StdioOptions = {}): Promise<void> {
   const agent = await gateway.authenticateToken(token, 'mcp', 'stdio');
   if (!agent)
     throw invalidAuthorization(
@@ -31,7 +31,7 @@ export async function runStdio(gateway: Gateway, token: string, opts: StdioOptio
   transport.onerror = (err) => logger.warn({ err: err.message }, 'mcp stdio: bad input from the client');
   await server.connect(transport);
   const answered = trackRequests(transport);
-  logger.info({ agent: agent.name, database: gateway.pools.defaultDatabase }, 'mcp stdio session started');
+  logger.info({ agent: agent.name, database: gateway.defaultDatabase }, 'mcp stdio session started');
   await ended;
   // stdin ended: still answer every request already received (the client may be waiting), then close
   await answered();

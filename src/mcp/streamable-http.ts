@@ -4,7 +4,7 @@
 // them; another agent's session id is answered exactly like an unknown one.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import { logger } from '../logger.js';
 import { McpHttpAuth, writeUnauthorized } from './http-auth.js';
@@ -23,7 +23,7 @@ const pathOf = (url: string | undefined) => {
  * A front handler for `path`: takes the requests it owns (any method on that path) and answers
  * them; returns false for everything else, which then goes to express.
  */
-export function streamableHttp(gateway: Gateway, sessions: SessionRegistry, auth: McpHttpAuth, path: string) {
+export function streamableHttp(gateway: GatewayPort, sessions: SessionRegistry, auth: McpHttpAuth, path: string) {
   const maxBody = gateway.config.mcp.maxBodyBytes;
 
   async function post(req: IncomingMessage, res: ServerResponse, agent: Agent, body: unknown): Promise<void> {

@@ -2,9 +2,7 @@
 // a held statement, long-polled), and explain (plain EXPLAIN of one statement, decided by policy).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Decision } from '../domain/decision.js';
-import { approvalOutcome } from '../approvals/outcome.js';
-import { featureNotSupported, undefinedObject } from '../errors.js';
+import { featureNotSupported } from '../errors.js';
 import type { ToolContext } from './context.js';
 import { DESCRIPTIONS } from './descriptions.js';
 import { errorResult, statementResult } from './results.js';
@@ -17,9 +15,6 @@ import {
   type ToolInputs,
 } from './schemas.js';
 import { untrusted } from './format.js';
-
-const OPEN_STATUSES = new Set(['pending', 'approved', 'executing']);
-const HELD: Decision = { decision: 'ask', rule: 'ask', reason: 'held for approval', statements: [] };
 
 /** A refusal for tools whose output schema cannot carry a statement outcome. */
 function plainError(result: CallToolResult): CallToolResult {
@@ -67,18 +62,9 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
     },
     (args: ApprovalStatusInput, extra) =>
       ctx.call('approval_status', undefined, extra.requestId, async (s) => {
-        const approvals = ctx.gateway.approvals;
-        let rec = await approvals.get(args.id);
-        // another agent's approval is reported exactly like a missing one
-        if (rec.agentId !== s.agent.id) throw undefinedObject(`approval ${args.id} does not exist`);
-        const decision = rec.decision ?? HELD;
         const waitMs = Math.round((args.wait_seconds ?? 0) * 1000);
-        if (waitMs > 0 && OPEN_STATUSES.has(rec.status)) {
-          await approvals.awaitOutcome(args.id, waitMs, decision, extra.signal);
-          rec = await approvals.get(args.id);
-        }
+        const { record: rec, outcome } = await ctx.gateway.approvalStatus(args.id, s.agent.id, waitMs, extra.signal);
         const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
-        const outcome = approvalOutcome(rec, decision, approvals.reviewUrl(rec.id));
         return statementResult(outcome, {
           database: rec.database,
           maxRows,
@@ -146,19 +132,20 @@ export function explainText(
   sql: string,
   format: 'text' | 'json',
 ): { sql: string } | { error: ReturnType<typeof featureNotSupported> } {
-  const engine = ctx.gateway.engine;
-  const input = engine.analyze(sql);
-  if (input.ok && input.statements.length !== 1) {
+  // the policy's own statement split and kinds (no audit): a parse error has no statements
+  const input = ctx.gateway.check(sql);
+  const parsed = (d: { rule: string }) => d.rule !== 'parse-error';
+  if (parsed(input) && input.statements.length !== 1) {
     return { error: featureNotSupported(`explain takes exactly one statement; got ${input.statements.length}. Send them one at a time.`) };
   }
-  if (input.ok && input.statements[0].kind === 'explain') {
+  if (input.statements[0]?.kind === 'explain') {
     return {
       error: featureNotSupported('pass the statement without EXPLAIN; the explain tool adds plain EXPLAIN itself (ANALYZE is never run)'),
     };
   }
   const wrapped = `EXPLAIN (FORMAT ${format.toUpperCase()}) ${sql}`;
-  const check = engine.analyze(wrapped);
-  if (check.ok && (check.statements.length !== 1 || check.statements[0].kind !== 'explain')) {
+  const check = ctx.gateway.check(wrapped);
+  if (parsed(check) && (check.statements.length !== 1 || check.statements[0].kind !== 'explain')) {
     return {
       error: featureNotSupported(
         'explain takes exactly one plannable statement (SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, CREATE TABLE AS)',

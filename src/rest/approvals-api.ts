@@ -1,7 +1,7 @@
 // Reviewer HTTP API: list, show, approve and deny approvals; read and verify the audit trail.
 import { Router, json } from 'express';
 import { z } from 'zod';
-import type { Gateway } from '../gateway.js';
+import type { GatewayPort } from '../gateway/port.js';
 import { APPROVAL_STATUSES } from '../domain/approval.js';
 import { invalidParameterValue } from '../errors.js';
 import { formatIssues } from '../domain/issues.js';
@@ -30,7 +30,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
-export function approvalsApi(gateway: Gateway): Router {
+export function approvalsApi(gateway: GatewayPort): Router {
   const router = Router();
   router.use(reviewerAuth(gateway.config.reviewers));
   router.use(json({ limit: '64kb' }));
@@ -38,7 +38,7 @@ export function approvalsApi(gateway: Gateway): Router {
   router.get('/approvals', async (req, res) => {
     try {
       const q = parse(listQuery, req.query, 'query');
-      res.json({ approvals: await gateway.store.listApprovals(q) });
+      res.json({ approvals: await gateway.listApprovals(q) });
     } catch (err) {
       sendError(res, err);
     }
@@ -46,7 +46,7 @@ export function approvalsApi(gateway: Gateway): Router {
 
   router.get('/approvals/:id', async (req, res) => {
     try {
-      res.json({ approval: await gateway.approvals.get(req.params.id) });
+      res.json({ approval: await gateway.getApproval(req.params.id) });
     } catch (err) {
       sendError(res, err);
     }
@@ -59,8 +59,8 @@ export function approvalsApi(gateway: Gateway): Router {
         const reviewer = res.locals.reviewer as string;
         const rec =
           action === 'approve'
-            ? await gateway.approvals.approve(req.params.id, reviewer, comment)
-            : await gateway.approvals.deny(req.params.id, reviewer, comment);
+            ? await gateway.approve(req.params.id, reviewer, comment)
+            : await gateway.deny(req.params.id, reviewer, comment);
         res.json({ approval: rec });
       } catch (err) {
         sendError(res, err);
@@ -71,7 +71,7 @@ export function approvalsApi(gateway: Gateway): Router {
   router.get('/audit', async (req, res) => {
     try {
       const q = parse(auditQuery, req.query, 'query');
-      res.json({ events: await gateway.store.listAudit(q) });
+      res.json({ events: await gateway.listAudit(q) });
     } catch (err) {
       sendError(res, err);
     }

@@ -2,7 +2,7 @@
 import express, { type Express } from 'express';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { approvalsApi } from './approvals-api.js';
 import { consoleRouter } from './console/console-router.js';
 import { errorHandler } from './http-errors.js';

@@ -3,9 +3,9 @@
 // decision and the execution land (chat.update), whichever process made them. A click counts only
 // from a Slack user mapped to a reviewer in the config, and is audited as that reviewer.
 import { WebClient, LogLevel, type Logger as SlackLogger } from '@slack/web-api';
-import type { GatewayPort } from '../gateway-port.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { SlackConfig } from '../config/schema.js';
-import type { ApprovalSignal } from '../approvals/approval-watch.js';
+import type { ApprovalSignal } from '../domain/approval.js';
 import { asAirlockError, insufficientPrivilege } from '../errors.js';
 import { logger } from '../logger.js';
 import { ACTION_APPROVE, approvalMessage } from './slack-blocks.js';

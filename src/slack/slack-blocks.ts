@@ -2,9 +2,9 @@
 // (changed cells as "old → new"), risk hints and expiry, with Approve/Deny buttons while it is
 // pending and the outcome afterwards. Pure: record and facts in, Block Kit out.
 import type { ApprovalRecord } from '../domain/approval.js';
-import type { ReviewFacts } from '../approvals/review-facts.js';
-import { cellText } from '../approvals/preview-diff.js';
-import { esc, sqlBlockText } from '../approvals/webhook-format.js';
+import type { ReviewFacts } from '../domain/review.js';
+import { cellText } from '../domain/preview-diff.js';
+import { esc, sqlBlockText } from '../domain/slack-text.js';
 
 export const ACTION_APPROVE = 'airlock_approve';
 export const ACTION_DENY = 'airlock_deny';

@@ -3,7 +3,7 @@
 // with 4xx JSON; a valid button click becomes an approve or deny as the mapped reviewer.
 import express, { Router, type Express } from 'express';
 import { z } from 'zod';
-import type { GatewayPort } from '../gateway-port.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { SlackConfig } from '../config/schema.js';
 import { asAirlockError, invalidAuthorization, invalidParameterValue } from '../errors.js';
 import { logger } from '../logger.js';

@@ -150,9 +150,13 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
   }
   const since = finiteMs('since', filter.since);
   const until = finiteMs('until', filter.until);
-  if (since !== undefined) (where.push('ts >= ?'), params.push(since));
-  if (until !== undefined) (where.push('ts <= ?'), params.push(until));
-  if (filter.afterSeq !== undefined) (where.push('seq > ?'), params.push(Math.trunc(filter.afterSeq)));
+  const cond = (sql: string, value: unknown) => {
+    where.push(sql);
+    params.push(value);
+  };
+  if (since !== undefined) cond('ts >= ?', since);
+  if (until !== undefined) cond('ts <= ?', until);
+  if (filter.afterSeq !== undefined) cond('seq > ?', Math.trunc(filter.afterSeq));
   if (filter.beforeSeq !== undefined) {
     where.push('seq < ?');
     params.push(Math.trunc(filter.beforeSeq));

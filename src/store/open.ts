@@ -1,6 +1,5 @@
 // One entry point from a store URL (config `store.url`, AIRLOCK_STORE_URL, --store) to a Store.
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/load.js';
 import { configError } from '../errors.js';
 import { openPostgresStore, redactUrl, type PostgresStoreOptions } from './postgres-store.js';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
@@ -26,10 +25,4 @@ export function parseStoreUrl(url: string): { kind: 'sqlite'; path: string } | {
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url);
   return target.kind === 'sqlite' ? openSqliteStore(target.path, opts) : openPostgresStore(target.url, opts);
-}
-
-/** The store a CLI command means: --store flag, else AIRLOCK_STORE_URL, else the config file's store.url. */
-export async function openConfiguredStore(args: { configFile?: string; storeUrl?: string }, opts?: OpenStoreOptions): Promise<Store> {
-  const config = loadConfig({ file: args.configFile, overrides: { store: args.storeUrl } });
-  return openStore(config.store.url, opts);
 }

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { AirlockError, configError, connectionFailure } from '../errors.js';
 import { logger } from '../logger.js';
+import { redactUrl } from '../domain/redact-url.js';
 import { numberPlaceholders, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 
@@ -86,10 +87,7 @@ class PostgresDriver implements SqlDriver {
   }
 }
 
-/** Hide the password of a connection URL before it goes into a message. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}
+export { redactUrl };
 
 /** Open a store on PostgreSQL; `?schema=NAME` in the URL works like opts.schema. */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<SqlStore> {

@@ -185,7 +185,10 @@ export class SqlStore implements Store {
       where.push(`status IN (${s.sql})`);
       params.push(...s.values);
     }
-    if (filter.agent !== undefined) (where.push('agent_name = ?'), params.push(filter.agent));
+    if (filter.agent !== undefined) {
+      where.push('agent_name = ?');
+      params.push(filter.agent);
+    }
     const limit = filter.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('approval list limit must be a positive integer');
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
@@ -200,7 +203,10 @@ export class SqlStore implements Store {
     values.push(Math.trunc(Number(update.patch.updatedAt ?? Date.now())));
     let sql = `UPDATE approvals SET ${sets.join(', ')} WHERE id = ? AND status IN (${from.sql})`;
     values.push(id, ...from.values);
-    if (update.expectVersion !== undefined) ((sql += ' AND version = ?'), values.push(update.expectVersion));
+    if (update.expectVersion !== undefined) {
+      sql += ' AND version = ?';
+      values.push(update.expectVersion);
+    }
     // One statement: the row lock (PG) / write lock (SQLite) makes the status check and the write atomic.
     const rows = await this.db.all(`${sql} RETURNING *`, values);
     return rows.length ? rowToApproval(rows[0]) : null;

@@ -86,7 +86,6 @@ export class UpstreamPools {
     const statements = typeof sql === 'string' ? [sql] : sql;
     if (statements.length > 1 && params.length > 0) throw invalidParameterValue('parameters need a single statement');
     const client = await this.connect(database, POOL_KINDS.readOnly);
-    let destroy = false;
     try {
       if (opts.searchPath !== undefined) {
         await client.query("SELECT set_config('search_path', $1, false)", [opts.searchPath]);
@@ -113,8 +112,7 @@ export class UpstreamPools {
     } catch (err) {
       throw asAirlockError(err);
     } finally {
-      destroy = await resetSession(client);
-      client.release(destroy);
+      client.release(await resetSession(client));
     }
   }
 

@@ -2,12 +2,11 @@
 // buffering them all: previews of million-row UPDATEs keep only a few rows plus a hash.
 import pg from 'pg';
 import type { PoolClient } from 'pg';
+import { type FieldInfo, uniqueNames } from '../domain/columns.js';
 
 export type RawRow = (string | null)[];
-export interface FieldInfo {
-  name: string;
-  dataTypeID: number;
-}
+export { uniqueNames, type FieldInfo };
+
 export interface StreamResult {
   command: string;
   rowCount: number | null;
@@ -55,16 +54,6 @@ export function streamQuery(
       });
     });
     client.query(query);
-  });
-}
-
-/** Field names made unique (RETURNING a.id, b.id) so rows can be objects without losing columns. */
-export function uniqueNames(fields: FieldInfo[]): string[] {
-  const seen = new Map<string, number>();
-  return fields.map((f) => {
-    const n = (seen.get(f.name) ?? 0) + 1;
-    seen.set(f.name, n);
-    return n === 1 ? f.name : `${f.name}#${n}`;
   });
 }
 

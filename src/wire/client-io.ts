@@ -6,7 +6,7 @@ import type net from 'node:net';
 import { FrameError, FrameReader, errorResponse, type FrameSink } from '../../protocol/index.js';
 import type { ServerConn } from '../upstream/wire-conn.js';
 import { AirlockError, asAirlockError } from '../errors.js';
-import type { GatewayPort } from '../gateway-port.js';
+import type { GatewayPort } from '../gateway/port.js';
 import { logger } from '../logger.js';
 import { FrameBatch } from './frame-batch.js';
 

@@ -3,7 +3,7 @@
 import type { GatewayOutcome, GatewayRequest, QueryResultData } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
 import { asAirlockError, insufficientPrivilege, queryCanceled } from '../errors.js';
-import type { GatewayPort } from '../gateway-port.js';
+import type { GatewayPort } from '../gateway/port.js';
 import { errorFrame, heldNotice } from './result-frames.js';
 
 export type HeldResult = { ok: true; result: QueryResultData; approvalId?: string } | { ok: false; error: Buffer };

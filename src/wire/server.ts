@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WirePool } from '../upstream/wire-pool.js';
 import { logger } from '../logger.js';
-import type { GatewayPort } from '../gateway-port.js';
+import type { GatewayPort } from '../gateway/port.js';
 import { handshake } from './handshake.js';
 import { Session } from './session.js';
 import type { SessionContext } from './session-types.js';

@@ -1,7 +1,7 @@
 // What every client session shares (the gateway port, the upstream pool, settings) and what
 // identifies one session (its agent, database, startup settings and cancel key).
 import type { Agent } from '../domain/request.js';
-import type { GatewayPort } from '../gateway-port.js';
+import type { GatewayPort } from '../gateway/port.js';
 import type { WirePool } from '../upstream/wire-pool.js';
 
 export interface SessionContext {

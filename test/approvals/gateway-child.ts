@@ -1,6 +1,6 @@
 // Child process for the kill -9 test: opens a gateway that does not execute (no workers), holds two
 // writes, approves one, prints the ids, then waits to be killed.
-import { Gateway } from '../../src/gateway.js';
+import { Gateway } from '../../src/gateway/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 
 const { config, opts, agent } = JSON.parse(process.env.AIRLOCK_CHILD_SPEC ?? '{}');

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createFixtureDb, type FixtureDb } from './preview-db.js';
 import { testConfig } from '../helpers/gateway.js';
-import { Gateway } from '../../src/gateway.js';
+import { Gateway } from '../../src/gateway/gateway.js';
 import pg from 'pg';
 import { DATABASE_URL } from '../helpers/env.js';
 

@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { initPolicy, PolicyEngine } from '../../src/policy/engine.js';
 import { reviewFacts } from '../../src/approvals/review-facts.js';
-import { changedColumns } from '../../src/approvals/preview-diff.js';
+import { changedColumns } from '../../src/domain/preview-diff.js';
 import type { ApprovalRecord } from '../../src/domain/approval.js';
 
 let engine: PolicyEngine;

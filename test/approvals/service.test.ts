@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { createFixtureDb, stateChecksum, type FixtureDb } from './preview-db.js';
 import { openTestGateway } from '../helpers/gateway.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import type { GatewayRequest } from '../../src/domain/request.js';
 
 let db: FixtureDb;

@@ -29,6 +29,8 @@ const tempDir = () => {
 
 async function createAgent(storeUrl: string): Promise<{ name: string; token: string }> {
   const name = uniqueName('agent');
+  const m = await runCli(['migrate', '--store', storeUrl]);
+  expect(m.code, m.stderr).toBe(0);
   const r = await runCli(['agents', 'create', name, '--store', storeUrl, '--json']);
   expect(r.code, r.stderr).toBe(0);
   return { name, token: JSON.parse(r.stdout).token as string };

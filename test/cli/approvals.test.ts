@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createFixtureDb, type FixtureDb } from '../approvals/preview-db.js';
 import { testConfig } from '../helpers/gateway.js';
 import { runCli } from '../helpers/cli.js';
-import { Gateway } from '../../src/gateway.js';
+import { Gateway } from '../../src/gateway/gateway.js';
 
 let db: FixtureDb;
 let gw: Gateway;

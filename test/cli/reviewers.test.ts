@@ -1,6 +1,6 @@
 // `airlock reviewers` as an operator runs it: the password comes in on stdin, only a hash is kept,
 // list/remove work, bad input gets a clear message and exit 1, and every change is audited.
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,10 @@ const dir = mkdtempSync(join(tmpdir(), 'airlock-reviewers-'));
 const storeUrl = `sqlite:${join(dir, 'store.sqlite')}`;
 const env = { AIRLOCK_STORE_URL: storeUrl, REDIS_URL: '' };
 
+beforeAll(async () => {
+  // commands other than migrate and serve never create a store
+  expect((await runCli(['migrate'], { env })).code).toBe(0);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('airlock reviewers', () => {

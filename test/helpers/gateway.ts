@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import type { AirlockConfig } from '../../src/config/schema.js';
-import { Gateway, type GatewayOptions } from '../../src/gateway.js';
+import { Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
 import { DATABASE_URL, REDIS_URL, uniqueName } from './env.js';
 
 export function dbUrl(database: string): string {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { bypassCases, meetsExpectation } from '../helpers/corpus.js';
 import { createTestEnv, dbUrl, inMemoryClient, openGateway, structured, type TestEnv } from './helpers.js';
 

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { Gateway } from '../../src/gateway.js';
+import { Gateway } from '../../src/gateway/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { AirlockConfig } from '../../src/config/schema.js';
 import { createMcpServer } from '../../src/mcp/server.js';

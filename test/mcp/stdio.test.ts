@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { TOOL_NAMES } from '../../src/mcp/server.js';
 import { AIRLOCK_BIN, runCli } from '../helpers/cli.js';
 import { createTestEnv, direct, openGateway, structured, textOf, type TestEnv } from './helpers.js';

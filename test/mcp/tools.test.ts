@@ -3,7 +3,7 @@
 // catalog tools, explain, untrusted-data fencing, bad inputs as isError, and the audit trail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { UNTRUSTED_CLOSE, UNTRUSTED_OPEN } from '../../src/mcp/format.js';
 import { TOOL_NAMES } from '../../src/mcp/server.js';
 import { createTestEnv, direct, inMemoryClient, openGateway, structured, textOf, type TestEnv } from './helpers.js';

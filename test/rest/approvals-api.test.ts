@@ -8,7 +8,7 @@ import { openTestGateway } from '../helpers/gateway.js';
 import { jsonBody } from '../helpers/env.js';
 import { startHttpServer, type HttpServer } from '../../src/rest/http-server.js';
 import { verifySignature } from '../../src/approvals/webhook.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 
 const TOKEN = 'reviewer-token-0123456789abcdef';
 let db: FixtureDb;

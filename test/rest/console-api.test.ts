@@ -6,7 +6,7 @@ import { createFixtureDb, type FixtureDb } from '../approvals/preview-db.js';
 import { openTestGateway } from '../helpers/gateway.js';
 import { jsonBody } from '../helpers/env.js';
 import { startHttpServer, type HttpServer } from '../../src/rest/http-server.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 
 const PW = 'correct horse battery staple';
 let db: FixtureDb;

@@ -3,7 +3,7 @@
 // integrations and vault secret names (never values).
 import { Router } from 'express';
 import { z } from 'zod';
-import type { GatewayPort } from '../../gateway-port.js';
+import type { GatewayPort } from '../../gateway/port.js';
 import { sendError } from '../http-errors.js';
 import { parseInput } from './approval-routes.js';
 import { baseUrl, requireAdmin, sessionOf } from './session-auth.js';

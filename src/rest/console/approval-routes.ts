@@ -2,7 +2,7 @@
 // its review facts and history, approve and deny as the signed-in reviewer.
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { GatewayPort } from '../../gateway-port.js';
+import type { GatewayPort } from '../../gateway/port.js';
 import { APPROVAL_STATUSES } from '../../domain/approval.js';
 import { DOORS } from '../../domain/request.js';
 import type { ApprovalRecord } from '../../domain/approval.js';

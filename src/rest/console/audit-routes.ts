@@ -2,7 +2,7 @@
 // a JSON-lines download of the same filter, streamed.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { GatewayPort } from '../../gateway-port.js';
+import type { GatewayPort } from '../../gateway/port.js';
 import { DOORS } from '../../domain/request.js';
 import type { AuditFilter } from '../../domain/audit.js';
 import { sendError } from '../http-errors.js';

@@ -2,7 +2,7 @@
 // cookie + CSRF token), the built front end for the page paths, and nothing else. It talks to the
 // gateway only through the port's verbs.
 import { Router, json } from 'express';
-import type { GatewayPort } from '../../gateway-port.js';
+import type { GatewayPort } from '../../gateway/port.js';
 import type { ConsoleConfig } from '../../config/schema.js';
 import { undefinedObject } from '../../errors.js';
 import { sendError } from '../http-errors.js';

@@ -3,7 +3,7 @@
 // as JSON, and (when the browser says where it comes from) from this origin.
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { GatewayPort } from '../../gateway-port.js';
+import type { GatewayPort } from '../../gateway/port.js';
 import type { ReviewerSession } from '../../domain/reviewer.js';
 import { AirlockError, SqlState, insufficientPrivilege, invalidAuthorization } from '../../errors.js';
 import { sendError } from '../http-errors.js';

@@ -3,7 +3,7 @@
 import { Router, type Request } from 'express';
 import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import type { GatewayPort } from '../../gateway-port.js';
+import type { GatewayPort } from '../../gateway/port.js';
 import type { ConsoleConfig } from '../../config/schema.js';
 import { invalidParameterValue, invalidPassword, tooManyAttempts } from '../../errors.js';
 import { formatIssues } from '../../config/load.js';

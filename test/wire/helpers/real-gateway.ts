@@ -1,6 +1,6 @@
 // The wire tests run against the real gateway (policy, store, audit, preview, approval queue,
 // execution) with a reviewer's approve/deny, as a person would act in the console.
-import { Gateway } from '../../../src/gateway.js';
+import { Gateway } from '../../../src/gateway/gateway.js';
 import type { ApprovalRecord } from '../../../src/domain/approval.js';
 import { testConfig } from '../../helpers/gateway.js';
 import { DATABASE_URL } from '../../helpers/env.js';

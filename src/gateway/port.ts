@@ -2,17 +2,18 @@
 // never the gateway's parts. `Gateway` implements all of it; the CLI's light admin gateway
 // (no parser, no upstream) implements the admin facets only.
 import type { Writable } from 'node:stream';
-import type { Agent, Door, GatewayOutcome, GatewayRequest } from './domain/request.js';
-import type { Decision } from './domain/decision.js';
-import type { AgentRecord } from './domain/agent.js';
-import type { ApprovalFilter, ApprovalRecord } from './domain/approval.js';
-import type { AuditEvent, AuditFilter } from './domain/audit.js';
-import type { ReviewerRecord, ReviewerSession } from './domain/reviewer.js';
-import type { ApprovalListener } from './approvals/approval-watch.js';
-import type { ReviewFacts } from './approvals/review-facts.js';
-import type { EffectivePolicy, IntegrationsView } from './gateway-console.js';
-import type { VerifyResult } from './audit/verify.js';
-import type { AuditEventType } from './domain/audit.js';
+import type { AirlockConfig } from '../config/schema.js';
+import type { Agent, Door, GatewayOutcome, GatewayRequest } from '../domain/request.js';
+import type { Decision } from '../domain/decision.js';
+import type { AgentRecord } from '../domain/agent.js';
+import type { ApprovalFilter, ApprovalRecord } from '../domain/approval.js';
+import type { AuditEvent, AuditFilter } from '../domain/audit.js';
+import type { ReviewerRecord, ReviewerSession } from '../domain/reviewer.js';
+import type { ApprovalListener } from '../domain/approval.js';
+import type { ReviewFacts } from '../domain/review.js';
+import type { EffectivePolicy, IntegrationsView } from './console-facet.js';
+import type { VerifyResult } from '../audit/verify.js';
+import type { AuditEventType } from '../domain/audit.js';
 
 /** Connection settings of the upstream a door forwards to (the wire fast path). */
 export interface UpstreamSettings {
@@ -56,8 +57,20 @@ export interface RequestPort {
   check(sql: string, ctx?: { agent?: string; database?: string }): Decision;
   /** upstream connection settings for the wire fast path */
   upstream(database: string): UpstreamSettings;
+  /**
+   * An agent's own approval (another agent's is reported exactly like a missing one), waiting up to
+   * waitMs while it is still open; with its outcome as a request would see it.
+   */
+  approvalStatus(
+    id: string,
+    agentId: string,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ record: ApprovalRecord; outcome: GatewayOutcome }>;
   /** the database a request goes to when it names none */
   readonly defaultDatabase: string;
+  /** the running configuration (read-only): doors take their own section (wire, mcp, http) */
+  readonly config: AirlockConfig;
 }
 
 /** Approvals, for reviewers and for the agent that asked. */

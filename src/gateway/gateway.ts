@@ -1,33 +1,28 @@
 // The one service every front door calls: analyze → decide → run | hold | refuse → audit.
 // Doors translate their protocol into a GatewayRequest; rules live in the policy engine only.
 import { randomUUID } from 'node:crypto';
-import type { AirlockConfig } from './config/schema.js';
-import type { Agent, GatewayOutcome, GatewayRequest } from './domain/request.js';
-import type { Decision } from './domain/decision.js';
-import type { Store } from './store/store.js';
-import { PolicyEngine, initPolicy } from './policy/engine.js';
-import { openStore } from './store/open.js';
-import { AuditLog } from './audit/audit-log.js';
-import { decisionLineParts, encodeDecisionLine, type DecisionLineParts } from './audit/audit-line.js';
-import { loadAuditKey } from './audit/checkpoints.js';
-import { auditPaths } from './audit/state-paths.js';
-import { verifyChain, type VerifyResult } from './audit/verify.js';
-import { UpstreamPools } from './upstream/pools.js';
-import { CatalogCache } from './upstream/catalog-cache.js';
-import { parseUpstreamUrl } from './upstream/url.js';
-import { openQueue } from './approvals/queue.js';
-import { Notifier } from './approvals/webhook.js';
-import { ApprovalService } from './approvals/service.js';
-import { asAirlockError, auditUnavailable, insufficientPrivilege, undefinedObject } from './errors.js';
-import type { Writable } from 'node:stream';
-import type { DoorEvent, GatewayPort } from './gateway-port.js';
-import type { AgentRecord } from './domain/agent.js';
-import type { ApprovalFilter, ApprovalRecord } from './domain/approval.js';
-import type { AuditEvent, AuditFilter } from './domain/audit.js';
-import { exportJsonl, type ExportFilter } from './audit/export.js';
-import { logger } from './logger.js';
-import { ConsoleFacet } from './gateway-console.js';
-import type { ReviewersPort, ReviewPort } from './gateway-port.js';
+import type { AirlockConfig } from '../config/schema.js';
+import type { GatewayOutcome, GatewayRequest } from '../domain/request.js';
+import type { Decision } from '../domain/decision.js';
+import type { Store } from '../store/store.js';
+import { PolicyEngine, initPolicy } from '../policy/engine.js';
+import { openStore } from '../store/open.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { decisionLineParts, encodeDecisionLine, type DecisionLineParts } from '../audit/audit-line.js';
+import { UpstreamPools } from '../upstream/pools.js';
+import { CatalogCache } from '../upstream/catalog-cache.js';
+import { approvalOutcome } from '../approvals/outcome.js';
+import { parseUpstreamUrl } from '../upstream/url.js';
+import { openQueue } from '../approvals/queue.js';
+import { Notifier } from '../approvals/webhook.js';
+import { ApprovalService } from '../approvals/service.js';
+import { asAirlockError, auditUnavailable, insufficientPrivilege, undefinedObject } from '../errors.js';
+import type { GatewayPort } from './port.js';
+import { logger } from '../logger.js';
+import { ConsoleFacet } from './console-facet.js';
+import type { AdminPort, ReviewersPort, ReviewPort } from './port.js';
+import { AdminFacet } from './admin-facet.js';
+import { ReviewerAccounts } from './reviewer-accounts.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -60,6 +55,10 @@ function partsOf(decision: Decision): DecisionLineParts {
   return p;
 }
 
+/** what an approval without a stored decision was: held for review */
+const HELD: Decision = { decision: 'ask', rule: 'ask', reason: 'held for approval', statements: [] };
+const OPEN_STATUSES: readonly string[] = ['pending', 'approved', 'executing'];
+
 export class Gateway implements GatewayPort {
   private constructor(
     readonly config: AirlockConfig,
@@ -69,12 +68,16 @@ export class Gateway implements GatewayPort {
     readonly pools: UpstreamPools,
     readonly approvals: ApprovalService,
     private readonly closers: (() => Promise<unknown>)[],
-    private readonly storeSchema?: string,
+    storeSchema?: string,
   ) {
     this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
+    this.admin = new AdminFacet({ config, store, audit, review: approvals.review, storeSchema });
+    this.accounts = new ReviewerAccounts(config, store, audit);
   }
 
   private readonly catalogs: CatalogCache;
+  private readonly admin: AdminFacet;
+  private readonly accounts: ReviewerAccounts;
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
   static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -99,19 +102,6 @@ export class Gateway implements GatewayPort {
     const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, opts.storeSchema);
     if (opts.startWorkers !== false) await approvals.start();
     return gw;
-  }
-
-  async agentAuth(agentName: string) {
-    const auth = await this.store.getAgentAuth(agentName);
-    if (!auth || !auth.scramVerifier) return null;
-    return { agent: { id: auth.agent.id, name: auth.agent.name }, scramVerifier: auth.scramVerifier, tokenHash: auth.tokenHash };
-  }
-
-  /** Bearer-token authentication for HTTP and MCP: the token alone identifies the agent. */
-  async authenticateToken(token: string, door: GatewayRequest['door'], remote?: string): Promise<Agent | null> {
-    const agent = typeof token === 'string' && token.length > 0 && token.length < 512 ? await this.store.authenticateToken(token) : null;
-    if (!agent) this.audit.append({ type: 'auth.failed', door, data: { reason: 'unknown or revoked token', remote } });
-    return agent ? { id: agent.id, name: agent.name } : null;
   }
 
   /**
@@ -140,13 +130,6 @@ export class Gateway implements GatewayPort {
       data: { code: '58030', reason, sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null },
     });
     throw auditUnavailable(reason);
-  }
-
-  /** Verify the audit chain against its signed checkpoints (and a head kept elsewhere). */
-  async verifyAudit(head?: { seq: number; hash: string }): Promise<VerifyResult> {
-    await this.audit.flush();
-    const paths = auditPaths(this.config.store.url, this.storeSchema, this.config.audit);
-    return verifyChain(this.store, { key: loadAuditKey(paths.keyFile, false), checkpointFile: paths.checkpointFile, head });
   }
 
   /** Before any result goes back to an agent: everything audited so far is durable, or this throws 58030. */
@@ -218,6 +201,11 @@ export class Gateway implements GatewayPort {
     };
   }
 
+  /** Who the gateway is upstream: a superuser or BYPASSRLS role defeats the read-only backstop (serve warns). */
+  upstreamRole() {
+    return this.pools.checkUpstreamRole();
+  }
+
   /** Read what the database adds to the trusted names (shadowing functions, own operators) before deciding for it. */
   prepareDatabase(database: string): Promise<void> {
     return this.catalogs.prepare(database);
@@ -282,75 +270,51 @@ export class Gateway implements GatewayPort {
     return this.pools.defaultDatabase;
   }
 
-  listApprovals(filter?: ApprovalFilter): Promise<ApprovalRecord[]> {
-    return this.store.listApprovals(filter);
+  async approvalStatus(id: string, agentId: string, waitMs: number, signal?: AbortSignal) {
+    let record = await this.approvals.get(id);
+    // another agent's approval is reported exactly like a missing one
+    if (record.agentId !== agentId) throw undefinedObject(`approval ${id} does not exist`);
+    const decision = record.decision ?? HELD;
+    if (waitMs > 0 && OPEN_STATUSES.includes(record.status)) {
+      await this.approvals.awaitOutcome(id, waitMs, decision, signal);
+      record = await this.approvals.get(id);
+    }
+    return { record, outcome: approvalOutcome(record, decision, this.approvals.reviewUrl(id)) };
   }
 
-  getApproval(id: string): Promise<ApprovalRecord> {
-    return this.approvals.get(id);
-  }
+  // ---- admin verbs (admin-facet.ts) and reviewer front ends (console-facet.ts) ----
 
-  approve(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
-    return this.approvals.approve(id, reviewer, comment);
-  }
-
-  deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
-    return this.approvals.deny(id, reviewer, comment);
-  }
-
-  reviewUrl(id: string): string {
-    return this.approvals.reviewUrl(id);
-  }
-
-  async listAudit(filter?: AuditFilter): Promise<AuditEvent[]> {
-    await this.audit.flush().catch(() => undefined);
-    return this.store.listAudit(filter);
-  }
-
-  async exportAudit(out: Writable, filter: ExportFilter = {}): Promise<number> {
-    await this.audit.flush().catch(() => undefined);
-    return exportJsonl(this.store, out, filter);
-  }
-
-  record(event: DoorEvent): void {
-    this.audit.append(event);
-  }
-
-  async createAgent(name: string, by = 'api'): Promise<{ agent: AgentRecord; token: string }> {
-    const created = await this.store.createAgent(name);
-    this.audit.append({ type: 'agent.created', agent: created.agent.name, door: 'api', data: { agentId: created.agent.id, by } });
-    return created;
-  }
-
-  listAgents(): Promise<AgentRecord[]> {
-    return this.store.listAgents();
-  }
-
-  async revokeAgent(name: string, by = 'api'): Promise<AgentRecord> {
-    const agent = await this.store.revokeAgent(name);
-    if (!agent) throw undefinedObject(`agent "${name}" does not exist`);
-    this.audit.append({ type: 'agent.revoked', agent: agent.name, door: 'api', data: { agentId: agent.id, by } });
-    return agent;
-  }
-
-  // ---- reviewer front ends: accounts, sessions, live changes, review facts (src/gateway-console.ts) ----
+  listApprovals: AdminPort['listApprovals'] = (filter) => this.admin.listApprovals(filter);
+  getApproval: AdminPort['getApproval'] = (id) => this.admin.getApproval(id);
+  approve: AdminPort['approve'] = (id, reviewer, comment) => this.admin.approve(id, reviewer, comment);
+  deny: AdminPort['deny'] = (id, reviewer, comment) => this.admin.deny(id, reviewer, comment);
+  reviewUrl: AdminPort['reviewUrl'] = (id) => this.admin.reviewUrl(id);
+  listAudit: AdminPort['listAudit'] = (filter) => this.admin.listAudit(filter);
+  exportAudit: AdminPort['exportAudit'] = (out, filter) => this.admin.exportAudit(out, filter);
+  verifyAudit: AdminPort['verifyAudit'] = (head) => this.admin.verifyAudit(head);
+  record: AdminPort['record'] = (event) => this.admin.record(event);
+  createAgent: AdminPort['createAgent'] = (name, by) => this.admin.createAgent(name, by);
+  listAgents: AdminPort['listAgents'] = () => this.admin.listAgents();
+  revokeAgent: AdminPort['revokeAgent'] = (name, by) => this.admin.revokeAgent(name, by);
+  authenticateToken: AdminPort['authenticateToken'] = (token, door, remote) => this.admin.authenticateToken(token, door, remote);
+  agentAuth: AdminPort['agentAuth'] = (name) => this.admin.agentAuth(name);
 
   private consoleFacet?: ConsoleFacet;
   private get console(): ConsoleFacet {
-    return (this.consoleFacet ??= new ConsoleFacet(this.config, this.store, this.audit));
+    return (this.consoleFacet ??= new ConsoleFacet(this.config, this.store));
   }
 
   /** The HTTP server listens (perhaps on port 0): review links name its real address unless http.publicUrl is set. */
   useHttpAddress(host: string, port: number): void {
-    if (!this.config.http.publicUrl) this.approvals.setPublicUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    if (!this.config.http.publicUrl) this.approvals.review.setPublicUrl(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
   }
 
-  addReviewer: ReviewersPort['addReviewer'] = (name, password, opts) => this.console.addReviewer(name, password, opts);
-  listReviewers: ReviewersPort['listReviewers'] = () => this.console.listReviewers();
-  removeReviewer: ReviewersPort['removeReviewer'] = (name, by) => this.console.removeReviewer(name, by);
-  signIn: ReviewersPort['signIn'] = (name, password, remote) => this.console.signIn(name, password, remote);
-  reviewerSession: ReviewersPort['reviewerSession'] = (token) => this.console.reviewerSession(token);
-  signOut: ReviewersPort['signOut'] = (token, reviewer) => this.console.signOut(token, reviewer);
+  addReviewer: ReviewersPort['addReviewer'] = (name, password, opts) => this.accounts.addReviewer(name, password, opts);
+  listReviewers: ReviewersPort['listReviewers'] = () => this.accounts.listReviewers();
+  removeReviewer: ReviewersPort['removeReviewer'] = (name, by) => this.accounts.removeReviewer(name, by);
+  signIn: ReviewersPort['signIn'] = (name, password, remote) => this.accounts.signIn(name, password, remote);
+  reviewerSession: ReviewersPort['reviewerSession'] = (token) => this.accounts.reviewerSession(token);
+  signOut: ReviewersPort['signOut'] = (token, reviewer) => this.accounts.signOut(token, reviewer);
   watchApprovals: ReviewPort['watchApprovals'] = (listener) => this.console.watchApprovals(listener);
   reviewFacts: ReviewPort['reviewFacts'] = (rec) => this.console.reviewFacts(rec);
   effectivePolicy: ReviewPort['effectivePolicy'] = (agent) => this.console.effectivePolicy(agent);

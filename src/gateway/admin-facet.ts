@@ -1,0 +1,111 @@
+// The gateway's admin verbs (approvals for reviewers, the audit trail, agent identities) over the
+// store, the audit log and the review service. Shared by the full Gateway and by the CLI's light
+// admin gateway, which loads no parser and opens no upstream.
+import type { Writable } from 'node:stream';
+import type { AirlockConfig } from '../config/schema.js';
+import type { Agent, Door } from '../domain/request.js';
+import type { AgentRecord } from '../domain/agent.js';
+import type { ApprovalFilter, ApprovalRecord } from '../domain/approval.js';
+import type { AuditEvent, AuditFilter } from '../domain/audit.js';
+import type { Store } from '../store/store.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { loadAuditKey } from '../audit/checkpoints.js';
+import { exportJsonl, type ExportFilter } from '../audit/export.js';
+import { auditPaths } from '../audit/state-paths.js';
+import { verifyChain, type VerifyResult } from '../audit/verify.js';
+import type { ReviewService } from '../approvals/review-service.js';
+import { undefinedObject } from '../errors.js';
+import type { AdminPort, DoorEvent } from './port.js';
+
+export interface AdminParts {
+  config: AirlockConfig;
+  store: Store;
+  audit: AuditLog;
+  review: ReviewService;
+  storeSchema?: string;
+  /** the door admin actions are recorded under: `cli` for the CLI, `api` for HTTP */
+  door?: Door;
+}
+
+export class AdminFacet implements AdminPort {
+  private readonly door: Door;
+
+  constructor(private readonly p: AdminParts) {
+    this.door = p.door ?? 'api';
+  }
+
+  listApprovals(filter?: ApprovalFilter): Promise<ApprovalRecord[]> {
+    return this.p.review.list(filter);
+  }
+
+  getApproval(id: string): Promise<ApprovalRecord> {
+    return this.p.review.get(id);
+  }
+
+  approve(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    return this.p.review.approve(id, reviewer, comment);
+  }
+
+  deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    return this.p.review.deny(id, reviewer, comment);
+  }
+
+  reviewUrl(id: string): string {
+    return this.p.review.reviewUrl(id);
+  }
+
+  /** Everything appended so far is stored first, so a listing includes this process's own events. */
+  async listAudit(filter?: AuditFilter): Promise<AuditEvent[]> {
+    await this.p.audit.flush().catch(() => undefined);
+    return this.p.store.listAudit(filter);
+  }
+
+  async exportAudit(out: Writable, filter: ExportFilter = {}): Promise<number> {
+    await this.p.audit.flush().catch(() => undefined);
+    return exportJsonl(this.p.store, out, filter);
+  }
+
+  /** The chain against its signed checkpoints (and a head kept elsewhere). */
+  async verifyAudit(head?: { seq: number; hash: string }): Promise<VerifyResult> {
+    await this.p.audit.flush().catch(() => undefined);
+    const paths = auditPaths(this.p.config.store.url, this.p.storeSchema, this.p.config.audit);
+    return verifyChain(this.p.store, { key: loadAuditKey(paths.keyFile, false), checkpointFile: paths.checkpointFile, head });
+  }
+
+  record(event: DoorEvent): void {
+    this.p.audit.append(event);
+  }
+
+  async createAgent(name: string, by = 'api'): Promise<{ agent: AgentRecord; token: string }> {
+    const created = await this.p.store.createAgent(name);
+    this.p.audit.append({ type: 'agent.created', agent: created.agent.name, door: this.door, data: { agentId: created.agent.id, by } });
+    return created;
+  }
+
+  listAgents(): Promise<AgentRecord[]> {
+    return this.p.store.listAgents();
+  }
+
+  /** Idempotent: revoking a revoked agent changes nothing and is not audited again. */
+  async revokeAgent(name: string, by = 'api'): Promise<AgentRecord> {
+    const before = await this.p.store.findAgentByName(name);
+    if (!before) throw undefinedObject(`no agent named "${name}"`);
+    const agent = (await this.p.store.revokeAgent(name)) ?? before;
+    if (before.revokedAt === null)
+      this.p.audit.append({ type: 'agent.revoked', agent: agent.name, door: this.door, data: { agentId: agent.id, by } });
+    return agent;
+  }
+
+  /** Bearer-token authentication for HTTP and MCP: the token alone identifies the agent; failures are audited. */
+  async authenticateToken(token: string, door: Door, remote?: string): Promise<Agent | null> {
+    const agent = typeof token === 'string' && token.length > 0 && token.length < 512 ? await this.p.store.authenticateToken(token) : null;
+    if (!agent) this.p.audit.append({ type: 'auth.failed', door, data: { reason: 'unknown or revoked token', remote } });
+    return agent ? { id: agent.id, name: agent.name } : null;
+  }
+
+  async agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string } | null> {
+    const auth = await this.p.store.getAgentAuth(agentName);
+    if (!auth || !auth.scramVerifier) return null;
+    return { agent: { id: auth.agent.id, name: auth.agent.name }, scramVerifier: auth.scramVerifier };
+  }
+}
