@@ -1,7 +1,16 @@
 // Turn approved SQL into the steps execution runs inside its own transaction. A request that is
 // one explicit transaction (BEGIN; …; COMMIT) loses its BEGIN/COMMIT to ours; transaction control
 // anywhere else would commit or discard work behind the exactly-once marker, so it is refused.
-import { deparseVerified, ensureParser, statementsOrReason, PREVIEWABLE, runnable, RewriteError, type ParsedStatement } from './rewrite.js';
+import {
+  beforeImageSelect,
+  deparseVerified,
+  ensureParser,
+  statementsOrReason,
+  PREVIEWABLE,
+  runnable,
+  RewriteError,
+  type ParsedStatement,
+} from './rewrite.js';
 import { nodeOf, treeOf } from '../sql/tree.js';
 
 export interface ExecStep {
@@ -14,6 +23,8 @@ export interface ExecStep {
 
 export interface ExecPlan {
   steps: ExecStep[];
+  /** a single UPDATE: its before-image, locked FOR UPDATE, to compare with the preview's */
+  beforeImage?: { sql: string; params: unknown[] };
   /** SET TRANSACTION … carrying the options of the request's own BEGIN */
   setTransaction?: string;
 }
@@ -70,5 +81,13 @@ export async function planExecution(sql: string, params: unknown[]): Promise<Exe
       throw err;
     }
   }
-  return { steps, setTransaction };
+  const update = stmts.length === 1 ? treeOf(stmts[0], 'UpdateStmt') : undefined;
+  let beforeImage: ExecPlan['beforeImage'];
+  try {
+    if (update) beforeImage = beforeImageSelect(update, params, { lock: true });
+  } catch (err) {
+    if (err instanceof RewriteError) return err.message;
+    throw err;
+  }
+  return { steps, setTransaction, ...(beforeImage ? { beforeImage } : {}) };
 }

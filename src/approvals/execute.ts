@@ -12,6 +12,7 @@ import { streamQuery, toObject, uniqueNames, type FieldInfo } from '../upstream/
 import { RowDigest } from './digest.js';
 import { claimMarker, ensureMarkerTable, forgetMarkerTable, releaseMarker, wasExecuted } from './execute-marker.js';
 import { planExecution, type ExecPlan } from './execute-plan.js';
+import { beforeImage } from './preview.js';
 
 export { wasExecuted } from './execute-marker.js';
 
@@ -21,7 +22,15 @@ export const executeInputSchema = z.object({
   sql: z.string().min(1),
   params: z.array(z.unknown()).default([]),
   /** from the approved preview; absent (or digest '') when the preview was unavailable or clock-dependent */
-  expected: z.object({ affectedRows: z.number().int().nonnegative(), digest: z.string().optional() }).optional(),
+  expected: z
+    .object({
+      affectedRows: z.number().int().nonnegative(),
+      digest: z.string().optional(),
+      /** UPDATE: the rows it changes, as the reviewer saw them (approvals from before this check have none) */
+      beforeDigest: z.string().optional(),
+      beforeCount: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
   /** rows the count may differ by; 0 also requires the row digest to match */
   tolerance: z.number().int().nonnegative().default(0),
   /** cap on rows returned to the agent (rowCount stays exact) */
@@ -38,7 +47,7 @@ export interface Actual {
 
 export type ExecuteOutcome =
   | { status: 'executed'; result: QueryResultData; actual: Actual }
-  | { status: 'drifted'; actual: Actual; expected: Actual }
+  | { status: 'drifted'; actual: Actual; expected: Actual; what: 'before-image' | 'result' }
   | { status: 'already-executed' }
   | { status: 'failed'; error: string; code?: string };
 
@@ -104,6 +113,23 @@ export async function executeApproved(pools: UpstreamPools, raw: ExecuteInput): 
   return failed(thrown);
 }
 
+/**
+ * A single UPDATE re-reads the rows it will change, locked, and holds them against the before-image
+ * the reviewer saw: the result alone (`SET balance = 0`) looks the same whatever was overwritten.
+ */
+async function beforeImageDrift(
+  client: PoolClient,
+  plan: ExecPlan,
+  input: z.infer<typeof executeInputSchema>,
+): Promise<Extract<ExecuteOutcome, { status: 'drifted' }> | null> {
+  const want = input.expected;
+  if (!plan.beforeImage || want?.beforeDigest === undefined || want.beforeCount === undefined) return null;
+  const now = await beforeImage(client, plan.beforeImage, 0);
+  const expected: Actual = { affectedRows: want.beforeCount, digest: want.beforeDigest };
+  const actual: Actual = { affectedRows: now.count, digest: now.digest };
+  return matches(expected, actual, input.tolerance) ? null : { status: 'drifted', actual, expected, what: 'before-image' };
+}
+
 async function inTransaction(
   client: PoolClient,
   input: z.infer<typeof executeInputSchema>,
@@ -122,12 +148,18 @@ async function inTransaction(
   }
   await client.query("SELECT set_config('statement_timeout', $1, true)", [String(timeout)]);
   if (input.searchPath !== undefined) await client.query("SELECT set_config('search_path', $1, true)", [input.searchPath]);
+  const changed = await beforeImageDrift(client, plan, input);
+  if (changed) {
+    await client.query('ROLLBACK');
+    logger.info({ approvalId: input.approvalId, ...changed }, 'rows changed since the preview; rolled back');
+    return changed;
+  }
   const run = await runSteps(client, plan, input.params, input.rowLimit);
   const expected = input.expected ? { affectedRows: input.expected.affectedRows, digest: input.expected.digest || undefined } : undefined;
   if (!matches(expected, run.actual, input.tolerance)) {
     await client.query('ROLLBACK');
     logger.info({ approvalId: input.approvalId, expected, actual: run.actual }, 'approved statement drifted; rolled back');
-    return { status: 'drifted', actual: run.actual, expected: expected! };
+    return { status: 'drifted', actual: run.actual, expected: expected!, what: 'result' };
   }
   try {
     await client.query('COMMIT');

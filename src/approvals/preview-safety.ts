@@ -6,6 +6,7 @@ import type { PoolClient } from 'pg';
 import { classifyFunction } from '../sql/functions.js';
 import { collectFacts, defaultedColumns, updatedColumns, writeActions, type TreeFacts } from './preview-facts.js';
 import * as cat from './preview-catalog.js';
+import * as fns from './preview-functions-catalog.js';
 import { parseStatements, type ParsedStatement } from './rewrite.js';
 import type { T } from '../sql/tree.js';
 
@@ -66,7 +67,7 @@ const TRIGGER_BITS = { insert: 4, delete: 8, update: 16 } as const;
 const RULE_BITS: Record<string, number> = { '2': TRIGGER_BITS.update, '3': TRIGGER_BITS.insert, '4': TRIGGER_BITS.delete };
 
 /** A function PostgreSQL may call: null when harmless, else why not. */
-function judgeProc(p: cat.ProcInfo): string | null {
+function judgeProc(p: fns.ProcInfo): string | null {
   const name = p.name;
   const via = p.via ? ` (${p.via})` : '';
   if (PREVIEW_DENY[name]) return `calls ${name}${via}, which ${PREVIEW_DENY[name]}`;
@@ -225,7 +226,7 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
   let deterministic = !sources.some((s) => s.facts.timeDependent);
   // functions by name: every overload PostgreSQL could pick must be harmless
   const uses = sources.flatMap((s) => s.facts.functions.map((f) => ({ ...f, what: s.what })));
-  const procs = await cat.functionsNamed(client, [...new Set(uses.map((u) => u.name))]);
+  const procs = await fns.functionsNamed(client, [...new Set(uses.map((u) => u.name))]);
   for (const use of uses) {
     if (use.name === 'nextval' || use.name === 'setval') {
       return refuse(`would advance sequence ${use.constArgs[0] ?? '(computed name)'} (${use.what})`);
@@ -239,14 +240,14 @@ export async function checkPreviewSafety(client: PoolClient, stmt: ParsedStateme
     }
   }
   const opNames = new Set([...STANDARD_OPERATORS, ...sources.flatMap((s) => s.facts.operators.map((o) => o.name))]);
-  for (const op of await cat.operatorFunctions(client, [...opNames])) {
+  for (const op of await fns.operatorFunctions(client, [...opNames])) {
     const named = sources.some((s) => s.facts.operators.some((o) => o.name === op.operator && o.schema === op.operatorSchema));
     if (!op.operatorVisible && !named) continue;
     const why = judgeProc(op);
     if (why) return refuse(why);
   }
   const typeNames = sources.flatMap((s) => s.facts.types).map(cat.qualifiedText);
-  for (const p of await cat.castFunctions(client, [...new Set(columns.map((c) => c.typeOid))], [...new Set(typeNames)])) {
+  for (const p of await fns.castFunctions(client, [...new Set(columns.map((c) => c.typeOid))], [...new Set(typeNames)])) {
     const why = judgeProc(p);
     if (why) return refuse(why);
   }

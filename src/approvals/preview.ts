@@ -19,7 +19,9 @@ import {
   runnable,
   RewriteError,
   type ParsedStatement,
+  type RunnableStatement,
 } from './rewrite.js';
+import { treeOf } from '../sql/tree.js';
 
 export const previewInputSchema = z.object({
   database: z.string().min(1),
@@ -74,62 +76,44 @@ export async function preview(pools: UpstreamPools, raw: PreviewInput): Promise<
   if (early) return unavailable(early);
   const stmt = await previewableStatement(input.sql);
   if (typeof stmt === 'string') return unavailable(stmt);
-  let plan;
+  let plan: RunnableStatement;
   let before: { sql: string; params: unknown[] } | undefined;
   try {
     plan = runnable(stmt, input.sql);
-    if (stmt.node === 'UpdateStmt' && input.rowLimit > 0) before = beforeImageSelect(stmt.tree, input.params, input.rowLimit);
+    const update = treeOf(stmt, 'UpdateStmt');
+    if (update) before = beforeImageSelect(update, input.params);
   } catch (err) {
     if (err instanceof RewriteError) return unavailable(err.message);
     throw err;
   }
+  return inRolledBackTransaction(pools, input, async (client) => {
+    const verdict = await checkPreviewSafety(client, stmt);
+    if (verdict.reason) return unavailable(verdict.reason);
+    const image = before ? await beforeImage(client, before, input.rowLimit) : null;
+    const summary = await runAndPair(client, plan, input, verdict.primaryKey, image?.rows ?? []);
+    if (image) {
+      summary.beforeDigest = image.digest;
+      summary.beforeCount = image.count;
+    }
+    // MERGE has no RETURNING before PostgreSQL 17, and clock-dependent rows never match twice
+    if (stmt.node === 'MergeStmt' || !verdict.deterministic) delete summary.digest;
+    return summary;
+  });
+}
 
+/** BEGIN, the session settings of the preview, fn, ROLLBACK; statement errors become a reason. */
+async function inRolledBackTransaction(
+  pools: UpstreamPools,
+  input: z.infer<typeof previewInputSchema>,
+  fn: (client: PoolClient) => Promise<PreviewSummary>,
+): Promise<PreviewSummary> {
   const client = await pools.connect(input.database, POOL_KINDS.readWrite);
   let broken = false;
   try {
     await client.query('BEGIN');
     await client.query("SELECT set_config('statement_timeout', $1, true)", [String(input.timeoutMs)]);
     if (input.searchPath !== undefined) await client.query("SELECT set_config('search_path', $1, true)", [input.searchPath]);
-    const verdict = await checkPreviewSafety(client, stmt);
-    if (verdict.reason) return unavailable(verdict.reason);
-    const pk = verdict.primaryKey;
-    const beforeRows = before ? await selectRows(client, before.sql, before.params) : [];
-
-    const digest = new RowDigest();
-    const keyOf = (row: Record<string, unknown>) => canonicalJson(pk.map((c) => row[c]));
-    const beforeByKey = new Map<string, Record<string, unknown>>();
-    if (pk.length) for (const b of beforeRows) if (!beforeByKey.has(keyOf(b))) beforeByKey.set(keyOf(b), b);
-    const matched = new Map<string, Record<string, unknown>>();
-    const others: Record<string, unknown>[] = [];
-    let names: string[] | undefined;
-    let pairable = false;
-    const result = await streamQuery(client, plan.text, input.params, (rawRow, fields) => {
-      if (!names) {
-        names = uniqueNames(fields);
-        pairable = pk.length > 0 && pk.every((c) => names!.includes(c));
-      }
-      const row = toObject(names, rawRow);
-      digest.add(row);
-      const key = pairable ? keyOf(row) : '';
-      if (pairable && beforeByKey.has(key) && !matched.has(key)) matched.set(key, row);
-      else if (others.length < input.rowLimit) others.push(row);
-    });
-    const rows: Record<string, unknown>[] = [];
-    const beforeImages: Record<string, unknown>[] = [];
-    for (const [key, b] of beforeByKey) {
-      const after = matched.get(key);
-      if (after && rows.length < input.rowLimit) {
-        rows.push(after);
-        beforeImages.push(b);
-      }
-    }
-    for (const r of others) if (rows.length < input.rowLimit) rows.push(r);
-    const affectedRows = result.rowCount ?? digest.count;
-    const summary: PreviewSummary = { available: true, affectedRows, rows, truncated: affectedRows > rows.length };
-    if (stmt.node === 'UpdateStmt') summary.before = pairable ? beforeImages : beforeRows.slice(0, input.rowLimit);
-    // MERGE has no RETURNING before PostgreSQL 17, and clock-dependent rows never match twice
-    if (stmt.node !== 'MergeStmt' && verdict.deterministic) summary.digest = digest.digest();
-    return summary;
+    return await fn(client);
   } catch (err) {
     if (isStatementError(err)) {
       const e = err as { code: string; message: string };
@@ -150,12 +134,59 @@ export async function preview(pools: UpstreamPools, raw: PreviewInput): Promise<
   }
 }
 
-async function selectRows(client: PoolClient, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+/** Every row the UPDATE will change, as it is now: digest and count of all, the first `keep` kept. */
+export async function beforeImage(client: PoolClient, before: { sql: string; params: unknown[] }, keep: number) {
+  const digest = new RowDigest();
   const rows: Record<string, unknown>[] = [];
   let names: string[] | undefined;
-  await streamQuery(client, sql, params, (row, fields) => {
+  await streamQuery(client, before.sql, before.params, (raw, fields) => {
     names ??= uniqueNames(fields);
-    rows.push(toObject(names, row));
+    const row = toObject(names, raw);
+    digest.add(row);
+    if (rows.length < keep) rows.push(row);
   });
-  return rows;
+  return { rows, count: digest.count, digest: digest.digest() };
+}
+
+/** Run the write; keep a sample of written rows, paired by primary key with their before-images. */
+async function runAndPair(
+  client: PoolClient,
+  plan: RunnableStatement,
+  input: z.infer<typeof previewInputSchema>,
+  pk: string[],
+  beforeRows: Record<string, unknown>[],
+): Promise<PreviewSummary> {
+  const digest = new RowDigest();
+  const keyOf = (row: Record<string, unknown>) => canonicalJson(pk.map((c) => row[c]));
+  const beforeByKey = new Map<string, Record<string, unknown>>();
+  if (pk.length) for (const b of beforeRows) if (!beforeByKey.has(keyOf(b))) beforeByKey.set(keyOf(b), b);
+  const matched = new Map<string, Record<string, unknown>>();
+  const others: Record<string, unknown>[] = [];
+  let names: string[] | undefined;
+  let pairable = false;
+  const result = await streamQuery(client, plan.text, input.params, (rawRow, fields) => {
+    if (!names) {
+      names = uniqueNames(fields);
+      pairable = pk.length > 0 && pk.every((c) => names!.includes(c));
+    }
+    const row = toObject(names, rawRow);
+    digest.add(row);
+    const key = pairable ? keyOf(row) : '';
+    if (pairable && beforeByKey.has(key) && !matched.has(key)) matched.set(key, row);
+    else if (others.length < input.rowLimit) others.push(row);
+  });
+  const rows: Record<string, unknown>[] = [];
+  const beforeImages: Record<string, unknown>[] = [];
+  for (const [key, b] of beforeByKey) {
+    const after = matched.get(key);
+    if (after && rows.length < input.rowLimit) {
+      rows.push(after);
+      beforeImages.push(b);
+    }
+  }
+  for (const r of others) if (rows.length < input.rowLimit) rows.push(r);
+  const affectedRows = result.rowCount ?? digest.count;
+  const summary: PreviewSummary = { available: true, affectedRows, rows, truncated: affectedRows > rows.length, digest: digest.digest() };
+  if (plan.stmt.node === 'UpdateStmt') summary.before = pairable ? beforeImages : beforeRows.slice(0, input.rowLimit);
+  return summary;
 }

@@ -107,17 +107,33 @@ function renumberParams(tree: unknown, params: unknown[]): { tree: unknown; para
 }
 
 /**
- * The rows an UPDATE will change, as a SELECT over the same relation, FROM list, WHERE and
- * WITH, limited to `limit` rows: the before-image shown next to the new values.
+ * The rows an UPDATE will change, as a SELECT over the same relation, FROM list, WHERE and WITH:
+ * the before-image. `limit` caps it (the sample shown next to the new values); `lock` takes the
+ * target rows FOR UPDATE, as execution does before comparing them with what the reviewer saw.
  */
-export function beforeImageSelect(update: T.UpdateStmt, params: unknown[], limit: number): { sql: string; params: unknown[] } {
+export function beforeImageSelect(update: T.UpdateStmt, params: unknown[], opts: { limit?: number; lock?: boolean } = {}) {
+  const ref = targetRef(update);
   const select: T.SelectStmt = {
-    targetList: [starOf(targetRef(update))],
+    targetList: [starOf(ref)],
     fromClause: [{ RangeVar: update.relation ?? {} }, ...(update.fromClause ?? [])],
     ...(update.whereClause ? { whereClause: update.whereClause } : {}),
     ...(update.withClause ? { withClause: update.withClause } : {}),
-    limitCount: { A_Const: { ival: { ival: limit } } },
-    limitOption: 'LIMIT_OPTION_COUNT',
+    ...(opts.limit !== undefined
+      ? { limitCount: { A_Const: { ival: { ival: opts.limit } } }, limitOption: 'LIMIT_OPTION_COUNT' as const }
+      : { limitOption: 'LIMIT_OPTION_DEFAULT' as const }),
+    ...(opts.lock
+      ? {
+          lockingClause: [
+            {
+              LockingClause: {
+                lockedRels: [{ RangeVar: { relname: ref, inh: true, relpersistence: 'p' } }],
+                strength: 'LCS_FORUPDATE' as const,
+                waitPolicy: 'LockWaitBlock' as const,
+              },
+            },
+          ],
+        }
+      : {}),
     op: 'SETOP_NONE',
   };
   const renumbered = renumberParams(select, params);

@@ -101,11 +101,20 @@ export class ApprovalService {
 
   /** Hold an ask-tier request: reuse a grant or pending approval for the identical request, else create one. */
   async hold(req: GatewayRequest, decision: Decision, statements: StatementAnalysis[]): Promise<GatewayOutcome> {
-    const { store, config } = this.deps;
     const key = requestKey(req);
-    const existing = await store.findApprovalByRequestKey(key, [...OPEN, 'executed']);
+    const reused = await this.reuse(req, decision, key);
+    if (reused) return reused;
+    if (!(await this.deps.queue.healthy())) {
+      throw connectionFailure('approval queue is unreachable: write requests are refused until it is back (fail closed)');
+    }
+    return this.create(req, decision, statements, key);
+  }
+
+  /** The identical request's unused one-time grant (its result), or its approval still open. */
+  private async reuse(req: GatewayRequest, decision: Decision, key: string): Promise<GatewayOutcome | null> {
+    const existing = await this.deps.store.findApprovalByRequestKey(key, [...OPEN, 'executed']);
     if (existing?.status === 'executed' && existing.grantUsedAt === null) {
-      const used = await store.updateApproval(existing.id, {
+      const used = await this.deps.store.updateApproval(existing.id, {
         fromStatus: ['executed'],
         expectVersion: existing.version,
         patch: { grantUsedAt: Date.now() },
@@ -115,17 +124,14 @@ export class ApprovalService {
         return approvalOutcome(used, decision, this.reviewUrl(used.id));
       }
     }
-    if (existing && OPEN.includes(existing.status))
-      return {
-        status: 'pending',
-        decision,
-        approvalId: existing.id,
-        reviewUrl: this.reviewUrl(existing.id),
-        preview: existing.preview ?? { available: false },
-      };
-    if (!(await this.deps.queue.healthy())) {
-      throw connectionFailure('approval queue is unreachable: write requests are refused until it is back (fail closed)');
-    }
+    if (!existing || !OPEN.includes(existing.status)) return null;
+    const preview = existing.preview ?? { available: false };
+    return { status: 'pending', decision, approvalId: existing.id, reviewUrl: this.reviewUrl(existing.id), preview };
+  }
+
+  /** A new approval with its preview; a threshold may approve it at once. */
+  private async create(req: GatewayRequest, decision: Decision, statements: StatementAnalysis[], key: string): Promise<GatewayOutcome> {
+    const { store, config } = this.deps;
     const summary: PreviewSummary = await preview(this.deps.pools, {
       database: req.database,
       sql: req.sql,
@@ -137,9 +143,8 @@ export class ApprovalService {
     const tables = [...new Set(statements.flatMap((s) => s.tablesWritten))];
     const threshold = thresholdFor(config.thresholds, tables, summary);
     const now = Date.now();
-    const id = randomUUID();
     const record = await store.insertApproval({
-      id,
+      id: randomUUID(),
       status: threshold.autoApprove ? 'approved' : 'pending',
       expiresAt: now + config.expiryMinutes * 60_000,
       agentId: req.agent.id,
@@ -161,11 +166,11 @@ export class ApprovalService {
     });
     if (threshold.autoApprove) {
       this.audit('approval.approved', record, { data: { reviewer: 'airlock:threshold', reason: threshold.reason } });
-      await this.deps.queue.enqueue(id);
+      await this.deps.queue.enqueue(record.id);
     } else {
       this.deps.notifier?.notify({ type: 'approval.pending', approval: this.review.eventView(record) });
     }
-    return { status: 'pending', decision, approvalId: id, reviewUrl: this.reviewUrl(id), preview: summary };
+    return { status: 'pending', decision, approvalId: record.id, reviewUrl: this.reviewUrl(record.id), preview: summary };
   }
 
   /** Queue handler: run an approved statement once; safe to call again after a crash. */
@@ -192,14 +197,15 @@ export class ApprovalService {
       database: rec.database,
       sql: rec.sql,
       params: rec.params ?? [],
-      expected: p?.available ? { affectedRows: p.affectedRows ?? 0, digest: p.digest ?? '' } : undefined,
+      expected: p?.available
+        ? { affectedRows: p.affectedRows ?? 0, digest: p.digest ?? '', beforeDigest: p.beforeDigest, beforeCount: p.beforeCount }
+        : undefined,
       tolerance: this.deps.config.driftTolerance,
       rowLimit: this.deps.config.previewRowLimit,
     });
     if (outcome.status === 'executed') await this.finish(id, ['executing'], 'executed', { result: outcome.result });
     else if (outcome.status === 'already-executed') await this.finish(id, ['executing'], 'executed', {});
-    else if (outcome.status === 'drifted')
-      await this.finish(id, ['executing'], 'drifted', { error: `rows changed since the preview: ${JSON.stringify(outcome.actual)}` });
+    else if (outcome.status === 'drifted') await this.finish(id, ['executing'], 'drifted', { error: driftText(outcome) });
     else await this.finish(id, ['executing'], 'failed', { error: outcome.error });
   }
 
@@ -252,6 +258,14 @@ export class ApprovalService {
   }
 }
 
+/** Why an approved statement did not run: what changed since the reviewer looked. */
+function driftText(o: { what: 'before-image' | 'result'; actual: { affectedRows: number }; expected: { affectedRows: number } }): string {
+  const counts = `${o.expected.affectedRows} row(s) in the preview, ${o.actual.affectedRows} now`;
+  return o.what === 'before-image'
+    ? `the rows this statement changes were modified since the preview (${counts}); nothing was written, ask for a new approval`
+    : `the statement's result differs from the preview (${counts}); nothing was written, ask for a new approval`;
+}
+
 function previewForAudit(p: PreviewSummary) {
-  return { available: p.available, reason: p.reason, affectedRows: p.affectedRows, digest: p.digest };
+  return { available: p.available, reason: p.reason, affectedRows: p.affectedRows, digest: p.digest, beforeDigest: p.beforeDigest };
 }

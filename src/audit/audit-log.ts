@@ -3,19 +3,14 @@
 // write(2) to this process's journal makes them survive a kill -9, then a sink (in-thread or a
 // worker) stores them in the hash chain. Back-pressure, lag and refusal live here, once.
 import { logger } from '../logger.js';
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { auditUnavailable, configError } from '../errors.js';
-import type { OpenStoreOptions } from '../store/open.js';
+import { auditUnavailable } from '../errors.js';
 import { parseStoreUrl } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { encodeAuditLine } from './audit-line.js';
-import { loadAuditKey } from './checkpoints.js';
 import type { AuditInput } from '../domain/audit.js';
-import { JournalWriter } from './journal.js';
-import { auditPaths, type AuditPathOverrides } from './state-paths.js';
+import type { JournalWriter } from './journal.js';
 import { ThreadSink, within, type AuditSink, type SinkEvents } from './sink.js';
-import { WorkerSink } from './worker-sink.js';
+import { openSink, prepareJournal, recoverJournals, type SinkOpenOptions } from './sink-setup.js';
 
 const isMemoryStore = (url: string) => {
   const t = parseStoreUrl(url);
@@ -31,7 +26,7 @@ export interface AuditLogOptions {
   refuseAfterMs?: number;
 }
 
-export interface AuditLogOpenOptions extends AuditLogOptions, AuditPathOverrides {
+export interface AuditLogOpenOptions extends AuditLogOptions, SinkOpenOptions {
   /** PostgreSQL schema of the store (as for openStore) */
   schema?: string;
   /** The caller's open store: used in-thread (sqlite::memory:, AIRLOCK_AUDIT_WORKER=off, worker: false). */
@@ -53,8 +48,6 @@ export interface AuditHealth {
 
 /** how long close() keeps trying to store what is left (the journal keeps it for replay anyway) */
 const CLOSE_BOUND_MS = 5000;
-
-type SinkFactory = (events: SinkEvents) => AuditSink | Promise<AuditSink>;
 
 export class AuditLog {
   private lines: string[] = [];
@@ -96,37 +89,14 @@ export class AuditLog {
    * its own store connection doing the hashing and writes.
    */
   static async open(storeUrl: string, opts: AuditLogOpenOptions = {}): Promise<AuditLog> {
-    const { schema, store, worker } = opts;
     const memory = isMemoryStore(storeUrl);
-    const threaded = (worker ?? process.env.AIRLOCK_AUDIT_WORKER !== 'off') && !memory;
-    if (!threaded && !store) throw new Error(`AuditLog.open(${memory ? 'sqlite::memory:' : 'in-thread'}) needs opts.store`);
-    if (memory) return AuditLog.inThread(store!, opts);
-    const target = parseStoreUrl(storeUrl);
-    if (target.kind === 'sqlite' && !existsSync(dirname(target.path))) {
-      throw configError(`cannot open SQLite store ${target.path}: its directory does not exist`);
-    }
-    const paths = auditPaths(storeUrl, schema, opts);
-    const key = loadAuditKey(paths.keyFile, true);
-    const journal = new JournalWriter(paths.journalDir!);
+    const threaded = (opts.worker ?? process.env.AIRLOCK_AUDIT_WORKER !== 'off') && !memory;
+    if (!threaded && !opts.store) throw new Error(`AuditLog.open(${memory ? 'sqlite::memory:' : 'in-thread'}) needs opts.store`);
+    if (memory) return AuditLog.inThread(opts.store!, opts);
+    const { journal, settings } = prepareJournal(storeUrl, opts);
     const log = new AuditLog(opts, journal);
-    const settings = {
-      key,
-      checkpointFile: paths.checkpointFile,
-      journalDir: paths.journalDir,
-      ownJournal: journal.name,
-      maxBatch: log.maxBatch,
-    };
-    const make: SinkFactory = async (events) => {
-      if (!threaded) {
-        const sink = new ThreadSink(store!, settings, events);
-        await sink.recover(journal.name);
-        return sink;
-      }
-      const storeOptions: OpenStoreOptions = schema ? { schema, max: 2 } : { max: 2 };
-      return WorkerSink.start({ ...settings, key: key ? key.toString('base64') : null, storeUrl, storeOptions }, events);
-    };
     try {
-      log.sink = await make(log.sinkEvents());
+      log.sink = await openSink(storeUrl, opts, { ...settings, maxBatch: log.maxBatch }, threaded, log.sinkEvents());
     } catch (err) {
       journal.close(true);
       throw err;
@@ -138,19 +108,8 @@ export class AuditLog {
    * Replay journals left by processes that died (kill -9) into the store, without opening a log:
    * what `audit list|export|verify` do first, so they see every event that was journaled.
    */
-  static async recover(storeUrl: string, store: Store, opts: AuditLogOpenOptions = {}): Promise<number> {
-    const paths = auditPaths(storeUrl, opts.schema, opts);
-    if (!paths.journalDir) return 0;
-    const key = loadAuditKey(paths.keyFile, false);
-    const sink = new ThreadSink(
-      store,
-      { key, checkpointFile: paths.checkpointFile, journalDir: paths.journalDir, maxBatch: 1000 },
-      {
-        onStored: () => undefined,
-        onFailed: () => undefined,
-      },
-    );
-    return sink.recover();
+  static recover(storeUrl: string, store: Store, opts: AuditLogOpenOptions = {}): Promise<number> {
+    return recoverJournals(storeUrl, store, opts);
   }
 
   /** true when a worker thread does the audit work */

@@ -14,7 +14,11 @@ export interface PreviewSummary {
   /** before-image of updated rows (capped) */
   before?: Record<string, unknown>[];
   truncated?: boolean;
+  /** digest of every row the write returns (its after-image) */
   digest?: string;
+  /** UPDATE: digest and count of every row it changes, as they were (execution re-reads and compares them) */
+  beforeDigest?: string;
+  beforeCount?: number;
 }
 
 export interface ApprovalVote {

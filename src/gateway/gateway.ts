@@ -8,7 +8,6 @@ import type { Store } from '../store/store.js';
 import { PolicyEngine, initPolicy } from '../policy/engine.js';
 import { openStore } from '../store/open.js';
 import { AuditLog } from '../audit/audit-log.js';
-import { decisionLineParts, encodeDecisionLine, type DecisionLineParts } from '../audit/audit-line.js';
 import { UpstreamPools } from '../upstream/pools.js';
 import { CatalogCache } from '../upstream/catalog-cache.js';
 import { approvalOutcome } from '../approvals/outcome.js';
@@ -16,13 +15,14 @@ import { parseUpstreamUrl } from '../upstream/url.js';
 import { openQueue } from '../approvals/queue.js';
 import { Notifier } from '../approvals/webhook.js';
 import { ApprovalService } from '../approvals/service.js';
-import { asAirlockError, auditUnavailable, insufficientPrivilege, undefinedObject } from '../errors.js';
+import { asAirlockError, insufficientPrivilege, undefinedObject } from '../errors.js';
 import type { GatewayPort } from './port.js';
 import { logger } from '../logger.js';
 import { ConsoleFacet } from './console-facet.js';
 import type { AdminPort, ReviewersPort, ReviewPort } from './port.js';
 import { AdminFacet } from './admin-facet.js';
 import { ReviewerAccounts } from './reviewer-accounts.js';
+import { RequestAudit } from './request-audit.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -31,28 +31,6 @@ export interface GatewayOptions {
   storeSchema?: string;
   /** start queue consumers, recovery and the expiry sweeper (default true) */
   startWorkers?: boolean;
-}
-
-const AUDIT_SQL_CHARS = 4096;
-
-/** the constant parts of a decision's audit line, memoized because cached decisions repeat */
-const auditParts = new WeakMap<Decision, DecisionLineParts>();
-function partsOf(decision: Decision): DecisionLineParts {
-  let p = auditParts.get(decision);
-  if (!p) {
-    const tables = new Set<string>();
-    for (const st of decision.statements) {
-      for (const t of st.tablesRead) tables.add(t);
-      for (const t of st.tablesWritten) tables.add(t);
-    }
-    p = decisionLineParts(
-      decision,
-      decision.statements.map((st) => st.kind),
-      [...tables],
-    );
-    auditParts.set(decision, p);
-  }
-  return p;
 }
 
 /** what an approval without a stored decision was: held for review */
@@ -73,11 +51,13 @@ export class Gateway implements GatewayPort {
     this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
     this.admin = new AdminFacet({ config, store, audit, review: approvals.review, storeSchema });
     this.accounts = new ReviewerAccounts(config, store, audit);
+    this.requests = new RequestAudit(audit);
   }
 
   private readonly catalogs: CatalogCache;
   private readonly admin: AdminFacet;
   private readonly accounts: ReviewerAccounts;
+  private readonly requests: RequestAudit;
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
   static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -109,52 +89,24 @@ export class Gateway implements GatewayPort {
    * Throws 58030 while the audit trail cannot keep up: nothing runs unaudited.
    */
   decide(req: GatewayRequest): Decision {
-    if (this.audit.refusing) this.refuseUnaudited(req);
+    this.requests.admit(req);
     const decision = this.engine.decide(req.sql, {
       agent: req.agent.name,
       database: req.database,
       catalog: this.catalogs.get(req.database),
     });
-    this.appendDecision(req, decision);
+    this.requests.decision(req, decision);
     return decision;
-  }
-
-  private refuseUnaudited(req: GatewayRequest): never {
-    const reason = this.audit.health().reason ?? 'the audit trail is unavailable';
-    this.audit.append({
-      type: 'error',
-      agent: req.agent.name,
-      door: req.door,
-      database: req.database,
-      requestId: req.requestId ?? null,
-      data: { code: '58030', reason, sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null },
-    });
-    throw auditUnavailable(reason);
   }
 
   /** Before any result goes back to an agent: everything audited so far is durable, or this throws 58030. */
   ensureAudited(): void {
-    this.audit.ensureDurable();
+    this.requests.ensureDurable();
   }
 
   /** Audit a decision already made (a prepared statement run again); throws 58030 like decide(). */
   auditDecision(req: GatewayRequest, decision: Decision): void {
-    if (this.audit.refusing) this.refuseUnaudited(req);
-    this.appendDecision(req, decision);
-  }
-
-  private appendDecision(req: GatewayRequest, decision: Decision): void {
-    this.audit.appendLine(
-      encodeDecisionLine(partsOf(decision), {
-        ts: Date.now(),
-        agent: req.agent.name,
-        door: req.door,
-        database: req.database,
-        requestId: req.requestId,
-        client: req.client,
-        sql: typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null,
-      }),
-    );
+    this.requests.decision(req, decision);
   }
 
   async hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome> {
@@ -162,16 +114,7 @@ export class Gateway implements GatewayPort {
       return await this.approvals.hold(req, decision, this.engine.analyze(req.sql).statements);
     } catch (err) {
       const error = asAirlockError(err);
-      this.audit.append({
-        type: 'error',
-        agent: req.agent.name,
-        door: req.door,
-        database: req.database,
-        decision: 'ask',
-        rule: decision.rule,
-        requestId: req.requestId ?? null,
-        data: { error: error.message, code: error.code },
-      });
+      this.requests.failure(req, 'error', decision, error);
       return { status: 'error', decision, error };
     }
   }
@@ -224,7 +167,7 @@ export class Gateway implements GatewayPort {
     const outcome = await this.run(req, decision, opts);
     // rows (and previews) go back only once their audit events are durable
     try {
-      this.audit.ensureDurable();
+      this.requests.ensureDurable();
     } catch (err) {
       return { status: 'error', decision, error: asAirlockError(err) };
     }
@@ -246,16 +189,7 @@ export class Gateway implements GatewayPort {
       return { status: 'executed', decision, result };
     } catch (err) {
       const error = asAirlockError(err);
-      this.audit.append({
-        type: 'execution.failed',
-        agent: req.agent.name,
-        door: req.door,
-        database: req.database,
-        decision: 'auto',
-        rule: decision.rule,
-        requestId: req.requestId ?? null,
-        data: { error: error.message, code: error.code },
-      });
+      this.requests.failure(req, 'execution.failed', decision, error);
       return { status: 'error', decision, error };
     }
   }

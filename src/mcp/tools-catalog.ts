@@ -42,7 +42,14 @@ async function catalog<T>(ctx: ToolContext, s: CallScope, sql: string, params: u
 
 const annotations = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
 
+/** Register list_databases, list_tables and describe_table. */
 export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
+  registerListDatabases(server, ctx, inputs);
+  registerListTables(server, ctx, inputs);
+  registerDescribeTable(server, ctx, inputs);
+}
+
+function registerListDatabases(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'list_databases',
     {
@@ -66,7 +73,9 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
         };
       }),
   );
+}
 
+function registerListTables(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'list_tables',
     {
@@ -97,7 +106,9 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
         };
       }),
   );
+}
 
+function registerDescribeTable(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'describe_table',
     {

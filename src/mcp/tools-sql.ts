@@ -22,7 +22,14 @@ function plainError(result: CallToolResult): CallToolResult {
   return { ...rest, isError: true };
 }
 
+/** Register query, approval_status and explain. */
 export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
+  registerQuery(server, ctx, inputs);
+  registerApprovalStatus(server, ctx, inputs);
+  registerExplain(server, ctx, inputs);
+}
+
+function registerQuery(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'query',
     {
@@ -50,7 +57,9 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
         return statementResult(outcome, { database: s.database, maxRows, rowCap: ctx.cfg.maxRows, maxTextChars: ctx.cfg.maxTextChars });
       }),
   );
+}
 
+function registerApprovalStatus(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'approval_status',
     {
@@ -74,7 +83,9 @@ export function registerSqlTools(server: McpServer, ctx: ToolContext, inputs: To
         });
       }),
   );
+}
 
+function registerExplain(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'explain',
     {

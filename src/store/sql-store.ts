@@ -1,6 +1,5 @@
 // The Store written once in portable SQL over a small driver; the SQLite and PostgreSQL
 // adapters only supply the driver (placeholders, transactions, locks).
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { ApprovalStatus } from '../domain/approval.js';
 import { AirlockError, SqlState, invalidParameterValue } from '../errors.js';
@@ -16,9 +15,9 @@ import {
 import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent, rowToCheckpoint } from './audit-sql.js';
 import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
-import { makeScramVerifier } from './scram-verifier.js';
 import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import * as reviewerSql from './reviewer-sql.js';
+import * as agentSql from './agent-sql.js';
 import type { AppendBatchOptions, AppendBatchResult, AppendResult, NewSecret, SecretRecord, SessionTimes, Store } from './store.js';
 import type { AgentAuth, AgentRecord } from '../domain/agent.js';
 import type { ApprovalChange, ApprovalFilter, ApprovalRecord, ApprovalUpdate, NewApproval } from '../domain/approval.js';
@@ -33,10 +32,6 @@ export interface SqlStoreOptions {
 }
 
 /** Agent names double as wire user names: keep them plain. */
-export const agentNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$/, 'agent name: 1-63 letters, digits, _ . @ - (starting with a letter or digit)');
-
 const secretSchema = z.object({
   name: z.string().min(1).max(200),
   ciphertext: z.string(),
@@ -44,17 +39,7 @@ const secretSchema = z.object({
   tag: z.string(),
 });
 
-const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
-const DUMMY_HASH = sha256Hex('airlock:no-such-agent');
-const AGENT_COLS = 'id, name, created_at, revoked_at';
 const PAGE = 1000;
-
-const rowToAgent = (r: Row): AgentRecord => ({
-  id: String(r.id),
-  name: String(r.name),
-  createdAt: Number(r.created_at),
-  revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
-});
 
 const rowToSecret = (r: Row): SecretRecord => ({
   name: String(r.name),
@@ -64,12 +49,6 @@ const rowToSecret = (r: Row): SecretRecord => ({
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
-
-function parseName(name: string): string {
-  const r = agentNameSchema.safeParse(name);
-  if (!r.success) throw invalidParameterValue(`invalid agent name ${JSON.stringify(name)}: ${r.error.issues[0]?.message}`);
-  return r.data;
-}
 
 const statusList = (statuses: readonly ApprovalStatus[]) => {
   if (!statuses.length) throw invalidParameterValue('at least one approval status is required');
@@ -88,74 +67,38 @@ export class SqlStore implements Store {
     return runMigrations(this.db, loadMigrations(this.db.dialect, this.opts.migrationsDir));
   }
 
-  // ---- agents ----
+  // ---- agents (src/store/agent-sql.ts) ----
 
-  async createAgent(name: string): Promise<{ agent: AgentRecord; token: string }> {
-    const n = parseName(name);
-    const existing = await this.db.all(`SELECT revoked_at FROM agents WHERE name = ?`, [n]);
-    if (existing.length) throw duplicateAgent(n, existing[0].revoked_at != null);
-    const token = `al_${randomBytes(32).toString('base64url')}`;
-    const agent: AgentRecord = { id: randomUUID(), name: n, createdAt: Date.now(), revokedAt: null };
-    try {
-      await this.db.run('INSERT INTO agents (id, name, token_hash, scram_verifier, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)', [
-        agent.id,
-        agent.name,
-        sha256Hex(token),
-        makeScramVerifier(token),
-        agent.createdAt,
-      ]);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw duplicateAgent(n, false);
-      throw err;
-    }
-    return { agent, token };
+  createAgent(name: string): Promise<{ agent: AgentRecord; token: string }> {
+    return agentSql.createAgent(this.db, name);
   }
 
-  async authenticateAgent(name: string, token: string): Promise<AgentRecord | null> {
-    const auth = typeof name === 'string' && agentNameSchema.safeParse(name).success ? await this.getAgentAuth(name) : null;
-    const given = Buffer.from(sha256Hex(typeof token === 'string' ? token : ''), 'hex');
-    const stored = Buffer.from(auth?.tokenHash ?? DUMMY_HASH, 'hex');
-    // Compare even for unknown agents so timing does not reveal which names exist.
-    const same = stored.length === given.length && timingSafeEqual(stored, given);
-    return auth && same ? auth.agent : null;
+  authenticateAgent(name: string, token: string): Promise<AgentRecord | null> {
+    return agentSql.authenticateAgent(this.db, name, token);
   }
 
-  async authenticateToken(token: string): Promise<AgentRecord | null> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
-    // the lookup is by a hash of the token, so timing reveals nothing about valid tokens
-    const rows = await this.db.all(`SELECT ${AGENT_COLS} FROM agents WHERE token_hash = ? AND revoked_at IS NULL`, [sha256Hex(token)]);
-    return rows.length ? rowToAgent(rows[0]) : null;
+  authenticateToken(token: string): Promise<AgentRecord | null> {
+    return agentSql.authenticateToken(this.db, token);
   }
 
-  async findAgentByName(name: string): Promise<AgentRecord | null> {
-    const rows = await this.db.all(`SELECT ${AGENT_COLS} FROM agents WHERE name = ?`, [name]);
-    return rows.length ? rowToAgent(rows[0]) : null;
+  findAgentByName(name: string): Promise<AgentRecord | null> {
+    return agentSql.findAgentByName(this.db, name);
   }
 
-  async listAgents(): Promise<AgentRecord[]> {
-    return (await this.db.all(`SELECT ${AGENT_COLS} FROM agents ORDER BY name`)).map(rowToAgent);
+  listAgents(): Promise<AgentRecord[]> {
+    return agentSql.listAgents(this.db);
   }
 
-  async revokeAgent(name: string): Promise<AgentRecord | null> {
-    await this.db.run('UPDATE agents SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL', [Date.now(), name]);
-    return this.findAgentByName(name);
+  revokeAgent(name: string): Promise<AgentRecord | null> {
+    return agentSql.revokeAgent(this.db, name);
   }
 
-  async getAgentTokenHash(name: string): Promise<string | null> {
-    return (await this.getAgentAuth(name))?.tokenHash ?? null;
+  getAgentTokenHash(name: string): Promise<string | null> {
+    return agentSql.getAgentTokenHash(this.db, name);
   }
 
-  async getAgentAuth(name: string): Promise<AgentAuth | null> {
-    const rows = await this.db.all(`SELECT ${AGENT_COLS}, token_hash, scram_verifier FROM agents WHERE name = ? AND revoked_at IS NULL`, [
-      name,
-    ]);
-    if (!rows.length) return null;
-    const r = rows[0];
-    return {
-      agent: rowToAgent(r),
-      tokenHash: String(r.token_hash),
-      scramVerifier: r.scram_verifier == null ? null : String(r.scram_verifier),
-    };
+  getAgentAuth(name: string): Promise<AgentAuth | null> {
+    return agentSql.getAgentAuth(this.db, name);
   }
 
   // ---- approvals ----
@@ -350,9 +293,4 @@ export class SqlStore implements Store {
   }
 
   private closing?: Promise<void>;
-}
-
-function duplicateAgent(name: string, revoked: boolean): AirlockError {
-  const why = revoked ? ' (revoked; agent names are never reused)' : '';
-  return new AirlockError(`agent "${name}" already exists${why}`, SqlState.invalidParameterValue, 409);
 }

@@ -2,12 +2,13 @@
 // authenticated connection to a Session that talks to the shared upstream pool.
 import net from 'node:net';
 import tls from 'node:tls';
-import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WirePool } from '../upstream/wire-pool.js';
 import { logger } from '../logger.js';
+import type { AirlockError } from '../errors.js';
 import type { GatewayPort } from '../gateway/port.js';
-import { handshake } from './handshake.js';
+import { handshake, type HandshakeDeps } from './handshake.js';
+import { SessionRegistry } from './session-registry.js';
 import { Session } from './session.js';
 import type { SessionContext } from './session-types.js';
 
@@ -35,6 +36,8 @@ export interface WireServer {
   stats(): { clients: number; pool: ReturnType<WirePool['stats']> };
   /** per-session state, for diagnostics */
   sessions(): Record<string, unknown>[];
+  /** end every session of an agent (revoked) with this FATAL error; returns how many */
+  closeAgent(agentId: string, error: AirlockError): number;
 }
 
 const pem = (v: string) => (v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8'));
@@ -50,77 +53,63 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
     },
     (database) => gateway.upstream(database),
   );
-  const sessions = new Map<number, Session>();
-  const secrets = new Map<number, number>();
+  const registry = new SessionRegistry();
   const sockets = new Set<net.Socket>();
-  const ctx: SessionContext = {
-    gateway,
-    pool,
-    approvalWaitSeconds: config.approvalWaitSeconds,
-    unregister: (pid) => {
-      sessions.delete(pid);
-      secrets.delete(pid);
+  const ctx: SessionContext = { gateway, pool, approvalWaitSeconds: config.approvalWaitSeconds, unregister: (pid) => registry.remove(pid) };
+  const deps: HandshakeDeps = {
+    ctx,
+    tls: config.tls ? tls.createSecureContext({ cert: pem(config.tls.cert), key: pem(config.tls.key) }) : undefined,
+    startupTimeoutMs: config.startupTimeoutMs ?? 10_000,
+    maxMessageBytes: config.maxMessageBytes,
+    newKey: () => registry.newKey(),
+    cancel: (pid, secret) => registry.cancel(pid, secret),
+    onReady: (sock, reader, id, pending) => {
+      const session = new Session(sock, reader, ctx, id);
+      registry.add(session);
+      session.start(pending);
     },
   };
-  const secureContext = config.tls ? tls.createSecureContext({ cert: pem(config.tls.cert), key: pem(config.tls.key) }) : undefined;
-
-  const newKey = () => {
-    let pid: number;
-    do pid = randomInt(1, 2 ** 31 - 1);
-    while (secrets.has(pid));
-    const secret = randomInt(0, 2 ** 31 - 1);
-    secrets.set(pid, secret);
-    return { pid, secret };
-  };
-
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    socket.setNoDelay(true);
-    try {
-      handshake(socket, {
-        ctx,
-        tls: secureContext,
-        startupTimeoutMs: config.startupTimeoutMs ?? 10_000,
-        maxMessageBytes: config.maxMessageBytes,
-        newKey,
-        cancel: (pid, secret) => {
-          if (secrets.get(pid) === secret) sessions.get(pid)?.cancel();
-        },
-        onReady: (sock, reader, id, pending) => {
-          const session = new Session(sock, reader, ctx, id);
-          sessions.set(id.pid, session);
-          session.start(pending);
-        },
-      });
-    } catch (err) {
-      logger.warn({ err }, 'wire handshake setup failed');
-      socket.destroy();
-    }
-  });
+  const server = net.createServer((socket) => accept(socket, sockets, deps));
   server.maxConnections = 100_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listen(server, config.port, config.host);
   logger.info({ port }, 'wire proxy listening');
 
   return {
     port,
-    stats: () => ({ clients: sessions.size, pool: pool.stats() }),
-    sessions: () => [...sessions.values()].map((s) => s.debugState()),
+    stats: () => ({ clients: registry.size, pool: pool.stats() }),
+    sessions: () => registry.all().map((s) => s.debugState()),
+    closeAgent: (agentId, error) => registry.closeAgent(agentId, error),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions.values()) s.close();
+      for (const s of registry.all()) s.close();
       for (const s of sockets) s.destroy();
       pool.close();
       await closed;
     },
   };
+}
+
+/** A new client connection: tracked until it closes, then the handshake. */
+function accept(socket: net.Socket, sockets: Set<net.Socket>, deps: HandshakeDeps): void {
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
+  socket.on('error', () => socket.destroy());
+  socket.setNoDelay(true);
+  try {
+    handshake(socket, deps);
+  } catch (err) {
+    logger.warn({ err }, 'wire handshake setup failed');
+    socket.destroy();
+  }
+}
+
+/** Listen and resolve with the port (0 picks a free one). */
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
 }

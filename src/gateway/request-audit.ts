@@ -1,0 +1,89 @@
+// What the gateway writes to the audit trail about requests: each decision (on the wire proxy's hot
+// path, as a pre-encoded line), the refusal while the trail cannot keep up, and failures after a
+// decision. Nothing runs unaudited: while the log is refusing, every request is refused with 58030.
+import type { AuditLog } from '../audit/audit-log.js';
+import { decisionLineParts, encodeDecisionLine, type DecisionLineParts } from '../audit/audit-line.js';
+import type { Decision } from '../domain/decision.js';
+import type { GatewayRequest } from '../domain/request.js';
+import { auditUnavailable, type AirlockError } from '../errors.js';
+
+const AUDIT_SQL_CHARS = 4096;
+
+const sqlOf = (req: GatewayRequest) => (typeof req.sql === 'string' ? req.sql.slice(0, AUDIT_SQL_CHARS) : null);
+
+/** the constant parts of a decision's audit line, memoized because cached decisions repeat */
+const auditParts = new WeakMap<Decision, DecisionLineParts>();
+function partsOf(decision: Decision): DecisionLineParts {
+  let p = auditParts.get(decision);
+  if (!p) {
+    const tables = new Set<string>();
+    for (const st of decision.statements) {
+      for (const t of st.tablesRead) tables.add(t);
+      for (const t of st.tablesWritten) tables.add(t);
+    }
+    p = decisionLineParts(
+      decision,
+      decision.statements.map((st) => st.kind),
+      [...tables],
+    );
+    auditParts.set(decision, p);
+  }
+  return p;
+}
+
+export class RequestAudit {
+  constructor(private readonly audit: AuditLog) {}
+
+  /** Record a decision; throws 58030 (after recording the refusal) while the trail cannot keep up. */
+  decision(req: GatewayRequest, decision: Decision): void {
+    if (this.audit.refusing) this.refuse(req);
+    this.audit.appendLine(
+      encodeDecisionLine(partsOf(decision), {
+        ts: Date.now(),
+        agent: req.agent.name,
+        door: req.door,
+        database: req.database,
+        requestId: req.requestId,
+        client: req.client,
+        sql: sqlOf(req),
+      }),
+    );
+  }
+
+  /** Throws 58030 now if the trail is refusing (checked before any work is done for a request). */
+  admit(req: GatewayRequest): void {
+    if (this.audit.refusing) this.refuse(req);
+  }
+
+  private refuse(req: GatewayRequest): never {
+    const reason = this.audit.health().reason ?? 'the audit trail is unavailable';
+    this.audit.append({
+      type: 'error',
+      agent: req.agent.name,
+      door: req.door,
+      database: req.database,
+      requestId: req.requestId ?? null,
+      data: { code: '58030', reason, sql: sqlOf(req) },
+    });
+    throw auditUnavailable(reason);
+  }
+
+  /** A request failed after its decision (preview, queue, execution): the error, with its code. */
+  failure(req: GatewayRequest, type: 'error' | 'execution.failed', decision: Decision, error: AirlockError): void {
+    this.audit.append({
+      type,
+      agent: req.agent.name,
+      door: req.door,
+      database: req.database,
+      decision: decision.decision,
+      rule: decision.rule,
+      requestId: req.requestId ?? null,
+      data: { error: error.message, code: error.code },
+    });
+  }
+
+  /** Before any result goes back to an agent: everything audited so far is durable, or 58030. */
+  ensureDurable(): void {
+    this.audit.ensureDurable();
+  }
+}
