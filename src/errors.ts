@@ -1,7 +1,10 @@
 // Named errors that carry a PostgreSQL SQLSTATE, so every front door can report them
 // the same way (ErrorResponse on the wire, isError in MCP, 4xx JSON over HTTP).
+import { randomBytes } from 'node:crypto';
+import { logger } from './logger.js';
 
 export const SqlState = {
+  idleSessionTimeout: '57P05',
   insufficientPrivilege: '42501',
   syntaxError: '42601',
   protocolViolation: '08P01',
@@ -55,19 +58,63 @@ export const configError = (reason: string) => new AirlockError(reason, SqlState
 export const invalidUtf8 = () =>
   new AirlockError('invalid byte sequence for encoding "UTF8": statement text must be UTF-8', SqlState.characterNotInRepertoire, 400);
 /** Too many failed attempts (sign-in throttling): try again after the lock. */
-export const tooManyAttempts = (reason: string) => new AirlockError(reason, SqlState.configurationLimitExceeded, 429);
+export const tooManyAttempts = (reason: string, retryAfterSeconds?: number) =>
+  Object.assign(new AirlockError(reason, SqlState.configurationLimitExceeded, 429), { retryAfterSeconds });
+/** The client stopped reading results while holding an upstream connection. */
+export const clientStalled = (ms: number) =>
+  new AirlockError(
+    `the client did not read its results for ${Math.round(ms / 1000)} s; the connection is closed to free the upstream server`,
+    SqlState.idleSessionTimeout,
+    408,
+  );
 export const internalError = (reason: string) => new AirlockError(reason, SqlState.internalError, 500);
 /** The audit trail cannot record this request durably: nothing runs until it can (fail closed). */
 export const auditUnavailable = (reason: string) =>
   new AirlockError(`Airlock is refusing requests: ${reason}; nothing runs unaudited, try again shortly`, SqlState.ioError, 503);
 
-/** Coerce anything thrown into an AirlockError without leaking internals. */
+/**
+ * A failure whose details (addresses, driver messages) are Airlock's business, not the agent's: the
+ * agent gets `text` with a request id, the log gets the details under the same id.
+ */
+export function hiddenFailure(text: string, code: SqlStateCode, status: number, details: Record<string, unknown>): AirlockError {
+  const requestId = randomBytes(6).toString('hex');
+  logger.error({ requestId, ...details }, `${text} (details hidden from the agent)`);
+  return new AirlockError(`${text}; try again shortly (request id ${requestId})`, code, status);
+}
+
+/** The upstream database cannot be reached (refused, reset, shut down): no address in the message. */
+export const upstreamUnavailable = (details: Record<string, unknown>) =>
+  hiddenFailure('the upstream database is unavailable', SqlState.connectionFailure, 503, details);
+
+/** Marks an error thrown by Airlock's own store, so no door shows its details to an agent. */
+const STORE_ERROR = Symbol.for('airlock.store-error');
+export function markStoreError<T>(err: T): T {
+  if (err !== null && typeof err === 'object') (err as Record<symbol, boolean>)[STORE_ERROR] = true;
+  return err;
+}
+const fromStore = (err: unknown) => err !== null && typeof err === 'object' && (err as Record<symbol, unknown>)[STORE_ERROR] === true;
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+const isNetwork = (err: unknown) => {
+  const code = (err as { code?: unknown })?.code;
+  const message = err instanceof Error ? err.message : '';
+  return (typeof code === 'string' && NETWORK.has(code)) || /Connection terminated|connection timeout|ECONNREFUSED/i.test(message);
+};
+
+/**
+ * Coerce anything thrown into an AirlockError for an agent: PostgreSQL's own answer to the agent's
+ * SQL (a SQLSTATE from the upstream) passes through; anything else — a store failure, a network
+ * error, a bug — becomes a stable code and message with a request id, and its details go to the log.
+ */
 export function asAirlockError(err: unknown): AirlockError {
   if (err instanceof AirlockError) return err;
-  const pgCode = (err as { code?: unknown })?.code;
+  const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
-  if (typeof pgCode === 'string' && /^[0-9A-Z]{5}$/.test(pgCode)) {
-    return new AirlockError(message, pgCode as SqlStateCode, 400);
+  if (!fromStore(err) && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57P|XX|58)/.test(code)) {
+    return new AirlockError(message, code as SqlStateCode, 400);
   }
-  return internalError(message);
+  const details = { err: message, code, stack: err instanceof Error ? err.stack : undefined };
+  if (fromStore(err)) return hiddenFailure("Airlock's store is unavailable", SqlState.ioError, 503, details);
+  if (isNetwork(err) || (typeof code === 'string' && /^(08|57P)/.test(code))) return upstreamUnavailable(details);
+  return hiddenFailure('internal error', SqlState.internalError, 500, details);
 }

@@ -1,11 +1,19 @@
 // One logger for library code (no console). Quiet by default in tests and CLI output;
-// AIRLOCK_LOG_LEVEL=debug|info|warn turns it up. Logs go to stderr so stdout stays data.
+// AIRLOCK_LOG_LEVEL=debug|info|warn turns it up. Logs go to stderr so stdout stays data; every line
+// is scrubbed of the vault secrets this process has used.
 import { pino, type Logger } from 'pino';
+import { scrubText } from './domain/secret-values.js';
 
 const level = process.env.AIRLOCK_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
 
 export const logger: Logger = pino(
-  { level, base: undefined, redact: ['token', 'password', 'secret', '*.token', '*.password', '*.secret'] },
+  {
+    level,
+    base: undefined,
+    redact: ['token', 'password', 'secret', '*.token', '*.password', '*.secret'],
+    // vault secrets never reach a log line, whatever field or message carries them
+    hooks: { streamWrite: scrubText },
+  },
   pino.destination(2),
 );
 

@@ -3,7 +3,7 @@
 // fails fast when Redis is down; the Worker (queue-bullmq-worker.ts) keeps trying in the background.
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AirlockError, connectionFailure, notInPrerequisiteState } from '../errors.js';
+import { AirlockError, SqlState, hiddenFailure, notInPrerequisiteState } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { SupervisedWorker, type JobData } from './queue-bullmq-worker.js';
 import {
@@ -191,7 +191,8 @@ export class BullmqExecutionQueue implements ExecutionQueue {
   /** Wait for the producer connection and run fn, all within requestTimeoutMs, else 08006. */
   private async withinDeadline(what: string, fn: () => Promise<void>): Promise<void> {
     const deadline = this.opts.requestTimeoutMs;
-    const unavailable = (why: string) => connectionFailure(`execution queue unavailable: ${what} failed, Redis at ${this.target} ${why}`);
+    const unavailable = (why: string) =>
+      hiddenFailure('the execution queue is unavailable', SqlState.connectionFailure, 503, { what, redis: this.target, why });
     if (this.client.status === 'end') throw unavailable('connection is closed');
     let outcome: { value: void } | 'timeout';
     try {

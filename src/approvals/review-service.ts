@@ -86,6 +86,24 @@ export class ReviewService {
     return updated;
   }
 
+  /** An agent was revoked: its pending approvals are closed (denied by Airlock, audited). */
+  async closeForRevoked(agent: { id: string; name: string }): Promise<number> {
+    let n = 0;
+    for (const rec of await this.deps.store.listApprovals({ status: 'pending', agent: agent.name, limit: 1000 })) {
+      if (rec.agentId !== agent.id) continue;
+      const updated = await this.deps.store.updateApproval(rec.id, {
+        fromStatus: ['pending'],
+        expectVersion: rec.version,
+        patch: { status: 'denied', deniedBy: 'airlock', comment: 'the agent was revoked' },
+      });
+      if (!updated) continue;
+      this.audit('approval.denied', updated, { data: { reviewer: 'airlock', comment: 'the agent was revoked' } });
+      this.deps.onChange?.(rec.id);
+      n++;
+    }
+    return n;
+  }
+
   /** Mark due pending approvals expired (safe with several gateways: compare-and-set). */
   async expireDue(): Promise<number> {
     let n = 0;

@@ -181,6 +181,13 @@ export class ApprovalService {
       await this.finish(id, ['executing'], 'executed', { result: { note: 'executed before a restart; result not kept' } });
       return;
     }
+    const agent = await this.deps.store.findAgentByName(rec.agentName);
+    if (!agent || agent.id !== rec.agentId || agent.revokedAt !== null) {
+      await this.finish(id, ['approved', 'executing'], 'failed', {
+        error: 'the agent was revoked: approved work of a revoked agent never runs',
+      });
+      return;
+    }
     if (rec.status === 'approved') {
       const claimed = await this.deps.store.updateApproval(id, {
         fromStatus: ['approved'],

@@ -26,7 +26,10 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
         `upstream role ${role.role} is ${role.superuser ? 'a superuser' : 'allowed to bypass row-level security'}: plain SELECTs can read password hashes and server files; use a dedicated non-superuser role`,
       );
     }
-    const wire = await startWireServer({ gateway, config: { ...config.wire, poolSize: config.upstream.poolSize } });
+    const wire = await startWireServer({
+      gateway,
+      config: { ...config.wire, poolSize: config.upstream.poolSize, maxPerAgent: config.upstream.maxPerAgent },
+    });
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
     const { createMcpHttp } = await import('../mcp/http.js');
     const mcp = createMcpHttp(gateway);

@@ -185,6 +185,16 @@ export const emailSchema = z
   })
   .strict();
 
+export const authSchema = z
+  .object({
+    /** failed logins for one agent name (wire) within the window before that name is locked */
+    maxFailures: z.number().int().positive().default(10),
+    /** failed logins or bearer tokens from one address within the window before the address is locked */
+    maxFailuresPerAddress: z.number().int().positive().default(50),
+    windowSeconds: z.number().positive().default(60),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     upstream: z
@@ -192,11 +202,15 @@ export const configSchema = z
         url: z.string().default('postgresql://127.0.0.1:5432/postgres'),
         statementTimeoutMs: z.number().int().positive().default(30_000),
         poolSize: z.number().int().positive().default(20),
+        /** most of a database's wire connections one agent may hold (default: half the pool) */
+        maxPerAgent: z.number().int().positive().optional(),
+        /** PostgreSQL ends an agent's session idle inside a transaction this long (0: never) */
+        idleInTransactionTimeoutMs: z.number().int().nonnegative().default(120_000),
         /** how often each database's catalog is read again for functions and operators that shadow pg_catalog's */
         catalogRefreshSeconds: z.number().positive().default(60),
       })
       .strict()
-      .default({ url: 'postgresql://127.0.0.1:5432/postgres', statementTimeoutMs: 30_000, poolSize: 20, catalogRefreshSeconds: 60 }),
+      .prefault({}),
     store: z
       .object({ url: z.string().default('sqlite:./airlock.sqlite') })
       .strict()
@@ -207,6 +221,8 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(6432),
         approvalWaitSeconds: z.number().nonnegative().default(60),
+        /** a client that reads none of its results for this long is disconnected (its server is freed); 0: never */
+        clientStallTimeoutMs: z.number().int().nonnegative().default(60_000),
         maxMessageBytes: z
           .number()
           .int()
@@ -215,7 +231,7 @@ export const configSchema = z
         tls: z.object({ cert: z.string(), key: z.string() }).strict().optional(),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 6432, approvalWaitSeconds: 60, maxMessageBytes: 64 * 1024 * 1024 }),
+      .prefault({}),
     http: z
       .object({
         host: z.string().default('127.0.0.1'),
@@ -230,6 +246,7 @@ export const configSchema = z
     approvals: approvalsSchema.default(approvalsSchema.parse({})),
     mcp: mcpSchema.default(mcpSchema.parse({})),
     audit: auditSchema.default(auditSchema.parse({})),
+    auth: authSchema.default(authSchema.parse({})),
     console: consoleSchema.default(consoleSchema.parse({})),
     /** Slack app: new approvals posted with Approve/Deny buttons */
     slack: slackSchema.optional(),

@@ -56,6 +56,18 @@ export interface ApprovalRecord {
   requestKey: string | null;
   /** when a retry consumed the executed result (one-time grant); null while unused */
   grantUsedAt: number | null;
+  /** an API call (door api or an integration tool): the exact call approved; null for SQL */
+  call: ApiCallSpec | null;
+}
+
+/** The exact API call an approval covers; `database` holds the integration and `sql` the request line. */
+export interface ApiCallSpec {
+  integration: string;
+  method: string;
+  /** canonical arguments (what is executed, exactly) */
+  args: Record<string, unknown>;
+  /** what will be sent, credentials never included */
+  request: { method: string; url: string; body?: unknown };
 }
 
 /** What a caller supplies to create an approval; the rest gets defaults. */

@@ -14,8 +14,12 @@ import { exportJsonl, type ExportFilter } from '../audit/export.js';
 import { auditPaths } from '../audit/state-paths.js';
 import { verifyChain, type VerifyResult } from '../audit/verify.js';
 import type { ReviewService } from '../approvals/review-service.js';
-import { undefinedObject } from '../errors.js';
+import { invalidAuthorization, tooManyAttempts, undefinedObject } from '../errors.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AuthThrottle } from './auth-throttle.js';
 import type { AdminPort, DoorEvent } from './port.js';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export interface AdminParts {
   config: AirlockConfig;
@@ -29,9 +33,53 @@ export interface AdminParts {
 
 export class AdminFacet implements AdminPort {
   private readonly door: Door;
+  private readonly throttle: AuthThrottle;
+  private readonly reviewerTokens: { name: string; hash: Buffer }[];
 
   constructor(private readonly p: AdminParts) {
     this.door = p.door ?? 'api';
+    this.throttle = new AuthThrottle(p.config.auth);
+    this.reviewerTokens = p.config.reviewers.map((r) => ({ name: r.name, hash: digest(r.token) }));
+  }
+
+  async authAttempt(door: Door, remote: string, name?: string): Promise<void> {
+    const wait = await this.throttle.locked(name, remote);
+    if (wait === 0) return;
+    const seconds = Math.ceil(wait / 1000);
+    this.p.audit.append({
+      type: 'auth.failed',
+      door,
+      agent: name ?? null,
+      data: { reason: 'throttled', remote, retryAfterSeconds: seconds },
+    });
+    throw tooManyAttempts(
+      `too many failed authentication attempts${name ? ` for "${name}"` : ''} from ${remote}: try again in ${seconds} s`,
+      seconds,
+    );
+  }
+
+  authFailed(_door: Door, remote: string, name?: string): Promise<void> {
+    return this.throttle.failed(name, remote);
+  }
+
+  authSucceeded(_door: Door, _remote: string, name?: string): Promise<void> {
+    return this.throttle.succeeded(name);
+  }
+
+  async authenticateReviewerToken(token: string | null, remote: string): Promise<string> {
+    await this.authAttempt('rest', remote);
+    const hash = token ? digest(token) : null;
+    const reviewer = hash ? this.reviewerTokens.find((r) => timingSafeEqual(r.hash, hash)) : undefined;
+    if (!reviewer) {
+      this.p.audit.append({
+        type: 'auth.failed',
+        door: 'rest',
+        data: { via: 'reviewer token', reason: token ? 'unknown token' : 'no token', remote },
+      });
+      await this.throttle.failed(undefined, remote);
+      throw invalidAuthorization('reviewer token missing or wrong (Authorization: Bearer <token>)');
+    }
+    return reviewer.name;
   }
 
   listApprovals(filter?: ApprovalFilter): Promise<ApprovalRecord[]> {
@@ -98,9 +146,14 @@ export class AdminFacet implements AdminPort {
 
   /** Bearer-token authentication for HTTP and MCP: the token alone identifies the agent; failures are audited. */
   async authenticateToken(token: string, door: Door, remote?: string): Promise<Agent | null> {
+    if (remote !== undefined) await this.authAttempt(door, remote);
     const agent = typeof token === 'string' && token.length > 0 && token.length < 512 ? await this.p.store.authenticateToken(token) : null;
-    if (!agent) this.p.audit.append({ type: 'auth.failed', door, data: { reason: 'unknown or revoked token', remote } });
-    return agent ? { id: agent.id, name: agent.name } : null;
+    if (!agent) {
+      this.p.audit.append({ type: 'auth.failed', door, data: { reason: 'unknown or revoked token', remote } });
+      if (remote !== undefined) await this.throttle.failed(undefined, remote);
+      return null;
+    }
+    return { id: agent.id, name: agent.name };
   }
 
   async agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string } | null> {

@@ -2,7 +2,7 @@
 // Doors translate their protocol into a GatewayRequest; rules live in the policy engine only.
 import { randomUUID } from 'node:crypto';
 import type { AirlockConfig } from '../config/schema.js';
-import type { GatewayOutcome, GatewayRequest } from '../domain/request.js';
+import type { Agent, GatewayOutcome, GatewayRequest } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
 import type { Store } from '../store/store.js';
 import { PolicyEngine, initPolicy } from '../policy/engine.js';
@@ -23,6 +23,7 @@ import type { AdminPort, ReviewersPort, ReviewPort } from './port.js';
 import { AdminFacet } from './admin-facet.js';
 import { ReviewerAccounts } from './reviewer-accounts.js';
 import { RequestAudit } from './request-audit.js';
+import { RevocationWatch } from './revocation-watch.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -52,12 +53,14 @@ export class Gateway implements GatewayPort {
     this.admin = new AdminFacet({ config, store, audit, review: approvals.review, storeSchema });
     this.accounts = new ReviewerAccounts(config, store, audit);
     this.requests = new RequestAudit(audit);
+    this.revocations = new RevocationWatch(store);
   }
 
   private readonly catalogs: CatalogCache;
   private readonly admin: AdminFacet;
   private readonly accounts: ReviewerAccounts;
   private readonly requests: RequestAudit;
+  private readonly revocations: RevocationWatch;
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
   static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -80,7 +83,11 @@ export class Gateway implements GatewayPort {
       () => store.close(),
     ];
     const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, opts.storeSchema);
-    if (opts.startWorkers !== false) await approvals.start();
+    if (opts.startWorkers !== false) {
+      await approvals.start();
+      // a revoked agent's open approvals are closed; approved ones no longer execute (service.execute)
+      gw.onAgentRevoked((agent) => void approvals.review.closeForRevoked(agent).catch(() => undefined));
+    }
     return gw;
   }
 
@@ -141,6 +148,7 @@ export class Gateway implements GatewayPort {
       password: typeof t.base.password === 'string' ? t.base.password : undefined,
       database,
       statementTimeoutMs: this.config.upstream.statementTimeoutMs,
+      idleInTransactionTimeoutMs: this.config.upstream.idleInTransactionTimeoutMs,
     };
   }
 
@@ -229,9 +237,22 @@ export class Gateway implements GatewayPort {
   record: AdminPort['record'] = (event) => this.admin.record(event);
   createAgent: AdminPort['createAgent'] = (name, by) => this.admin.createAgent(name, by);
   listAgents: AdminPort['listAgents'] = () => this.admin.listAgents();
-  revokeAgent: AdminPort['revokeAgent'] = (name, by) => this.admin.revokeAgent(name, by);
+  revokeAgent: AdminPort['revokeAgent'] = async (name, by) => {
+    const agent = await this.admin.revokeAgent(name, by);
+    this.revocations.revoked({ id: agent.id, name: agent.name });
+    return agent;
+  };
+
+  onAgentRevoked(listener: (agent: Agent) => void): () => void {
+    return this.revocations.subscribe(listener);
+  }
   authenticateToken: AdminPort['authenticateToken'] = (token, door, remote) => this.admin.authenticateToken(token, door, remote);
   agentAuth: AdminPort['agentAuth'] = (name) => this.admin.agentAuth(name);
+  authAttempt: AdminPort['authAttempt'] = (door, remote, name) => this.admin.authAttempt(door, remote, name);
+  authFailed: AdminPort['authFailed'] = (door, remote, name) => this.admin.authFailed(door, remote, name);
+  authSucceeded: AdminPort['authSucceeded'] = (door, remote, name) => this.admin.authSucceeded(door, remote, name);
+  authenticateReviewerToken: AdminPort['authenticateReviewerToken'] = (token, remote) =>
+    this.admin.authenticateReviewerToken(token, remote);
 
   private consoleFacet?: ConsoleFacet;
   private get console(): ConsoleFacet {
@@ -256,6 +277,7 @@ export class Gateway implements GatewayPort {
 
   async close(): Promise<void> {
     this.catalogs.close();
+    this.revocations.stop();
     this.consoleFacet?.close();
     for (const close of this.closers) {
       await close().catch((err) => logger.warn({ err: (err as Error).message }, 'error while closing gateway'));

@@ -69,6 +69,8 @@ export interface RequestPort {
   ): Promise<{ record: ApprovalRecord; outcome: GatewayOutcome }>;
   /** the database a request goes to when it names none */
   readonly defaultDatabase: string;
+  /** an agent was revoked (here or in another process, seen within a second): end its live sessions */
+  onAgentRevoked(listener: (agent: Agent) => void): () => void;
   /** the running configuration (read-only): doors take their own section (wire, mcp, http) */
   readonly config: AirlockConfig;
 }
@@ -94,11 +96,19 @@ export interface AuditPort {
 
 /** Agent identities. */
 export interface AgentsPort {
+  /** Before a secret is checked: throws 53400 (audited, with when to retry) while the name or the address has failed too often. */
+  authAttempt(door: Door, remote: string, name?: string): Promise<void>;
+  /** the secret was wrong: counts against the name and the address */
+  authFailed(door: Door, remote: string, name?: string): Promise<void>;
+  /** the secret checked out: the name's failures are forgotten */
+  authSucceeded(door: Door, remote: string, name?: string): Promise<void>;
   /** the token is returned once; only hashes are kept */
   createAgent(name: string, by?: string): Promise<{ agent: AgentRecord; token: string }>;
   listAgents(): Promise<AgentRecord[]>;
   revokeAgent(name: string, by?: string): Promise<AgentRecord>;
-  /** bearer token → agent (audited when it fails) */
+  /** a reviewer's bearer token (config `reviewers:`) → the reviewer's name; throttled and audited like every login */
+  authenticateReviewerToken(token: string | null, remote: string): Promise<string>;
+  /** bearer token → agent (throttled; audited when it fails) */
   authenticateToken(token: string, door: Door, remote?: string): Promise<Agent | null>;
   /** SCRAM verifier of an agent for the wire handshake; null when unknown or revoked */
   agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string } | null>;

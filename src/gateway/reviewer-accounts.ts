@@ -5,15 +5,25 @@ import type { AirlockConfig } from '../config/schema.js';
 import type { Auditor } from '../domain/audit.js';
 import type { ReviewerRecord, ReviewerSession } from '../domain/reviewer.js';
 import type { Store } from '../store/store.js';
-import { undefinedObject } from '../errors.js';
+import { tooManyAttempts, undefinedObject } from '../errors.js';
+import { AuthThrottle } from './auth-throttle.js';
 import type { ReviewersPort } from './port.js';
 
 export class ReviewerAccounts implements ReviewersPort {
+  private readonly throttle: AuthThrottle;
+
   constructor(
     private readonly config: AirlockConfig,
     private readonly store: Store,
     private readonly audit: Auditor,
-  ) {}
+  ) {
+    const c = config.console;
+    this.throttle = new AuthThrottle({
+      maxFailures: c.signInMaxFailures,
+      maxFailuresPerAddress: c.signInMaxFailuresPerAddress,
+      windowSeconds: c.signInWindowMinutes * 60,
+    });
+  }
 
   private get sessionTimes() {
     const c = this.config.console;
@@ -37,17 +47,26 @@ export class ReviewerAccounts implements ReviewersPort {
     return rec;
   }
 
-  async signIn(name: string, password: string, remote?: string): Promise<{ token: string; session: ReviewerSession } | null> {
-    const account = await this.store.checkReviewerPassword(name, password);
+  /** Throttled per name and address (throws 53400 with when to retry), every attempt audited. */
+  async signIn(name: string, password: string, remote = 'unknown'): Promise<{ token: string; session: ReviewerSession } | null> {
     const who = typeof name === 'string' ? name.slice(0, 100) : null;
+    const wait = await this.throttle.locked(who ?? undefined, remote);
+    if (wait > 0) {
+      this.audit.append({ type: 'auth.failed', door: 'rest', data: { via: 'console', reviewer: who, reason: 'throttled', remote } });
+      const seconds = Math.ceil(wait / 1000);
+      throw tooManyAttempts(`too many failed sign-ins: try again in ${seconds} s`, seconds);
+    }
+    const account = await this.store.checkReviewerPassword(name, password);
     if (!account) {
       this.audit.append({
         type: 'auth.failed',
         door: 'rest',
         data: { via: 'console', reviewer: who, reason: 'wrong name or password', remote },
       });
+      await this.throttle.failed(who ?? undefined, remote);
       return null;
     }
+    await this.throttle.succeeded(who ?? undefined);
     const opened = await this.store.createReviewerSession(account, this.sessionTimes);
     this.audit.append({ type: 'auth.ok', door: 'rest', data: { via: 'console', reviewer: account.name, admin: account.admin, remote } });
     return opened;

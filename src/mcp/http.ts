@@ -9,7 +9,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import { logger } from '../logger.js';
-import { McpHttpAuth, writeUnauthorized } from './http-auth.js';
+import { McpHttpAuth } from './http-auth.js';
 import { createMcpServer } from './server.js';
 import { SESSION_KINDS, SessionRegistry } from './sessions.js';
 import { streamableHttp } from './streamable-http.js';
@@ -37,6 +37,11 @@ export function createMcpHttp(gateway: GatewayPort): McpHttp {
   const cfg = gateway.config.mcp;
   const sessions = new SessionRegistry(cfg.maxSessions, cfg.sessionIdleMinutes * 60_000);
   const auth = new McpHttpAuth(gateway, cfg.tokenCacheMs);
+  // a revoked agent's sessions end at once, and no cached lookup of its token survives
+  sessions.onClose = gateway.onAgentRevoked((agent) => {
+    auth.forget();
+    sessions.closeAgent(agent.id);
+  });
   return {
     sessions,
     mount: (app) => app.use(sseRouter(gateway, sessions, auth)),
@@ -50,8 +55,8 @@ function sseRouter(gateway: GatewayPort, sessions: SessionRegistry, auth: McpHtt
   const json = express.json({ limit: cfg.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   const router = express.Router();
   const agentAuth = async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
-    const agent = await auth.agentFor(req);
-    if (!agent) return writeUnauthorized(req, res);
+    const agent = await auth.require(req, res);
+    if (!agent) return;
     res.locals.agent = agent;
     next();
   };

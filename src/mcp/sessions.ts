@@ -19,6 +19,8 @@ export interface McpSession<T extends Transport = Transport> {
 export class SessionRegistry {
   private readonly sessions = new Map<string, McpSession>();
   private readonly sweeper: NodeJS.Timeout;
+  /** run when the registry closes (e.g. to stop following revocations) */
+  onClose?: () => void;
 
   constructor(
     private readonly maxSessions: number,
@@ -71,6 +73,13 @@ export class SessionRegistry {
     void s.server.close().catch((err: Error) => logger.warn({ err: err.message, session: id }, 'error closing MCP session'));
   }
 
+  /** Close every session of an agent (revoked); returns how many. */
+  closeAgent(agentId: string): number {
+    const ids = [...this.sessions.values()].filter((s) => s.agentId === agentId).map((s) => s.id);
+    for (const id of ids) this.close(id);
+    return ids.length;
+  }
+
   sweep(now = Date.now()): void {
     for (const s of [...this.sessions.values()]) {
       if (now - s.lastSeen > this.idleMs) this.close(s.id);
@@ -79,6 +88,7 @@ export class SessionRegistry {
 
   closeAll(): void {
     clearInterval(this.sweeper);
+    this.onClose?.();
     for (const id of [...this.sessions.keys()]) this.close(id);
   }
 }

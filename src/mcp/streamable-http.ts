@@ -7,7 +7,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import { logger } from '../logger.js';
-import { McpHttpAuth, writeUnauthorized } from './http-auth.js';
+import { McpHttpAuth } from './http-auth.js';
 import { McpBodyError, readJsonBody } from './json-body.js';
 import { JsonHttpTransport, writeRpcError } from './json-http-transport.js';
 import { createMcpServer } from './server.js';
@@ -59,8 +59,8 @@ export function streamableHttp(gateway: GatewayPort, sessions: SessionRegistry, 
     // start reading the body at once; it is only used once the token checks out
     const body = req.method === 'POST' ? readJsonBody(req, maxBody) : undefined;
     body?.catch(() => undefined);
-    const agent = auth.cachedAgent(req) ?? (await auth.agentFor(req));
-    if (!agent) return writeUnauthorized(req, res);
+    const agent = await auth.require(req, res);
+    if (!agent) return;
     if (req.method === 'POST') return post(req, res, agent, await body);
     if (req.method === 'GET' || req.method === 'DELETE') return existing(req, res, agent);
     writeRpcError(res, 405, -32000, 'Method Not Allowed', { allow: 'GET, POST, DELETE' });

@@ -32,7 +32,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 export function approvalsApi(gateway: GatewayPort): Router {
   const router = Router();
-  router.use(reviewerAuth(gateway.config.reviewers));
+  router.use(reviewerAuth(gateway));
   router.use(json({ limit: '64kb' }));
 
   router.get('/approvals', async (req, res) => {

@@ -6,6 +6,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import { approvalsApi } from './approvals-api.js';
 import { consoleRouter } from './console/console-router.js';
 import { errorHandler } from './http-errors.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface HttpServer {
   app: Express;
@@ -46,7 +47,11 @@ export async function startHttpServer(
   app.use(errorHandler);
   const server = await new Promise<Server>((resolve, reject) => {
     const front = opts.front;
-    const s = createServer(front ? (req, res) => front(req, res) || app(req, res) : app);
+    const secure = securityHeaders({ tls: gateway.config.http.publicUrl?.startsWith('https:') === true });
+    const s = createServer((req, res) => {
+      secure(res);
+      if (!front?.(req, res)) app(req, res);
+    });
     s.listen(opts.port, opts.host, () => resolve(s));
     s.once('error', reject);
   });

@@ -98,3 +98,10 @@ export async function getAgentAuth(db: SqlExec, name: string): Promise<AgentAuth
     scramVerifier: r.scram_verifier == null ? null : String(r.scram_verifier),
   };
 }
+
+/** Agents revoked at or after `since` (ms), for gateways that end their live sessions. */
+export async function listRevokedSince(db: SqlExec, since: number): Promise<AgentRecord[]> {
+  return (await db.all(`SELECT ${AGENT_COLS} FROM agents WHERE revoked_at IS NOT NULL AND revoked_at >= ?`, [Math.trunc(since)])).map(
+    rowToAgent,
+  );
+}

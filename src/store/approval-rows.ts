@@ -31,11 +31,12 @@ export const APPROVAL_COLUMNS = {
   version: 'version',
   requestKey: 'request_key',
   grantUsedAt: 'grant_used_at',
+  call: 'call',
 } as const satisfies Record<keyof ApprovalRecord, string>;
 
 type Field = keyof typeof APPROVAL_COLUMNS;
 const FIELDS = Object.keys(APPROVAL_COLUMNS) as Field[];
-const JSON_FIELDS = new Set<Field>(['params', 'decision', 'preview', 'approvals', 'result']);
+const JSON_FIELDS = new Set<Field>(['params', 'decision', 'preview', 'approvals', 'result', 'call']);
 const INT_FIELDS = new Set<Field>(['createdAt', 'updatedAt', 'expiresAt', 'requiredApprovals', 'attempts', 'version']);
 /** integer columns where NULL means "not yet" */
 const NULLABLE_INT_FIELDS = new Set<Field>(['grantUsedAt']);
@@ -102,6 +103,7 @@ export function newApprovalRecord(input: NewApproval, now = Date.now()): Approva
     attempts: 0,
     requestKey: null,
     grantUsedAt: null,
+    call: null,
     ...input,
     createdAt,
     updatedAt: input.updatedAt ?? createdAt,

@@ -1,7 +1,7 @@
 // PostgreSQL adapter (`pg` Pool). An optional schema is created at migration time and put on
 // every connection's search_path, so several stores (or tests) can share one database.
 import pg from 'pg';
-import { AirlockError, configError, connectionFailure } from '../errors.js';
+import { AirlockError, configError, connectionFailure, markStoreError } from '../errors.js';
 import { logger } from '../logger.js';
 import { redactUrl } from '../domain/redact-url.js';
 import { numberPlaceholders, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
@@ -16,7 +16,9 @@ export interface PostgresStoreOptions extends SqlStoreOptions {
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-function executor(q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>): SqlExec {
+function executor(query: (text: string, values?: unknown[]) => Promise<pg.QueryResult>): SqlExec {
+  // every failure is marked as the store's own, so no door shows its details to an agent
+  const q = (text: string, values?: unknown[]) => query(text, values).catch((err: unknown) => Promise.reject(markStoreError(err)));
   return {
     all: async <T extends Row>(sql: string, params: readonly unknown[] = []) =>
       (await q(numberPlaceholders(sql), params as unknown[])).rows as T[],
@@ -52,7 +54,7 @@ class PostgresDriver implements SqlDriver {
   }
 
   async transaction<T>(fn: (tx: SqlExec) => Promise<T>, lock?: string): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((err: unknown) => Promise.reject(markStoreError(err)));
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');

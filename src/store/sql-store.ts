@@ -101,6 +101,10 @@ export class SqlStore implements Store {
     return agentSql.getAgentAuth(this.db, name);
   }
 
+  listRevokedSince(since: number): Promise<AgentRecord[]> {
+    return agentSql.listRevokedSince(this.db, since);
+  }
+
   // ---- approvals ----
 
   async insertApproval(input: NewApproval): Promise<ApprovalRecord> {
@@ -237,6 +241,21 @@ export class SqlStore implements Store {
 
   async listSecretNames(): Promise<string[]> {
     return (await this.db.all<{ name: string }>('SELECT name FROM vault_secrets ORDER BY name')).map((r) => r.name);
+  }
+
+  async listSecrets(): Promise<Pick<SecretRecord, 'name' | 'createdAt' | 'updatedAt'>[]> {
+    const rows = await this.db.all('SELECT name, created_at, updated_at FROM vault_secrets ORDER BY name');
+    return rows.map((r) => ({ name: String(r.name), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) }));
+  }
+
+  async getVaultKeyCheck(): Promise<string | null> {
+    const rows = await this.db.all('SELECT key_check FROM vault_meta WHERE id = 1');
+    return rows.length ? String(rows[0].key_check) : null;
+  }
+
+  async setVaultKeyCheck(check: string): Promise<string> {
+    await this.db.run('INSERT INTO vault_meta (id, key_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING', [check]);
+    return (await this.getVaultKeyCheck())!;
   }
 
   async deleteSecret(name: string): Promise<boolean> {

@@ -3,7 +3,7 @@
 // SQLite's busy handler is off: waiting for another connection's lock happens here, in short async
 // retries, so a locked file never blocks the event loop (a synchronous busy wait would).
 import Database from 'better-sqlite3';
-import { configError } from '../errors.js';
+import { configError, markStoreError } from '../errors.js';
 import { Mutex, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
 import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 
@@ -72,7 +72,7 @@ class SqliteDriver implements SqlDriver {
 
   /** A statement outside a transaction: serialized, and retried while another connection holds the lock. */
   private one<T>(fn: () => Promise<T>): Promise<T> {
-    return this.mutex.run(() => retryBusy(fn, this.busyTimeoutMs));
+    return this.mutex.run(() => retryBusy(fn, this.busyTimeoutMs)).catch((err: unknown) => Promise.reject(markStoreError(err)));
   }
 
   all<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
@@ -89,7 +89,7 @@ class SqliteDriver implements SqlDriver {
 
   transaction<T>(fn: (tx: SqlExec) => Promise<T>): Promise<T> {
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
-    return this.mutex.run(async () => {
+    return this.run_(async () => {
       await retryBusy(() => this.db.exec('BEGIN IMMEDIATE'), this.busyTimeoutMs);
       try {
         const out = await fn(this.raw);
@@ -100,6 +100,11 @@ class SqliteDriver implements SqlDriver {
         throw err;
       }
     });
+  }
+
+  /** Serialized; any failure marked as the store's own (never shown to an agent). */
+  private run_<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(fn).catch((err: unknown) => Promise.reject(markStoreError(err)));
   }
 
   async bulkInsert(tx: SqlExec, table: string, columns: readonly string[], _types: readonly string[], rows: unknown[][]): Promise<void> {

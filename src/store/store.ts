@@ -59,6 +59,8 @@ export interface Store {
   getAgentTokenHash(name: string): Promise<string | null>;
   /** null for unknown or revoked agents */
   getAgentAuth(name: string): Promise<AgentAuth | null>;
+  /** Agents revoked at or after `since` (ms since the epoch). */
+  listRevokedSince(since: number): Promise<AgentRecord[]>;
 
   insertApproval(rec: NewApproval): Promise<ApprovalRecord>;
   getApproval(id: string): Promise<ApprovalRecord | null>;
@@ -92,6 +94,12 @@ export interface Store {
   putSecret(secret: NewSecret): Promise<void>;
   getSecret(name: string): Promise<SecretRecord | null>;
   listSecretNames(): Promise<string[]>;
+  /** names and dates, never values */
+  listSecrets(): Promise<Pick<SecretRecord, 'name' | 'createdAt' | 'updatedAt'>[]>;
+  /** the vault's key check (a value sealed under the master key); null before the first secret */
+  getVaultKeyCheck(): Promise<string | null>;
+  /** record the key check once: the first writer wins; returns the one that stands */
+  setVaultKeyCheck(check: string): Promise<string>;
   deleteSecret(name: string): Promise<boolean>;
 
   /** Extend the hash chain by these events in one transaction (event i gets seq firstSeq + i). */

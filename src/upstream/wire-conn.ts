@@ -22,7 +22,7 @@ import {
   syncMessage,
   terminateMessage,
 } from '../../protocol/index.js';
-import { connectionFailure, invalidPassword, AirlockError, type SqlStateCode } from '../errors.js';
+import { connectionFailure, invalidPassword, upstreamUnavailable, AirlockError, type SqlStateCode } from '../errors.js';
 
 export interface UpstreamTarget {
   host: string;
@@ -31,6 +31,8 @@ export interface UpstreamTarget {
   password?: string;
   database: string;
   statementTimeoutMs: number;
+  /** PostgreSQL ends a session idle inside a transaction this long (0: never) */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /** The client session currently bound to a server connection. */
@@ -147,7 +149,7 @@ export class ServerConn {
         }
       };
       const onClose = () => fail(connectionFailure('upstream closed the connection during startup'));
-      const onError = (err: Error) => fail(connectionFailure(`upstream ${t.host}:${t.port}: ${err.message}`));
+      const onError = (err: Error) => fail(upstreamUnavailable({ upstream: `${t.host}:${t.port}`, err: err.message }));
       this.socket.on('data', onData);
       this.socket.once('error', onError);
       this.socket.once('close', onClose);

@@ -3,8 +3,11 @@
 // server whose session settings equal its own; the total per database is capped. Every server runs
 // with default_transaction_read_only=on and statement_timeout as startup options (the auto-path
 // backstop). Idle clients keep their last server until another client needs it ("lazy" release).
+// Fairness: each agent holds at most `maxPerAgent` servers of a database, and when the pool is full
+// the waiting agents are served in turn (round robin), so one agent cannot starve the others.
 import { ServerConn, type UpstreamTarget } from './wire-conn.js';
 import { logger } from '../logger.js';
+import { FairQueue } from './fair-queue.js';
 import { AirlockError, SqlState } from '../errors.js';
 
 export interface PoolOptions {
@@ -14,10 +17,16 @@ export interface PoolOptions {
   idleTimeoutMs: number;
   /** a client waiting longer than this for an upstream connection gets 53300 */
   waitTimeoutMs: number;
+  /** most upstream connections one agent holds per database (default: the whole pool) */
+  maxPerAgent?: number;
 }
+
+/** Who asks for a server: the agent's id (its connections are capped together); '' is Airlock itself. */
+export type Holder = string;
 
 interface Waiter {
   key: string;
+  holder: Holder;
   resolve: (s: ServerConn) => void;
   reject: (e: Error) => void;
 }
@@ -27,7 +36,10 @@ interface DbPool {
   idle: Map<string, ServerConn[]>;
   /** servers bound to idle clients that may be taken back */
   lendable: Set<ServerConn>;
-  waiters: Waiter[];
+  /** waiting clients, served in turn across holders */
+  waiting: FairQueue<Waiter>;
+  /** servers each holder has now (from acquire to release) */
+  held: Map<Holder, number>;
 }
 
 /** Called on a lent server when the pool takes it back from its idle client. */
@@ -36,6 +48,8 @@ export type Reclaim = (s: ServerConn) => void;
 export class WirePool {
   private readonly dbs = new Map<string, DbPool>();
   private readonly reclaimers = new WeakMap<ServerConn, Reclaim>();
+  private readonly holders = new WeakMap<ServerConn, Holder>();
+  private readonly maxPerAgent: number;
   private readonly statusCache = new Map<string, Map<string, string>>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -44,6 +58,7 @@ export class WirePool {
     private readonly opts: PoolOptions,
     private readonly targetFor: (database: string) => UpstreamTarget,
   ) {
+    this.maxPerAgent = Math.min(opts.maxPerAgent ?? opts.maxPerDatabase, opts.maxPerDatabase);
     this.timer = setInterval(() => this.reapIdle(), Math.max(1000, Math.min(opts.idleTimeoutMs, 30_000)));
     this.timer.unref();
   }
@@ -64,32 +79,35 @@ export class WirePool {
   private db(database: string): DbPool {
     let d = this.dbs.get(database);
     if (!d) {
-      d = { total: 0, idle: new Map(), lendable: new Set(), waiters: [] };
+      d = { total: 0, idle: new Map(), lendable: new Set(), waiting: new FairQueue<Waiter>(), held: new Map() };
       this.dbs.set(database, d);
     }
     return d;
   }
 
   /** An idle server for the key right now, or null (no allocation of promises on the hot path). */
-  tryAcquire(database: string, key: string): ServerConn | null {
-    const list = this.db(database).idle.get(key);
+  tryAcquire(database: string, key: string, holder: Holder = ''): ServerConn | null {
+    const d = this.db(database);
+    if (this.atCap(d, holder)) return null;
+    const list = d.idle.get(key);
     while (list && list.length > 0) {
       const s = list.pop()!;
-      if (!s.closed) return s;
-      this.db(database).total--;
+      if (!s.closed) return this.hold(d, s, holder);
+      d.total--;
     }
     return null;
   }
 
-  async acquire(database: string, key: string, settings: Record<string, string>): Promise<ServerConn> {
+  async acquire(database: string, key: string, settings: Record<string, string>, holder: Holder = ''): Promise<ServerConn> {
     if (this.closed) throw new Error('pool closed');
-    const fast = this.tryAcquire(database, key);
+    const fast = this.tryAcquire(database, key, holder);
     if (fast) return fast;
     const d = this.db(database);
-    if (d.total < this.opts.maxPerDatabase) return this.open(database, key, settings);
+    if (d.total < this.opts.maxPerDatabase && !this.atCap(d, holder)) return this.open(database, key, settings, holder);
     const p = new Promise<ServerConn>((resolve, reject) => {
       const w: Waiter = {
         key,
+        holder,
         resolve: (s) => {
           clearTimeout(timer);
           resolve(s);
@@ -100,24 +118,58 @@ export class WirePool {
         },
       };
       const timer = setTimeout(() => {
-        const i = d.waiters.indexOf(w);
-        if (i >= 0) d.waiters.splice(i, 1);
-        reject(
-          new AirlockError(
-            `no upstream connection available within ${this.opts.waitTimeoutMs} ms (pool of ${this.opts.maxPerDatabase} is busy)`,
-            SqlState.tooManyConnections,
-            503,
-          ),
-        );
+        d.waiting.remove(w);
+        reject(this.waitedTooLong(d, holder));
       }, this.opts.waitTimeoutMs);
-      d.waiters.push(w);
+      d.waiting.push(w);
     });
-    this.makeRoom(d, database);
+    this.makeRoom(d, database, holder);
     return p;
   }
 
-  /** Frees a slot: close an idle server of another key, or take a server back from an idle client. */
-  private makeRoom(d: DbPool, database: string): void {
+  private waitedTooLong(d: DbPool, holder: Holder): AirlockError {
+    const why = this.atCap(d, holder)
+      ? `this agent already holds ${this.maxPerAgent} upstream connections, its limit per database (upstream.maxPerAgent)`
+      : `the pool of ${this.opts.maxPerDatabase} is busy`;
+    return new AirlockError(
+      `no upstream connection available within ${this.opts.waitTimeoutMs} ms: ${why}`,
+      SqlState.tooManyConnections,
+      503,
+    );
+  }
+
+  private atCap(d: DbPool, holder: Holder): boolean {
+    return holder !== '' && (d.held.get(holder) ?? 0) >= this.maxPerAgent;
+  }
+
+  private hold(d: DbPool, s: ServerConn, holder: Holder): ServerConn {
+    this.holders.set(s, holder);
+    count(d, holder, 1);
+    return s;
+  }
+
+  /** The server goes back: its holder's count drops (once, however often it is released). */
+  private letGo(d: DbPool, s: ServerConn): void {
+    const holder = this.holders.get(s);
+    if (holder === undefined) return;
+    this.holders.delete(s);
+    count(d, holder, -1);
+  }
+
+  /** The next waiter in turn whose holder is below its cap. */
+  private nextWaiter(d: DbPool): Waiter | undefined {
+    return d.waiting.next((holder) => !this.atCap(d, holder));
+  }
+
+  /**
+   * Frees a slot: close an idle server of another key, or take a server back from an idle client
+   * (the asking agent's own first when it is at its cap: only those make room for it).
+   */
+  private makeRoom(d: DbPool, database: string, holder?: Holder): void {
+    if (holder !== undefined && this.atCap(d, holder)) {
+      for (const s of d.lendable) if (this.holders.get(s) === holder) return this.reclaim(d, s);
+      return;
+    }
     for (const list of d.idle.values()) {
       if (list.length > 0) {
         list.shift()!.close();
@@ -126,20 +178,22 @@ export class WirePool {
         return;
       }
     }
-    for (const s of d.lendable) {
-      d.lendable.delete(s);
-      const reclaim = this.reclaimers.get(s);
-      this.reclaimers.delete(s);
-      reclaim?.(s);
-      // the client let go of it: release() hands it to a waiter (or replaces it by one of theirs)
-      this.release(s);
-      return;
-    }
+    for (const s of d.lendable) return this.reclaim(d, s);
   }
 
-  private async open(database: string, key: string, settings: Record<string, string>): Promise<ServerConn> {
+  private reclaim(d: DbPool, s: ServerConn): void {
+    d.lendable.delete(s);
+    const reclaim = this.reclaimers.get(s);
+    this.reclaimers.delete(s);
+    reclaim?.(s);
+    // the client let go of it: release() hands it to a waiter (or replaces it by one of theirs)
+    this.release(s);
+  }
+
+  private async open(database: string, key: string, settings: Record<string, string>, holder: Holder): Promise<ServerConn> {
     const d = this.db(database);
     d.total++;
+    count(d, holder, 1); // counted while connecting
     const target = this.targetFor(database);
     try {
       const s = await ServerConn.connect(target, {
@@ -148,12 +202,16 @@ export class WirePool {
         client_encoding: 'UTF8',
         default_transaction_read_only: 'on',
         statement_timeout: String(target.statementTimeoutMs),
+        // an agent idle inside a transaction cannot hold a server (and its locks) for long
+        idle_in_transaction_session_timeout: String(target.idleInTransactionTimeoutMs ?? 0),
       });
+      this.holders.set(s, holder);
       s.poolKey = key;
       if (!this.statusCache.has(key)) this.statusCache.set(key, new Map(s.params));
       return s;
     } catch (err) {
       d.total--;
+      count(d, holder, -1);
       this.serveWaiters(database);
       throw err;
     }
@@ -173,7 +231,7 @@ export class WirePool {
     const d = this.db(database);
     d.lendable.add(s);
     this.reclaimers.set(s, reclaim);
-    if (d.waiters.length > 0) this.makeRoom(d, database);
+    if (d.waiting.size > 0) this.makeRoom(d, database);
   }
 
   /** The client is using its server again. */
@@ -188,6 +246,7 @@ export class WirePool {
     const d = this.db(database);
     d.lendable.delete(s);
     this.reclaimers.delete(s);
+    this.letGo(d, s);
     s.owner = null;
     if (s.closed || this.closed || s.status !== 0x49 || s.outstanding > 0 || s.dirty) {
       if (!s.closed) s.close();
@@ -196,15 +255,13 @@ export class WirePool {
       return;
     }
     s.lastUsed = Date.now();
-    const wi = d.waiters.findIndex((w) => w.key === s.poolKey);
-    if (wi >= 0) {
-      d.waiters.splice(wi, 1)[0].resolve(s);
-      return;
-    }
-    if (d.waiters.length > 0) {
-      // a waiter for other settings: replace this server by one of theirs
+    const w = this.nextWaiter(d);
+    if (w && w.key === s.poolKey) return w.resolve(this.hold(d, s, w.holder));
+    if (w) {
+      // the next waiter in turn wants other settings: replace this server by one of theirs
       s.close();
       d.total--;
+      this.opened(database, w);
       this.serveWaiters(database);
       return;
     }
@@ -221,11 +278,15 @@ export class WirePool {
 
   private serveWaiters(database: string): void {
     const d = this.db(database);
-    while (d.waiters.length > 0 && d.total < this.opts.maxPerDatabase) {
-      const w = d.waiters.shift()!;
-      const settings = settingsFromKey(w.key);
-      this.open(database, w.key, settings).then(w.resolve, w.reject);
+    while (d.total < this.opts.maxPerDatabase) {
+      const w = this.nextWaiter(d);
+      if (!w) return;
+      this.opened(database, w);
     }
+  }
+
+  private opened(database: string, w: Waiter): void {
+    this.open(database, w.key, settingsFromKey(w.key), w.holder).then(w.resolve, w.reject);
   }
 
   private reapIdle(): void {
@@ -239,7 +300,7 @@ export class WirePool {
           }
         }
       }
-      if (d.waiters.length > 0) this.serveWaiters(database);
+      if (d.waiting.size > 0) this.serveWaiters(database);
     }
   }
 
@@ -249,7 +310,7 @@ export class WirePool {
       total: d.total,
       idle: [...d.idle.values()].reduce((n, l) => n + l.length, 0),
       lendable: d.lendable.size,
-      waiting: d.waiters.length,
+      waiting: d.waiting.size,
     }));
   }
 
@@ -259,11 +320,16 @@ export class WirePool {
     for (const d of this.dbs.values()) {
       for (const list of d.idle.values()) for (const s of list) s.close();
       d.idle.clear();
-      for (const w of d.waiters) w.reject(new Error('pool closed'));
-      d.waiters = [];
+      for (const w of d.waiting.drain()) w.reject(new Error('pool closed'));
     }
     logger.debug('wire pool closed');
   }
+}
+
+function count(d: DbPool, holder: Holder, delta: number): void {
+  const n = (d.held.get(holder) ?? 0) + delta;
+  if (n > 0) d.held.set(holder, n);
+  else d.held.delete(holder);
 }
 
 function settingsFromKey(key: string): Record<string, string> {

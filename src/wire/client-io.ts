@@ -5,7 +5,7 @@
 import type net from 'node:net';
 import { FrameError, FrameReader, errorResponse, type FrameSink } from '../../protocol/index.js';
 import type { ServerConn } from '../upstream/wire-conn.js';
-import { AirlockError, asAirlockError } from '../errors.js';
+import { AirlockError, asAirlockError, clientStalled } from '../errors.js';
 import type { GatewayPort } from '../gateway/port.js';
 import { logger } from '../logger.js';
 import { FrameBatch } from './frame-batch.js';
@@ -43,6 +43,7 @@ export class ClientIo {
   private readonly toClient = new FrameBatch();
   /** The server socket paused because the client reads slowly; resumed on drain or close. */
   pausedServer: ServerConn | null = null;
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: net.Socket,
@@ -198,12 +199,16 @@ export class ClientIo {
       this.pausedServer = s;
       s.socket.pause();
       this.socket.once('drain', () => this.resumeServer());
+      // a client that stops reading holds its server: after the bound the session ends, the server is freed
+      const bound = this.gateway.config.wire.clientStallTimeoutMs;
+      if (bound > 0) this.stallTimer = setTimeout(() => this.fatal(clientStalled(bound)), bound);
     }
   }
 
   resumeServer(): void {
     const s = this.pausedServer;
     this.pausedServer = null;
+    clearTimeout(this.stallTimer);
     if (s && !s.closed) s.socket.resume();
   }
 

@@ -185,6 +185,12 @@ class Handshake {
 
   private async lookUp(user: string): Promise<void> {
     try {
+      // throttled per agent name and per address before the verifier is even looked up
+      await this.deps.ctx.gateway.authAttempt('wire', this.remote ?? 'unknown', user);
+    } catch (err) {
+      return this.fail(asAirlockError(err), false); // authAttempt audited the refusal
+    }
+    try {
       const found = await this.deps.ctx.gateway.agentAuth(user);
       const { agent, verifier } = verifierFor(user, found);
       this.agent = agent;
@@ -230,8 +236,12 @@ class Handshake {
     } catch (e) {
       throw protocolViolation((e as Error).message);
     }
-    if (!final || !this.agent) throw invalidPassword(`password authentication failed for agent "${this.startup!.user}"`);
+    if (!final || !this.agent) {
+      void this.deps.ctx.gateway.authFailed('wire', this.remote ?? 'unknown', this.startup!.user);
+      throw invalidPassword(`password authentication failed for agent "${this.startup!.user}"`);
+    }
     this.step = Step.completing;
+    void this.deps.ctx.gateway.authSucceeded('wire', this.remote ?? 'unknown', this.startup!.user);
     this.socket.write(authSaslFinal(final));
     void this.complete();
   }

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { WirePool } from '../upstream/wire-pool.js';
 import { logger } from '../logger.js';
-import type { AirlockError } from '../errors.js';
+import { invalidAuthorization, type AirlockError } from '../errors.js';
 import type { GatewayPort } from '../gateway/port.js';
 import { handshake, type HandshakeDeps } from './handshake.js';
 import { SessionRegistry } from './session-registry.js';
@@ -21,6 +21,8 @@ export interface WireServerConfig {
   tls?: { cert: string; key: string };
   /** upstream connections per database (default 20) */
   poolSize?: number;
+  /** upstream connections one agent may hold per database (default: half the pool) */
+  maxPerAgent?: number;
   /** startup + authentication must finish within this time (default 10 s) */
   startupTimeoutMs?: number;
   /** close pooled upstream connections idle this long (default 60 s) */
@@ -48,6 +50,7 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
   const pool = new WirePool(
     {
       maxPerDatabase: config.poolSize ?? 20,
+      maxPerAgent: config.maxPerAgent ?? Math.max(1, Math.ceil((config.poolSize ?? 20) / 2)),
       idleTimeoutMs: config.idleTimeoutMs ?? 60_000,
       waitTimeoutMs: config.poolWaitTimeoutMs ?? 30_000,
     },
@@ -70,6 +73,9 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
     },
   };
   const server = net.createServer((socket) => accept(socket, sockets, deps));
+  const unfollow = gateway.onAgentRevoked((agent) =>
+    registry.closeAgent(agent.id, invalidAuthorization(`agent "${agent.name}" was revoked; the connection is closed`)),
+  );
   server.maxConnections = 100_000;
   const port = await listen(server, config.port, config.host);
   logger.info({ port }, 'wire proxy listening');
@@ -80,6 +86,7 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
     sessions: () => registry.all().map((s) => s.debugState()),
     closeAgent: (agentId, error) => registry.closeAgent(agentId, error),
     close: async () => {
+      unfollow();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of registry.all()) s.close();
       for (const s of sockets) s.destroy();

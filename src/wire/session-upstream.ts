@@ -4,7 +4,7 @@
 // answers in order behind the server's (synth, syncPoint). Frames from the server go straight to
 // the session's ClientIo.
 import type { ServerConn, ServerOwner } from '../upstream/wire-conn.js';
-import { connectionFailure } from '../errors.js';
+import { connectionFailure, upstreamUnavailable } from '../errors.js';
 import type { ClientIo, Step } from './client-io.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
 
@@ -55,7 +55,7 @@ export class UpstreamBinding implements ServerOwner {
       }
       return this.server;
     }
-    const s = this.ctx.pool.tryAcquire(this.id.database, this.id.poolKey);
+    const s = this.ctx.pool.tryAcquire(this.id.database, this.id.poolKey, this.id.agent.id);
     if (s) this.bind(s);
     return s;
   }
@@ -63,7 +63,7 @@ export class UpstreamBinding implements ServerOwner {
   async acquire(): Promise<ServerConn> {
     const s = this.tryServer();
     if (s) return s;
-    const got = await this.ctx.pool.acquire(this.id.database, this.id.poolKey, this.id.settings);
+    const got = await this.ctx.pool.acquire(this.id.database, this.id.poolKey, this.id.settings, this.id.agent.id);
     if (this.io.closed) {
       this.ctx.pool.release(got);
       throw connectionFailure('client went away');
@@ -178,6 +178,6 @@ export class UpstreamBinding implements ServerOwner {
 
   serverLost(err: Error): void {
     this.server = null;
-    if (!this.io.closed) this.io.fatal(connectionFailure(`upstream connection lost: ${err.message}`));
+    if (!this.io.closed) this.io.fatal(upstreamUnavailable({ lost: err.message, database: this.id.database }));
   }
 }

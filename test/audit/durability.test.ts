@@ -136,6 +136,7 @@ describe('audit durability', () => {
     cleanups.push(() => cluster.destroy());
     const storeUrl = cluster.url('postgres');
     const agent = await createAgent(storeUrl);
+    const newcomer = await createAgent(storeUrl); // not yet seen by the gateway: its token needs the store
     const s = await serve(storeUrl);
     const c = await wireClient(s, agent);
     const mcp = await mcpClient(s, agent.token);
@@ -153,6 +154,26 @@ describe('audit durability', () => {
     expect(late.length).toBeGreaterThan(5);
     expect(late.filter((a) => a.ok)).toEqual([]);
     expect(late.filter((a) => !('door' in a)).every((a) => a.code === '58030')).toBe(true);
+    // issue 11.9: an outage is not a wrong token, and no answer shows an address or a driver message
+    const r = await fetch(`http://127.0.0.1:${s.httpPort}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${newcomer.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    const body = await r.text();
+    expect(r.status, body).toBe(503);
+    const login = await wireClient(s, newcomer).then(
+      () => 'connected',
+      (err: Error) => err.message,
+    );
+    for (const text of [body, login, ...seen.map((a) => String(a.code ?? ''))]) {
+      expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|:\d{4,5}\b/);
+    }
+    expect(login).toMatch(/request id|refusing/);
     cluster.start();
     let back: Attempt | undefined;
     for (let i = 0; i < 100 && !back?.ok; i++) {

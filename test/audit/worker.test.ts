@@ -224,7 +224,11 @@ describe('AuditLog.open fallbacks', () => {
       await log.close();
       expect(await verifyChain(store)).toMatchObject({ ok: true, count: 1 });
       await expect(AuditLog.open('sqlite::memory:')).rejects.toThrow(/needs opts.store/);
-      expect((await AuditLog.open('sqlite:/nonexistent/x.sqlite', { store, worker: false })).threaded).toBe(false);
+      // the journal lives beside the store file, so its directory must exist even when the log is in-thread
+      const dir = mkdtempSync(join(tmpdir(), 'airlock-inthread-'));
+      const inThread = await AuditLog.open(`sqlite:${join(dir, 'x.sqlite')}`, { store, worker: false });
+      expect(inThread.threaded).toBe(false);
+      await inThread.close();
     } finally {
       await store.close();
     }

@@ -209,4 +209,15 @@ describe('bad requests get clear messages and change nothing', () => {
     expect((await page.goto(`${server.base}/nowhere`))!.status()).toBe(404);
     expect(rita.problems).toEqual([]);
   });
+
+  it('no other page can frame the console (its Approve buttons would be live there)', async () => {
+    const page = await rita.context.newPage();
+    const framed = `${server.base}/`;
+    await page.setContent(`<iframe id="f" src="${framed}" width="800" height="600"></iframe>`);
+    await page.waitForTimeout(1500);
+    const frame = page.frames().find((f) => f !== page.mainFrame());
+    const loaded = frame ? await frame.evaluate(() => document.querySelector('#app') !== null).catch(() => false) : false;
+    expect(loaded).toBe(false);
+    await page.close();
+  });
 });

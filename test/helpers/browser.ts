@@ -6,10 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** No inline script or style, nothing from elsewhere. */
-export const STRICT_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
 /**
@@ -43,15 +39,6 @@ export async function reviewerContext(
     locale: 'en-GB',
     timezoneId: 'UTC',
   });
-  // the strict policy the gateway sends (helmet): any inline script or style would be refused and reported
-  // (page documents only: the API and the event stream pass untouched)
-  await context.route(
-    (url) => !url.pathname.startsWith('/console/'),
-    async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': STRICT_CSP } });
-    },
-  );
   const page = await context.newPage();
   // fail within a test's time with the step's own message
   page.setDefaultTimeout(10_000);

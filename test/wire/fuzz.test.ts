@@ -160,7 +160,12 @@ const autoClassified = new Set<string>();
 beforeAll(async () => {
   const url = new URL(DATABASE_URL);
   tap = await startTap({ host: url.hostname, port: Number(url.port || 5432) });
-  proxy = await startProxy({ config: { approvalWaitSeconds: 0.05, maxMessageBytes: 64 * 1024, startupTimeoutMs: 1500 } });
+  proxy = await startProxy({
+    config: { approvalWaitSeconds: 0.05, maxMessageBytes: 64 * 1024, startupTimeoutMs: 1500 },
+    // mutated SCRAM exchanges are thousands of failed logins for the proxy's agent: this test is about
+    // protocol robustness, so the brute-force lock (tested in auth-throttle.test.ts) must not end it
+    extra: { auth: { maxFailures: 1_000_000, maxFailuresPerAddress: 1_000_000, windowSeconds: 1 } },
+  });
   const gw = proxy.gw;
   const upstream = gw.upstream.bind(gw);
   gw.upstream = (db) => ({ ...upstream(db), host: '127.0.0.1', port: tap.port });

@@ -48,12 +48,20 @@ export function psqlDirect(database: string, args: string[], input?: string): st
 }
 
 export async function startProxy(
-  opts: { database?: string; statementTimeoutMs?: number; catalogRefreshSeconds?: number; config?: Partial<WireServerConfig> } = {},
+  opts: {
+    database?: string;
+    statementTimeoutMs?: number;
+    catalogRefreshSeconds?: number;
+    config?: Partial<WireServerConfig>;
+    /** gateway config sections beside upstream/store (e.g. auth limits) */
+    extra?: Record<string, unknown>;
+  } = {},
 ): Promise<Proxy> {
   const gw = await createRealGateway({
     database: opts.database,
     statementTimeoutMs: opts.statementTimeoutMs,
     catalogRefreshSeconds: opts.catalogRefreshSeconds,
+    extra: opts.extra,
   });
   const agent = uniqueName('agent');
   const { token } = await gw.store.createAgent(agent);

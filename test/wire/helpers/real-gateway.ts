@@ -14,10 +14,10 @@ export interface WireTestGateway extends Gateway {
 }
 
 export async function createRealGateway(
-  opts: { database?: string; statementTimeoutMs?: number; catalogRefreshSeconds?: number } = {},
+  opts: { database?: string; statementTimeoutMs?: number; catalogRefreshSeconds?: number; extra?: Record<string, unknown> } = {},
 ): Promise<WireTestGateway> {
   const database = opts.database ?? new URL(DATABASE_URL).pathname.slice(1);
-  const { config, opts: gwOpts } = testConfig({ database, extra: {} });
+  const { config, opts: gwOpts } = testConfig({ database, extra: opts.extra ?? {} });
   if (opts.statementTimeoutMs) config.upstream.statementTimeoutMs = opts.statementTimeoutMs;
   if (opts.catalogRefreshSeconds) config.upstream.catalogRefreshSeconds = opts.catalogRefreshSeconds;
   const gw = (await Gateway.open(config, gwOpts)) as WireTestGateway;

@@ -1,0 +1,51 @@
+// Waiting clients grouped by who they are (an agent), served in turn: the next one comes from the
+// holder that has waited longest since it was last served, skipping holders that may not take more.
+// A Map keeps insertion order, so moving a served holder to the end is the whole round robin.
+
+export class FairQueue<W extends { holder: string }> {
+  private readonly byHolder = new Map<string, W[]>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(w: W): void {
+    const queue = this.byHolder.get(w.holder);
+    if (queue) queue.push(w);
+    else this.byHolder.set(w.holder, [w]);
+    this.count++;
+  }
+
+  /** Take a waiter out (it gave up); false when it was not waiting. */
+  remove(w: W): boolean {
+    const queue = this.byHolder.get(w.holder);
+    const i = queue ? queue.indexOf(w) : -1;
+    if (i < 0) return false;
+    queue!.splice(i, 1);
+    if (queue!.length === 0) this.byHolder.delete(w.holder);
+    this.count--;
+    return true;
+  }
+
+  /** The next waiter in turn among holders `mayTake` allows; its holder goes to the back. */
+  next(mayTake: (holder: string) => boolean): W | undefined {
+    for (const [holder, queue] of this.byHolder) {
+      if (!mayTake(holder)) continue;
+      const w = queue.shift()!;
+      this.byHolder.delete(holder);
+      if (queue.length > 0) this.byHolder.set(holder, queue);
+      this.count--;
+      return w;
+    }
+    return undefined;
+  }
+
+  /** Every waiter, emptying the queue (the pool is closing). */
+  drain(): W[] {
+    const all = [...this.byHolder.values()].flat();
+    this.byHolder.clear();
+    this.count = 0;
+    return all;
+  }
+}
