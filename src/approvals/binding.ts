@@ -20,6 +20,13 @@ export function requestKey(req: GatewayRequest): string {
     .digest('hex');
 }
 
+/** "The identical API call": agent, integration, method and canonical arguments. */
+export function callKey(agentId: string, call: { integration: string; method: string; args: Record<string, unknown> }): string {
+  return createHash('sha256')
+    .update(canonicalJson({ kind: 'api', agent: agentId, integration: call.integration, method: call.method, args: call.args }))
+    .digest('hex');
+}
+
 /** The approval binding: the request plus the digest of the preview that was approved. */
 export function approvalBinding(key: string, previewDigest: string | undefined): string {
   return createHash('sha256')

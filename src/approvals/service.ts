@@ -13,7 +13,9 @@ import type { PreviewSummary, ApprovalStatus } from '../domain/approval.js';
 import type { Decision } from '../domain/decision.js';
 import { preview } from './preview.js';
 import { executeApproved, wasExecuted } from './execute.js';
-import { approvalBinding, requestKey } from './binding.js';
+import { approvalBinding, callKey, requestKey } from './binding.js';
+import type { ApiCallSpec } from '../domain/approval.js';
+import type { ApiCallRequest, ApiResponse } from '../domain/api-call.js';
 import { thresholdFor } from './thresholds.js';
 import { approvalOutcome } from './outcome.js';
 import { FINAL, OPEN, ReviewService } from './review-service.js';
@@ -31,6 +33,8 @@ export interface ApprovalServiceDeps {
   config: ApprovalsConfig;
   /** base URL of the web console, for review links */
   publicUrl: string;
+  /** sends an approved API call (the gateway's API proxy); absent: API approvals fail */
+  calls?: { send(spec: ApiCallSpec, approvalId: string): Promise<ApiResponse>; idempotent(spec: ApiCallSpec): boolean };
 }
 
 export class ApprovalService {
@@ -102,7 +106,7 @@ export class ApprovalService {
   /** Hold an ask-tier request: reuse a grant or pending approval for the identical request, else create one. */
   async hold(req: GatewayRequest, decision: Decision, statements: StatementAnalysis[]): Promise<GatewayOutcome> {
     const key = requestKey(req);
-    const reused = await this.reuse(req, decision, key);
+    const reused = await this.reuse(req.requestId, decision, key);
     if (reused) return reused;
     if (!(await this.deps.queue.healthy())) {
       throw connectionFailure('approval queue is unreachable: write requests are refused until it is back (fail closed)');
@@ -111,7 +115,7 @@ export class ApprovalService {
   }
 
   /** The identical request's unused one-time grant (its result), or its approval still open. */
-  private async reuse(req: GatewayRequest, decision: Decision, key: string): Promise<GatewayOutcome | null> {
+  private async reuse(requestId: string | undefined, decision: Decision, key: string): Promise<GatewayOutcome | null> {
     const existing = await this.deps.store.findApprovalByRequestKey(key, [...OPEN, 'executed']);
     if (existing?.status === 'executed' && existing.grantUsedAt === null) {
       const used = await this.deps.store.updateApproval(existing.id, {
@@ -120,7 +124,7 @@ export class ApprovalService {
         patch: { grantUsedAt: Date.now() },
       });
       if (used) {
-        this.audit('approval.grant-used', used, { requestId: req.requestId });
+        this.audit('approval.grant-used', used, { requestId });
         return approvalOutcome(used, decision, this.reviewUrl(used.id));
       }
     }
@@ -173,11 +177,64 @@ export class ApprovalService {
     return { status: 'pending', decision, approvalId: record.id, reviewUrl: this.reviewUrl(record.id), preview: summary };
   }
 
+  /**
+   * Hold an API call: an unused grant or open approval of the identical call (agent, integration,
+   * method, canonical arguments) is reused; a changed argument is a new approval.
+   */
+  async holdCall(req: ApiCallRequest, decision: Decision, spec: ApiCallSpec, requiredApprovals?: number): Promise<GatewayOutcome> {
+    const key = callKey(req.agent.id, spec);
+    const reused = await this.reuse(req.requestId, decision, key);
+    if (reused) return reused;
+    if (!(await this.deps.queue.healthy())) {
+      throw connectionFailure('approval queue is unreachable: calls that need approval are refused until it is back (fail closed)');
+    }
+    const summary: PreviewSummary = { available: true, rows: [spec.args], affectedRows: undefined };
+    const record = await this.deps.store.insertApproval({
+      id: randomUUID(),
+      status: 'pending',
+      expiresAt: Date.now() + this.deps.config.expiryMinutes * 60_000,
+      agentId: req.agent.id,
+      agentName: req.agent.name,
+      door: req.door,
+      database: spec.integration,
+      sql: `${spec.request.method} ${spec.request.url}`,
+      binding: approvalBinding(key, undefined),
+      requestKey: key,
+      decision,
+      preview: summary,
+      call: spec,
+      requiredApprovals: Math.max(requiredApprovals ?? 1, this.deps.config.requiredApprovals),
+    });
+    this.audit('approval.created', record, {
+      requestId: req.requestId,
+      data: { integration: spec.integration, method: spec.method, request: spec.request },
+    });
+    this.deps.notifier?.notify({ type: 'approval.pending', approval: this.review.eventView(record) });
+    return { status: 'pending', decision, approvalId: record.id, reviewUrl: this.reviewUrl(record.id), preview: summary };
+  }
+
+  /** An approved API call, sent once: a crash mid-send is retried only for idempotent methods. */
+  private async executeCall(rec: ApprovalRecord, call: ApiCallSpec): Promise<void> {
+    const calls = this.deps.calls;
+    if (!calls) return void (await this.finish(rec.id, ['executing'], 'failed', { error: 'this gateway has no API proxy' }));
+    try {
+      const response = await calls.send(call, rec.id);
+      await this.finish(rec.id, ['executing'], 'executed', { result: response });
+    } catch (err) {
+      await this.finish(rec.id, ['executing'], 'failed', { error: asAirlockError(err).message });
+    }
+  }
+
   /** Queue handler: run an approved statement once; safe to call again after a crash. */
   async execute(id: string): Promise<void> {
     let rec = await this.deps.store.getApproval(id);
     if (!rec || FINAL.includes(rec.status) || rec.status === 'pending') return;
-    if (rec.status === 'executing' && (await wasExecuted(this.deps.pools, rec.database, id))) {
+    if (rec.status === 'executing' && rec.call && !this.deps.calls?.idempotent(rec.call)) {
+      // sent or not, nobody knows: a call that is not idempotent is never sent a second time
+      await this.finish(id, ['executing'], 'failed', { error: 'the gateway stopped while the call was in flight; not sent again' });
+      return;
+    }
+    if (rec.status === 'executing' && !rec.call && (await wasExecuted(this.deps.pools, rec.database, id))) {
       await this.finish(id, ['executing'], 'executed', { result: { note: 'executed before a restart; result not kept' } });
       return;
     }
@@ -198,6 +255,7 @@ export class ApprovalService {
       rec = claimed;
       this.audit('execution.started', rec, {});
     }
+    if (rec.call) return this.executeCall(rec, rec.call);
     const p = rec.preview;
     const outcome = await executeApproved(this.deps.pools, {
       approvalId: id,

@@ -14,6 +14,9 @@ export const COMMANDS: Record<string, Loader> = {
   serve: () => import('./serve.js'),
   demo: () => import('./demo.js'),
   mcp: () => import('./mcp.js'),
+  vault: () => import('./vault.js'),
+  call: () => import('./call.js'),
+  integrations: () => import('./integrations.js'),
 };
 
 /** The command named on the command line (after global options), if any. */

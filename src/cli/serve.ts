@@ -7,6 +7,7 @@ import { startHttpServer, type HttpServer } from '../rest/http-server.js';
 import { invalidParameterValue } from '../errors.js';
 import { logger } from '../logger.js';
 import { configFor } from './context.js';
+import { apiProxyRouter } from '../rest/api-proxy.js';
 
 export interface Running {
   gateway: Gateway;
@@ -41,6 +42,7 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
       host: config.http.host,
       port: config.http.port,
       mount: (app) => {
+        app.use(apiProxyRouter(gateway));
         mcp.mount(app);
         slack?.mount(app);
       },
@@ -66,6 +68,8 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
     throw err;
   }
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 const port = (v: string | undefined, name: string) => {
   if (v === undefined) return undefined;
@@ -97,9 +101,18 @@ export function register(program: Command): void {
     .option('--wire-port <port>', 'wire proxy port (default 6432)')
     .option('--http-port <port>', 'HTTP port (default 8080)')
     .option('--approval-wait <seconds>', 'how long a wire client waits for a decision (default 60)')
+    .option('--integrations <dir>', 'a folder of integration definitions, beside the shipped ones (repeatable)', collect, [])
     .action(
       async (
-        flags: { upstream?: string; store?: string; redis?: string; wirePort?: string; httpPort?: string; approvalWait?: string },
+        flags: {
+          upstream?: string;
+          store?: string;
+          redis?: string;
+          wirePort?: string;
+          httpPort?: string;
+          approvalWait?: string;
+          integrations: string[];
+        },
         cmd: Command,
       ) => {
         const wait = flags.approvalWait === undefined ? undefined : Number(flags.approvalWait);
@@ -109,13 +122,14 @@ export function register(program: Command): void {
           httpPort: port(flags.httpPort, '--http-port'),
           approvalWait: wait,
         });
+        config.integrations.dirs.push(...flags.integrations);
         const running = await startAll(config);
         closeOnSignals(running);
         const host = config.wire.host;
         process.stdout.write(
           [
             `airlock: wire proxy on postgresql://AGENT:TOKEN@${host}:${running.wire.port}/DATABASE`,
-            `airlock: console and API on http://${config.http.host}:${running.http.port}/  (MCP: /mcp)`,
+            `airlock: console and API on http://${config.http.host}:${running.http.port}/  (MCP: /mcp, API proxy: /v1/call, /proxy)`,
             `airlock: store ${config.store.url.replace(/\/\/[^@]*@/, '//***@')}, queue ${config.redis.url ? 'BullMQ on Redis' : 'in-process'}`,
             '',
           ].join('\n'),

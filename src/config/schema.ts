@@ -28,6 +28,10 @@ export const ruleSchema = z
     /** table names, optionally schema-qualified; matches read or written tables */
     tables: z.array(z.string()).optional(),
     functions: z.array(z.string()).optional(),
+    /** API integrations this rule applies to (a rule naming integrations or methods never applies to SQL) */
+    integrations: z.array(z.string()).optional(),
+    /** API methods: "method" or "integration.method" ("stripe.create_refund"); "*" for all */
+    methods: z.array(z.string()).optional(),
     /** the rule applies only inside this window (or outside it with `outside: true`) */
     window: timeWindowSchema.optional(),
     outside: z.boolean().default(false),
@@ -216,6 +220,11 @@ export const configSchema = z
       .strict()
       .default({ url: 'sqlite:./airlock.sqlite' }),
     redis: z.object({ url: z.string().optional() }).strict().default({}),
+    /** folders of integration definitions loaded beside the shipped ones (`airlock serve --integrations DIR`) */
+    integrations: z
+      .object({ dirs: z.array(z.string()).default([]) })
+      .strict()
+      .prefault({}),
     wire: z
       .object({
         host: z.string().default('127.0.0.1'),

@@ -17,6 +17,7 @@ import type { ReviewService } from '../approvals/review-service.js';
 import { invalidAuthorization, tooManyAttempts, undefinedObject } from '../errors.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthThrottle } from './auth-throttle.js';
+import { Vault } from '../vault/vault.js';
 import type { AdminPort, DoorEvent } from './port.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -43,7 +44,7 @@ export class AdminFacet implements AdminPort {
   }
 
   async authAttempt(door: Door, remote: string, name?: string): Promise<void> {
-    const wait = await this.throttle.locked(name, remote);
+    const wait = await this.throttle.begin(name, remote);
     if (wait === 0) return;
     const seconds = Math.ceil(wait / 1000);
     this.p.audit.append({
@@ -62,8 +63,8 @@ export class AdminFacet implements AdminPort {
     return this.throttle.failed(name, remote);
   }
 
-  authSucceeded(_door: Door, _remote: string, name?: string): Promise<void> {
-    return this.throttle.succeeded(name);
+  authSucceeded(_door: Door, remote: string, name?: string): Promise<void> {
+    return this.throttle.succeeded(name, remote);
   }
 
   async authenticateReviewerToken(token: string | null, remote: string): Promise<string> {
@@ -154,6 +155,29 @@ export class AdminFacet implements AdminPort {
       return null;
     }
     return { id: agent.id, name: agent.name };
+  }
+
+  private vaults?: Promise<Vault>;
+  /** the vault, opened on first use (the master key file is created then, for `vault set`) */
+  vault(): Promise<Vault> {
+    this.vaults ??= Vault.open(this.p.store, this.p.audit, { storeUrl: this.p.config.store.url, schema: this.p.storeSchema, create: true });
+    this.vaults.catch(() => (this.vaults = undefined));
+    return this.vaults;
+  }
+
+  async setSecret(name: string, value: string, by = 'cli'): Promise<{ keySource: string; keyCreated: boolean }> {
+    const vault = await this.vault();
+    await vault.set(name, value, by);
+    const key = vault.keySource!;
+    return { keySource: key.source, keyCreated: key.created };
+  }
+
+  async listSecrets(): Promise<{ name: string; createdAt: number; updatedAt: number }[]> {
+    return this.p.store.listSecrets();
+  }
+
+  async deleteSecret(name: string, by = 'cli'): Promise<boolean> {
+    return (await this.vault()).delete(name, by);
   }
 
   async agentAuth(agentName: string): Promise<{ agent: Agent; scramVerifier: string } | null> {

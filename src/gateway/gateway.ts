@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { AirlockConfig } from '../config/schema.js';
 import type { Agent, GatewayOutcome, GatewayRequest } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
+import type { ApiCallSpec } from '../domain/approval.js';
+import type { ApiResponse } from '../domain/api-call.js';
 import type { Store } from '../store/store.js';
 import { PolicyEngine, initPolicy } from '../policy/engine.js';
 import { openStore } from '../store/open.js';
@@ -24,6 +26,10 @@ import { AdminFacet } from './admin-facet.js';
 import { ReviewerAccounts } from './reviewer-accounts.js';
 import { RequestAudit } from './request-audit.js';
 import { RevocationWatch } from './revocation-watch.js';
+import { ApiCalls } from './api-calls.js';
+import { loadIntegrations } from './load-integrations.js';
+import type { ApiPort, VaultPort } from './port.js';
+import { Vault } from '../vault/vault.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -47,6 +53,7 @@ export class Gateway implements GatewayPort {
     readonly pools: UpstreamPools,
     readonly approvals: ApprovalService,
     private readonly closers: (() => Promise<unknown>)[],
+    private readonly api: ApiCalls,
     storeSchema?: string,
   ) {
     this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
@@ -73,7 +80,31 @@ export class Gateway implements GatewayPort {
     const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? 'airlock-executions' });
     const notifier = new Notifier(config.approvals.webhooks);
     const publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
-    const approvals = new ApprovalService({ store, audit, pools, queue, notifier, config: config.approvals, publicUrl });
+    const registry = loadIntegrations(config.integrations.dirs);
+    // a wrong master key stops the start here, before anything is read or written
+    const vault = await Vault.open(store, audit, { storeUrl: config.store.url, schema: opts.storeSchema, create: false }).catch(
+      async (err: unknown) => {
+        await audit.close().catch(() => undefined);
+        await store.close().catch(() => undefined);
+        throw err;
+      },
+    );
+    // approved API calls go back to the API proxy, which holds new ones through the approvals
+    const calls = {
+      send: (spec: ApiCallSpec, id: string): Promise<ApiResponse> => api.sendApproved(spec, id),
+      idempotent: (spec: ApiCallSpec): boolean => api.idempotent(spec),
+    };
+    const approvals: ApprovalService = new ApprovalService({
+      store,
+      audit,
+      pools,
+      queue,
+      notifier,
+      config: config.approvals,
+      publicUrl,
+      calls,
+    });
+    const api: ApiCalls = new ApiCalls({ config, registry, vault, audit, approvals: () => approvals });
     const closers = [
       () => approvals.stop(),
       () => queue.close(),
@@ -82,7 +113,7 @@ export class Gateway implements GatewayPort {
       () => audit.close(),
       () => store.close(),
     ];
-    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, opts.storeSchema);
+    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, api, opts.storeSchema);
     if (opts.startWorkers !== false) {
       await approvals.start();
       // a revoked agent's open approvals are closed; approved ones no longer execute (service.execute)
@@ -253,6 +284,20 @@ export class Gateway implements GatewayPort {
   authSucceeded: AdminPort['authSucceeded'] = (door, remote, name) => this.admin.authSucceeded(door, remote, name);
   authenticateReviewerToken: AdminPort['authenticateReviewerToken'] = (token, remote) =>
     this.admin.authenticateReviewerToken(token, remote);
+
+  // ---- the API proxy (api-calls.ts) and the vault (admin-facet.ts) ----
+
+  callApi: ApiPort['callApi'] = (req) => this.api.call(req);
+  apiMethods: ApiPort['apiMethods'] = (agent) => this.api.methods(agent);
+  routeApi: ApiPort['routeApi'] = (integration, verb, path) => this.api.route(integration, verb, path);
+  apiApproval: ApiPort['apiApproval'] = async (id, agentId) => {
+    const rec = await this.approvals.get(id);
+    if (rec.agentId !== agentId || !rec.call) throw undefinedObject(`approval ${id} does not exist`);
+    return this.api.approvalView(rec);
+  };
+  setSecret: VaultPort['setSecret'] = (name, value, by) => this.admin.setSecret(name, value, by);
+  listSecrets: VaultPort['listSecrets'] = () => this.admin.listSecrets();
+  deleteSecret: VaultPort['deleteSecret'] = (name, by) => this.admin.deleteSecret(name, by);
 
   private consoleFacet?: ConsoleFacet;
   private get console(): ConsoleFacet {

@@ -14,6 +14,7 @@ import type { ReviewFacts } from '../domain/review.js';
 import type { EffectivePolicy, IntegrationsView } from './console-facet.js';
 import type { VerifyResult } from '../audit/verify.js';
 import type { AuditEventType } from '../domain/audit.js';
+import type { ApiCallOutcome, ApiCallRequest } from '../domain/api-call.js';
 
 /** Connection settings of the upstream a door forwards to (the wire fast path). */
 export interface UpstreamSettings {
@@ -140,8 +141,40 @@ export interface ReviewPort {
   listIntegrations(): Promise<IntegrationsView>;
 }
 
+/** Vault secrets: values go in, only names and dates come out. */
+export interface VaultPort {
+  /** encrypted under the master key (created on first use); audited as vault.set, never the value */
+  setSecret(name: string, value: string, by?: string): Promise<{ keySource: string; keyCreated: boolean }>;
+  listSecrets(): Promise<{ name: string; createdAt: number; updatedAt: number }[]>;
+  deleteSecret(name: string, by?: string): Promise<boolean>;
+}
+
+/** One method of an integration as a door shows it (MCP tool, `integrations list`). */
+export interface ApiMethodInfo {
+  integration: string;
+  method: string;
+  description?: string;
+  verb: string;
+  path: string;
+  tier: 'auto' | 'ask' | 'block';
+  /** JSON Schema of the arguments */
+  params: Record<string, unknown>;
+}
+
+/** The multi-API proxy. */
+export interface ApiPort {
+  /** decide, then send (auto), hold (ask) or refuse (block); everything audited */
+  callApi(req: ApiCallRequest): Promise<ApiCallOutcome>;
+  /** the agent's own approval of an API call (another agent's is reported as missing) */
+  apiApproval(id: string, agentId: string): Promise<Record<string, unknown>>;
+  /** the methods an agent may see */
+  apiMethods(agent: Agent): ApiMethodInfo[];
+  /** a vendor-style route (verb, path) → the method and its path parameters; 404 when unmapped */
+  routeApi(integration: string, verb: string, path: string): { method: string; pathArgs: Record<string, string> };
+}
+
 /** What the CLI's admin commands need: no parser, no upstream. */
-export type AdminPort = ApprovalsPort & AuditPort & AgentsPort;
+export type AdminPort = ApprovalsPort & AuditPort & AgentsPort & VaultPort;
 
 /** Everything a door may call. */
-export type GatewayPort = RequestPort & AdminPort & ReviewersPort & ReviewPort;
+export type GatewayPort = RequestPort & AdminPort & ReviewersPort & ReviewPort & ApiPort;

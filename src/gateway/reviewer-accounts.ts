@@ -22,6 +22,7 @@ export class ReviewerAccounts implements ReviewersPort {
       maxFailures: c.signInMaxFailures,
       maxFailuresPerAddress: c.signInMaxFailuresPerAddress,
       windowSeconds: c.signInWindowMinutes * 60,
+      reserve: true, // people sign in one at a time: parallel guesses never exceed the limit
     });
   }
 
@@ -50,7 +51,7 @@ export class ReviewerAccounts implements ReviewersPort {
   /** Throttled per name and address (throws 53400 with when to retry), every attempt audited. */
   async signIn(name: string, password: string, remote = 'unknown'): Promise<{ token: string; session: ReviewerSession } | null> {
     const who = typeof name === 'string' ? name.slice(0, 100) : null;
-    const wait = await this.throttle.locked(who ?? undefined, remote);
+    const wait = await this.throttle.begin(who ?? undefined, remote);
     if (wait > 0) {
       this.audit.append({ type: 'auth.failed', door: 'rest', data: { via: 'console', reviewer: who, reason: 'throttled', remote } });
       const seconds = Math.ceil(wait / 1000);
@@ -66,7 +67,7 @@ export class ReviewerAccounts implements ReviewersPort {
       await this.throttle.failed(who ?? undefined, remote);
       return null;
     }
-    await this.throttle.succeeded(who ?? undefined);
+    await this.throttle.succeeded(who ?? undefined, remote);
     const opened = await this.store.createReviewerSession(account, this.sessionTimes);
     this.audit.append({ type: 'auth.ok', door: 'rest', data: { via: 'console', reviewer: account.name, admin: account.admin, remote } });
     return opened;

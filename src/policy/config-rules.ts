@@ -41,6 +41,7 @@ function tableMatches(pattern: string, table: string): boolean {
 
 /** Does a rule select this statement (ignoring its time window)? */
 export function ruleMatches(rule: PolicyRule, s: StatementDecision, ctx: PolicyContext): boolean {
+  if (rule.integrations || rule.methods) return false; // an API rule
   if (rule.agents && !(ctx.agent && rule.agents.includes(ctx.agent))) return false;
   if (rule.databases && !(ctx.database && rule.databases.includes(ctx.database))) return false;
   if (rule.kinds && !rule.kinds.includes(s.kind)) return false;
@@ -52,11 +53,12 @@ export function ruleMatches(rule: PolicyRule, s: StatementDecision, ctx: PolicyC
     const fns = s.functions.map((f) => f.toLowerCase());
     if (!rule.functions.some((p) => fns.some((f) => f === p.toLowerCase() || f.endsWith(`.${p.toLowerCase()}`)))) return false;
   }
-  if (rule.window) {
-    const inside = inWindow(rule.window, ctx.now ?? new Date());
-    if (inside === rule.outside) return false;
-  }
-  return true;
+  return windowAllows(rule, ctx.now);
+}
+
+/** Outside a rule's window (or inside it, for `outside: true`) the rule does not apply. */
+export function windowAllows(rule: PolicyRule, now: Date = new Date()): boolean {
+  return !rule.window || inWindow(rule.window, now) !== rule.outside;
 }
 
 /** Apply the configured rules to one statement's default verdict. Hard refusals stay refusals. */

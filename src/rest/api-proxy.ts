@@ -1,0 +1,103 @@
+// The API proxy's HTTP door (mounted by `airlock serve`): agents call integrations with their own
+// bearer token and never see a credential.
+//   POST /v1/call/{integration}/{method}  {"args": {...}}  → 200 done | 202 pending | 403 block | 4xx
+//   GET  /v1/approvals/{id}                                → the agent's own approval, with the response once executed
+//   ANY  /proxy/{integration}/{path…}                      → vendor-style: mapped to a method by verb and path
+//                                                            template; unmapped routes are refused, never sent
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { ApiCallOutcome } from '../domain/api-call.js';
+import type { Agent } from '../domain/request.js';
+import type { GatewayPort } from '../gateway/port.js';
+import { invalidAuthorization, invalidParameterValue } from '../errors.js';
+import { bearerToken } from './reviewer-auth.js';
+import { sendError } from './http-errors.js';
+
+type Locals = { agent: Agent };
+
+function agentAuth(gateway: GatewayPort) {
+  return (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return sendError(res, invalidAuthorization('agent token missing: send Authorization: Bearer <agent token>'));
+    gateway.authenticateToken(token, 'api', req.socket.remoteAddress ?? 'unknown').then(
+      (agent) => {
+        if (!agent) return sendError(res, invalidAuthorization('agent token unknown or revoked'));
+        res.locals.agent = agent;
+        next();
+      },
+      (err: unknown) => sendError(res, err),
+    );
+  };
+}
+
+/** The Airlock envelope of an outcome (the /v1/call answer; /proxy answers `done` transparently). */
+function answer(res: Response, o: ApiCallOutcome): void {
+  switch (o.status) {
+    case 'done':
+      res.status(200).json({ status: 'done', response: o.response });
+      return;
+    case 'pending':
+      res.status(202).json({ status: 'pending', approval_id: o.approvalId, review_url: o.reviewUrl, request: o.request });
+      return;
+    case 'blocked':
+      res.status(403).json({ error: { code: o.error.code, message: o.error.message, rule: o.decision.rule } });
+      return;
+    default:
+      sendError(res, o.error);
+  }
+}
+
+export function apiProxyRouter(gateway: GatewayPort): express.Router {
+  const router = express.Router();
+  const limit = gateway.config.mcp.maxBodyBytes;
+  const json = express.json({ limit, type: ['application/json', 'application/*+json'] });
+  const form = express.urlencoded({ limit, extended: true });
+  const auth = agentAuth(gateway);
+
+  router.post('/v1/call/:integration/:method', auth, json, async (req: Request, res: Response<unknown, Locals>) => {
+    try {
+      const body = (req.body ?? {}) as { args?: unknown };
+      if (typeof body !== 'object' || Array.isArray(body)) throw invalidParameterValue('the body must be {"args": {...}}');
+      const args = body.args ?? {};
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw invalidParameterValue('"args" must be a JSON object');
+      const { integration, method } = req.params as Record<string, string>;
+      answer(
+        res,
+        await gateway.callApi({ agent: res.locals.agent, door: 'api', integration, method, args: args as Record<string, unknown> }),
+      );
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.get('/v1/approvals/:id', auth, async (req: Request, res: Response<unknown, Locals>) => {
+    try {
+      res.json(await gateway.apiApproval(String(req.params.id), res.locals.agent.id));
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.all('/proxy/:integration/{*rest}', auth, json, form, async (req: Request, res: Response<unknown, Locals>) => {
+    try {
+      const integration = String(req.params.integration);
+      // the raw path after /proxy/{integration}: matched against templates, parameters decoded once
+      const raw = req.originalUrl.split('?')[0];
+      const path = raw.slice(raw.indexOf(`/proxy/${integration}`) + `/proxy/${integration}`.length) || '/';
+      const { method, pathArgs } = gateway.routeApi(integration, req.method, path);
+      const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+      const args = { ...(req.query as Record<string, unknown>), ...body, ...pathArgs };
+      const o = await gateway.callApi({ agent: res.locals.agent, door: 'api', integration, method, args });
+      if (o.status === 'done') {
+        const r = o.response;
+        res.status(r.status);
+        if (typeof r.body === 'string') res.type(r.headers?.['content-type'] ?? 'text/plain').send(r.body);
+        else res.json(r.body);
+        return;
+      }
+      answer(res, o);
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+  return router;
+}
