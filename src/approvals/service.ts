@@ -1,28 +1,26 @@
-// The approval spine: hold a write with its preview, collect reviewer votes, hand approved work
-// to the queue, execute it exactly once with a drift check, and expire what nobody decided.
+// The approval spine: hold a write (or an API call) for review, execute approved work exactly once.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.js';
-import type { ApprovalRecord } from '../domain/approval.js';
 import type { ExecutionQueue } from './queue-types.js';
 import type { Notifier } from './webhook.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import type { ApprovalsConfig } from '../config/schema.js';
 import type { GatewayOutcome, GatewayRequest } from '../domain/request.js';
-import type { PreviewSummary, ApprovalStatus } from '../domain/approval.js';
-import type { Decision } from '../domain/decision.js';
+import type { ApiCallSpec, ApprovalRecord, ApprovalStatus, PreviewSummary } from '../domain/approval.js';
+import type { Decision, StatementAnalysis } from '../domain/decision.js';
 import { preview } from './preview.js';
 import { executeApproved, wasExecuted } from './execute.js';
 import { approvalBinding, callKey, requestKey } from './binding.js';
-import type { ApiCallSpec } from '../domain/approval.js';
 import type { ApiCallRequest, ApiResponse } from '../domain/api-call.js';
 import { thresholdFor } from './thresholds.js';
 import { approvalOutcome } from './outcome.js';
 import { FINAL, OPEN, ReviewService } from './review-service.js';
+import { driftText, previewForAudit } from './execution-text.js';
+import { createCallApproval } from './call-approval.js';
 import { connectionFailure, undefinedObject, asAirlockError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Auditor, AuditEventType } from '../domain/audit.js';
-import type { StatementAnalysis } from '../domain/decision.js';
 
 export interface ApprovalServiceDeps {
   store: Store;
@@ -188,29 +186,7 @@ export class ApprovalService {
     if (!(await this.deps.queue.healthy())) {
       throw connectionFailure('approval queue is unreachable: calls that need approval are refused until it is back (fail closed)');
     }
-    const summary: PreviewSummary = { available: true, rows: [spec.args], affectedRows: undefined };
-    const record = await this.deps.store.insertApproval({
-      id: randomUUID(),
-      status: 'pending',
-      expiresAt: Date.now() + this.deps.config.expiryMinutes * 60_000,
-      agentId: req.agent.id,
-      agentName: req.agent.name,
-      door: req.door,
-      database: spec.integration,
-      sql: `${spec.request.method} ${spec.request.url}`,
-      binding: approvalBinding(key, undefined),
-      requestKey: key,
-      decision,
-      preview: summary,
-      call: spec,
-      requiredApprovals: Math.max(requiredApprovals ?? 1, this.deps.config.requiredApprovals),
-    });
-    this.audit('approval.created', record, {
-      requestId: req.requestId,
-      data: { integration: spec.integration, method: spec.method, request: spec.request },
-    });
-    this.deps.notifier?.notify({ type: 'approval.pending', approval: this.review.eventView(record) });
-    return { status: 'pending', decision, approvalId: record.id, reviewUrl: this.reviewUrl(record.id), preview: summary };
+    return createCallApproval({ ...this.deps, review: this.review }, req, decision, spec, key, requiredApprovals);
   }
 
   /** An approved API call, sent once: a crash mid-send is retried only for idempotent methods. */
@@ -293,7 +269,7 @@ export class ApprovalService {
       }
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return approvalOutcome(rec, decision, this.reviewUrl(id), true);
-      await this.sleepUntilChange(id, Math.min(left, 250), signal);
+      await sleepUntilChange(this.events, id, Math.min(left, 250), signal);
     }
   }
 
@@ -307,30 +283,19 @@ export class ApprovalService {
     }
     return updated;
   }
-
-  private sleepUntilChange(id: string, ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.events.off(id, done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.events.on(id, done);
-      signal?.addEventListener('abort', done);
-    });
-  }
 }
 
-/** Why an approved statement did not run: what changed since the reviewer looked. */
-function driftText(o: { what: 'before-image' | 'result'; actual: { affectedRows: number }; expected: { affectedRows: number } }): string {
-  const counts = `${o.expected.affectedRows} row(s) in the preview, ${o.actual.affectedRows} now`;
-  return o.what === 'before-image'
-    ? `the rows this statement changes were modified since the preview (${counts}); nothing was written, ask for a new approval`
-    : `the statement's result differs from the preview (${counts}); nothing was written, ask for a new approval`;
-}
-
-function previewForAudit(p: PreviewSummary) {
-  return { available: p.available, reason: p.reason, affectedRows: p.affectedRows, digest: p.digest, beforeDigest: p.beforeDigest };
+/** Resolves when the approval changes (an event for its id), after `ms`, or on abort. */
+function sleepUntilChange(events: EventEmitter, id: string, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      events.off(id, done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    events.on(id, done);
+    signal?.addEventListener('abort', done);
+  });
 }

@@ -222,7 +222,11 @@ export const configSchema = z
     redis: z.object({ url: z.string().optional() }).strict().default({}),
     /** folders of integration definitions loaded beside the shipped ones (`airlock serve --integrations DIR`) */
     integrations: z
-      .object({ dirs: z.array(z.string()).default([]) })
+      .object({
+        /** shipped integrations to serve ("*": all of them) */
+        enable: z.array(z.string()).default(['*']),
+        dirs: z.array(z.string()).default([]),
+      })
       .strict()
       .prefault({}),
     wire: z

@@ -29,7 +29,28 @@ export interface ApiCallParts {
 }
 
 export class ApiCalls {
-  constructor(private readonly p: ApiCallParts) {}
+  /** vault secret names, refreshed every few seconds: MCP lists only integrations whose credential is set */
+  private secrets = new Set<string>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly p: ApiCallParts) {
+    this.timer = setInterval(() => void this.refreshSecrets(), 5000);
+    this.timer.unref();
+  }
+
+  async refreshSecrets(): Promise<void> {
+    const list = await this.p.vault.list().catch(() => null);
+    if (list) this.secrets = new Set(list.map((s) => s.name));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private configured(m: CompiledMethod): boolean {
+    const auth = m.integration.auth;
+    return auth.type === 'none' || this.secrets.has(auth.secret);
+  }
 
   /** The whole flow for one call: run auto, hold ask, refuse block. */
   async call(req: ApiCallRequest): Promise<ApiCallOutcome> {
@@ -111,11 +132,16 @@ export class ApiCalls {
     }
   }
 
-  /** The methods this agent may see (MCP tools): not blocked for it outright. */
+  /** The integrations served (the console's policy page): names and base URLs, never credentials. */
+  integrations(): { name: string; baseUrl: string }[] {
+    return this.p.registry.integrations.map((i) => ({ name: i.name, baseUrl: i.baseUrl }));
+  }
+
+  /** The methods this agent may see (MCP tools): of integrations whose credential is set, not blocked for it outright. */
   methods(agent: Agent): ApiMethodInfo[] {
     return this.p.registry
       .all()
-      .filter((m) => methodVisible(m.facts, { agent: agent.name, rules: this.p.config.policy.rules }))
+      .filter((m) => this.configured(m) && methodVisible(m.facts, { agent: agent.name, rules: this.p.config.policy.rules }))
       .map((m) => ({
         integration: m.integration.name,
         method: m.name,

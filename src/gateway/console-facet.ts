@@ -36,7 +36,7 @@ export class ConsoleFacet {
 
   constructor(
     private readonly config: AirlockConfig,
-    private readonly store: Store,
+    store: Store,
   ) {
     this.watch = new ApprovalWatch(store);
   }
@@ -79,11 +79,6 @@ export class ConsoleFacet {
       rules,
       approvals: { expiryMinutes, requiredApprovals, allowSelfApproval, thresholds },
     };
-  }
-
-  async listIntegrations(): Promise<IntegrationsView> {
-    // integrations arrive with the API proxy; until then there are none to list
-    return { integrations: [], secrets: await this.store.listSecretNames() };
   }
 
   close(): void {

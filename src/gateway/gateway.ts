@@ -4,18 +4,13 @@ import { randomUUID } from 'node:crypto';
 import type { AirlockConfig } from '../config/schema.js';
 import type { Agent, GatewayOutcome, GatewayRequest } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
-import type { ApiCallSpec } from '../domain/approval.js';
-import type { ApiResponse } from '../domain/api-call.js';
 import type { Store } from '../store/store.js';
-import { PolicyEngine, initPolicy } from '../policy/engine.js';
-import { openStore } from '../store/open.js';
+import type { PolicyEngine } from '../policy/engine.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { UpstreamPools } from '../upstream/pools.js';
 import { CatalogCache } from '../upstream/catalog-cache.js';
 import { approvalOutcome } from '../approvals/outcome.js';
 import { parseUpstreamUrl } from '../upstream/url.js';
-import { openQueue } from '../approvals/queue.js';
-import { Notifier } from '../approvals/webhook.js';
 import { ApprovalService } from '../approvals/service.js';
 import { asAirlockError, insufficientPrivilege, undefinedObject } from '../errors.js';
 import type { GatewayPort } from './port.js';
@@ -26,10 +21,9 @@ import { AdminFacet } from './admin-facet.js';
 import { ReviewerAccounts } from './reviewer-accounts.js';
 import { RequestAudit } from './request-audit.js';
 import { RevocationWatch } from './revocation-watch.js';
-import { ApiCalls } from './api-calls.js';
-import { loadIntegrations } from './load-integrations.js';
+import type { ApiCalls } from './api-calls.js';
+import { openParts } from './gateway-parts.js';
 import type { ApiPort, VaultPort } from './port.js';
-import { Vault } from '../vault/vault.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -71,48 +65,7 @@ export class Gateway implements GatewayPort {
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
   static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    await initPolicy();
-    const engine = new PolicyEngine(config.policy);
-    const store = await openStore(config.store.url, opts.storeSchema ? { schema: opts.storeSchema } : {});
-    // journaled in this thread (durable against kill -9), hashed and stored by a worker thread
-    const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store, ...config.audit });
-    const pools = new UpstreamPools(config.upstream);
-    const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? 'airlock-executions' });
-    const notifier = new Notifier(config.approvals.webhooks);
-    const publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
-    const registry = loadIntegrations(config.integrations.dirs);
-    // a wrong master key stops the start here, before anything is read or written
-    const vault = await Vault.open(store, audit, { storeUrl: config.store.url, schema: opts.storeSchema, create: false }).catch(
-      async (err: unknown) => {
-        await audit.close().catch(() => undefined);
-        await store.close().catch(() => undefined);
-        throw err;
-      },
-    );
-    // approved API calls go back to the API proxy, which holds new ones through the approvals
-    const calls = {
-      send: (spec: ApiCallSpec, id: string): Promise<ApiResponse> => api.sendApproved(spec, id),
-      idempotent: (spec: ApiCallSpec): boolean => api.idempotent(spec),
-    };
-    const approvals: ApprovalService = new ApprovalService({
-      store,
-      audit,
-      pools,
-      queue,
-      notifier,
-      config: config.approvals,
-      publicUrl,
-      calls,
-    });
-    const api: ApiCalls = new ApiCalls({ config, registry, vault, audit, approvals: () => approvals });
-    const closers = [
-      () => approvals.stop(),
-      () => queue.close(),
-      () => notifier.flush(),
-      () => pools.close(),
-      () => audit.close(),
-      () => store.close(),
-    ];
+    const { engine, store, audit, pools, approvals, closers, api } = await openParts(config, opts);
     const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, api, opts.storeSchema);
     if (opts.startWorkers !== false) {
       await approvals.start();
@@ -295,7 +248,11 @@ export class Gateway implements GatewayPort {
     if (rec.agentId !== agentId || !rec.call) throw undefinedObject(`approval ${id} does not exist`);
     return this.api.approvalView(rec);
   };
-  setSecret: VaultPort['setSecret'] = (name, value, by) => this.admin.setSecret(name, value, by);
+  setSecret: VaultPort['setSecret'] = async (name, value, by) => {
+    const set = await this.admin.setSecret(name, value, by);
+    await this.api.refreshSecrets();
+    return set;
+  };
   listSecrets: VaultPort['listSecrets'] = () => this.admin.listSecrets();
   deleteSecret: VaultPort['deleteSecret'] = (name, by) => this.admin.deleteSecret(name, by);
 
@@ -318,7 +275,10 @@ export class Gateway implements GatewayPort {
   watchApprovals: ReviewPort['watchApprovals'] = (listener) => this.console.watchApprovals(listener);
   reviewFacts: ReviewPort['reviewFacts'] = (rec) => this.console.reviewFacts(rec);
   effectivePolicy: ReviewPort['effectivePolicy'] = (agent) => this.console.effectivePolicy(agent);
-  listIntegrations: ReviewPort['listIntegrations'] = () => this.console.listIntegrations();
+  listIntegrations: ReviewPort['listIntegrations'] = async () => ({
+    integrations: this.api.integrations(),
+    secrets: await this.store.listSecretNames(),
+  });
 
   async close(): Promise<void> {
     this.catalogs.close();

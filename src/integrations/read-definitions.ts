@@ -88,13 +88,16 @@ function readFile(file: string, shown: string, errors: string[]): IntegrationDef
   return result.data;
 }
 
-/** The shipped definitions, then those of `dirs` in order; a later `name` replaces an earlier one. */
-export function readDefinitions(dirs: string[]): ReadResult {
+/**
+ * The shipped definitions, then those of `dirs` in order; a later `name` replaces an earlier one.
+ * `shipped` picks which shipped ones to include (default all; `airlock serve` serves only those
+ * the config enables, so an agent never sees tools for an API nobody configured).
+ */
+export function readDefinitions(dirs: string[], shipped: (name: string) => boolean = () => true): ReadResult {
   const errors: string[] = [];
   const byName = new Map<string, IntegrationDefinition>();
-  const shipped = shippedDir();
-  for (const dir of [...(shipped ? [shipped] : []), ...dirs]) {
-    for (const def of readDir(dir, errors)) byName.set(def.name, def);
-  }
+  const dir = shippedDir();
+  if (dir) for (const def of readDir(dir, errors)) if (shipped(def.name)) byName.set(def.name, def);
+  for (const d of dirs) for (const def of readDir(d, errors)) byName.set(def.name, def);
   return { definitions: [...byName.values()], errors };
 }

@@ -40,6 +40,11 @@ export class ToolContext {
     return this.gateway.config.mcp;
   }
 
+  /** the agent the session was opened for */
+  get agent() {
+    return this.session.agent;
+  }
+
   get defaultDatabase(): string {
     return this.gateway.defaultDatabase;
   }

@@ -9,6 +9,7 @@ import { SERVER_INSTRUCTIONS } from './descriptions.js';
 import { inputSchemas } from './schemas.js';
 import { registerSqlTools } from './tools-sql.js';
 import { registerCatalogTools } from './tools-catalog.js';
+import { registerApiTools } from './tools-api.js';
 
 export type { McpSessionOptions } from './context.js';
 
@@ -36,6 +37,7 @@ export function createMcpServer(gateway: GatewayPort, session: McpSessionOptions
   const inputs = inputSchemas(gateway.config.mcp);
   registerSqlTools(server, ctx, inputs);
   registerCatalogTools(server, ctx, inputs);
+  registerApiTools(server, ctx);
   auditRejectedCalls(server, ctx);
   return server;
 }

@@ -1,9 +1,7 @@
 // The Store written once in portable SQL over a small driver; the SQLite and PostgreSQL
 // adapters only supply the driver (placeholders, transactions, locks).
-import { z } from 'zod';
 import type { ApprovalStatus } from '../domain/approval.js';
 import { AirlockError, SqlState, invalidParameterValue } from '../errors.js';
-import { formatIssues } from '../domain/issues.js';
 import {
   APPROVAL_INSERT_COLUMNS,
   approvalInsertValues,
@@ -15,9 +13,10 @@ import {
 import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent, rowToCheckpoint } from './audit-sql.js';
 import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
-import { isUniqueViolation, type Row, type SqlDriver, type SqlExec } from './sql-driver.js';
+import { isUniqueViolation, type SqlDriver, type SqlExec } from './sql-driver.js';
 import * as reviewerSql from './reviewer-sql.js';
 import * as agentSql from './agent-sql.js';
+import * as vaultSql from './vault-sql.js';
 import type { AppendBatchOptions, AppendBatchResult, AppendResult, NewSecret, SecretRecord, SessionTimes, Store } from './store.js';
 import type { AgentAuth, AgentRecord } from '../domain/agent.js';
 import type { ApprovalChange, ApprovalFilter, ApprovalRecord, ApprovalUpdate, NewApproval } from '../domain/approval.js';
@@ -31,24 +30,7 @@ export interface SqlStoreOptions {
   migrationsDir?: string;
 }
 
-/** Agent names double as wire user names: keep them plain. */
-const secretSchema = z.object({
-  name: z.string().min(1).max(200),
-  ciphertext: z.string(),
-  iv: z.string(),
-  tag: z.string(),
-});
-
 const PAGE = 1000;
-
-const rowToSecret = (r: Row): SecretRecord => ({
-  name: String(r.name),
-  ciphertext: String(r.ciphertext),
-  iv: String(r.iv),
-  tag: String(r.tag),
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
-});
 
 const statusList = (statuses: readonly ApprovalStatus[]) => {
   if (!statuses.length) throw invalidParameterValue('at least one approval status is required');
@@ -222,44 +204,32 @@ export class SqlStore implements Store {
 
   // ---- vault ----
 
-  async putSecret(secret: NewSecret): Promise<void> {
-    const r = secretSchema.safeParse(secret);
-    if (!r.success) throw invalidParameterValue(`invalid secret: ${formatIssues(r.error.issues)}`);
-    const s = r.data;
-    const now = Date.now();
-    await this.db.run(
-      `INSERT INTO vault_secrets (name, ciphertext, iv, tag, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET ciphertext = excluded.ciphertext, iv = excluded.iv, tag = excluded.tag, updated_at = excluded.updated_at`,
-      [s.name, s.ciphertext, s.iv, s.tag, now, now],
-    );
+  putSecret(secret: NewSecret): Promise<void> {
+    return vaultSql.putSecret(this.db, secret);
   }
 
-  async getSecret(name: string): Promise<SecretRecord | null> {
-    const rows = await this.db.all('SELECT * FROM vault_secrets WHERE name = ?', [name]);
-    return rows.length ? rowToSecret(rows[0]) : null;
+  getSecret(name: string): Promise<SecretRecord | null> {
+    return vaultSql.getSecret(this.db, name);
   }
 
   async listSecretNames(): Promise<string[]> {
-    return (await this.db.all<{ name: string }>('SELECT name FROM vault_secrets ORDER BY name')).map((r) => r.name);
+    return (await vaultSql.listSecrets(this.db)).map((s) => s.name);
   }
 
-  async listSecrets(): Promise<Pick<SecretRecord, 'name' | 'createdAt' | 'updatedAt'>[]> {
-    const rows = await this.db.all('SELECT name, created_at, updated_at FROM vault_secrets ORDER BY name');
-    return rows.map((r) => ({ name: String(r.name), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) }));
+  listSecrets(): Promise<Pick<SecretRecord, 'name' | 'createdAt' | 'updatedAt'>[]> {
+    return vaultSql.listSecrets(this.db);
   }
 
-  async getVaultKeyCheck(): Promise<string | null> {
-    const rows = await this.db.all('SELECT key_check FROM vault_meta WHERE id = 1');
-    return rows.length ? String(rows[0].key_check) : null;
+  getVaultKeyCheck(): Promise<string | null> {
+    return vaultSql.getKeyCheck(this.db);
   }
 
-  async setVaultKeyCheck(check: string): Promise<string> {
-    await this.db.run('INSERT INTO vault_meta (id, key_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING', [check]);
-    return (await this.getVaultKeyCheck())!;
+  setVaultKeyCheck(check: string): Promise<string> {
+    return vaultSql.setKeyCheck(this.db, check);
   }
 
-  async deleteSecret(name: string): Promise<boolean> {
-    return (await this.db.run('DELETE FROM vault_secrets WHERE name = ?', [name])) > 0;
+  deleteSecret(name: string): Promise<boolean> {
+    return vaultSql.deleteSecret(this.db, name);
   }
 
   // ---- audit ----

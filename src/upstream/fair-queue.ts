@@ -2,6 +2,14 @@
 // holder that has waited longest since it was last served, skipping holders that may not take more.
 // A Map keeps insertion order, so moving a served holder to the end is the whole round robin.
 
+/** A client waiting for a server of `key`, on behalf of `holder`. */
+export interface Waiter<T> {
+  key: string;
+  holder: string;
+  resolve: (value: T) => void;
+  reject: (err: Error) => void;
+}
+
 export class FairQueue<W extends { holder: string }> {
   private readonly byHolder = new Map<string, W[]>();
   private count = 0;
@@ -48,4 +56,33 @@ export class FairQueue<W extends { holder: string }> {
     this.count = 0;
     return all;
   }
+}
+
+/** Queue a waiter that gives up after `timeoutMs` with the error `onTimeout` makes (taken out of the queue then). */
+export function waitInTurn<T>(
+  queue: FairQueue<Waiter<T>>,
+  key: string,
+  holder: string,
+  timeoutMs: number,
+  onTimeout: () => Error,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const w: Waiter<T> = {
+      key,
+      holder,
+      resolve: (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      reject: (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    };
+    const timer = setTimeout(() => {
+      queue.remove(w);
+      reject(onTimeout());
+    }, timeoutMs);
+    queue.push(w);
+  });
 }

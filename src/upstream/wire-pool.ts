@@ -1,13 +1,11 @@
-// Pool of raw upstream connections for the wire proxy (transaction pooling).
-// Connections are grouped by (database, client startup settings) so a client only ever lands on a
-// server whose session settings equal its own; the total per database is capped. Every server runs
-// with default_transaction_read_only=on and statement_timeout as startup options (the auto-path
-// backstop). Idle clients keep their last server until another client needs it ("lazy" release).
-// Fairness: each agent holds at most `maxPerAgent` servers of a database, and when the pool is full
-// the waiting agents are served in turn (round robin), so one agent cannot starve the others.
+// Pool of raw upstream connections for the wire proxy (transaction pooling), grouped by database and
+// client startup settings (pool-key.ts), capped per database. Servers start read-only with timeouts
+// (the auto-path backstop); idle clients keep their server until another client needs it. Each agent
+// holds at most `maxPerAgent` servers, and waiting agents are served in turn (fair-queue.ts).
 import { ServerConn, type UpstreamTarget } from './wire-conn.js';
 import { logger } from '../logger.js';
-import { FairQueue } from './fair-queue.js';
+import { FairQueue, waitInTurn, type Waiter as FairWaiter } from './fair-queue.js';
+import { poolKey, settingsFromKey } from './pool-key.js';
 import { AirlockError, SqlState } from '../errors.js';
 
 export interface PoolOptions {
@@ -24,12 +22,7 @@ export interface PoolOptions {
 /** Who asks for a server: the agent's id (its connections are capped together); '' is Airlock itself. */
 export type Holder = string;
 
-interface Waiter {
-  key: string;
-  holder: Holder;
-  resolve: (s: ServerConn) => void;
-  reject: (e: Error) => void;
-}
+type Waiter = FairWaiter<ServerConn>;
 
 interface DbPool {
   total: number;
@@ -63,17 +56,9 @@ export class WirePool {
     this.timer.unref();
   }
 
-  /** Key of the sub-pool for a database and the client's (already filtered) startup settings. */
-  static key(database: string, settings: Record<string, string>): string {
-    const parts = Object.keys(settings)
-      .sort()
-      .map((k) => `${k}=${settings[k]}`);
-    return `${database}\u0000${parts.join('\u0000')}`;
-  }
-
-  /** The sub-pool key (instance form of WirePool.key, for callers that hold the pool). */
+  /** The sub-pool key for a database and the client's (already filtered) startup settings. */
   keyFor(database: string, settings: Record<string, string>): string {
-    return WirePool.key(database, settings);
+    return poolKey(database, settings);
   }
 
   private db(database: string): DbPool {
@@ -104,25 +89,7 @@ export class WirePool {
     if (fast) return fast;
     const d = this.db(database);
     if (d.total < this.opts.maxPerDatabase && !this.atCap(d, holder)) return this.open(database, key, settings, holder);
-    const p = new Promise<ServerConn>((resolve, reject) => {
-      const w: Waiter = {
-        key,
-        holder,
-        resolve: (s) => {
-          clearTimeout(timer);
-          resolve(s);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        d.waiting.remove(w);
-        reject(this.waitedTooLong(d, holder));
-      }, this.opts.waitTimeoutMs);
-      d.waiting.push(w);
-    });
+    const p = waitInTurn(d.waiting, key, holder, this.opts.waitTimeoutMs, () => this.waitedTooLong(d, holder));
     this.makeRoom(d, database, holder);
     return p;
   }
@@ -328,15 +295,5 @@ export class WirePool {
 
 function count(d: DbPool, holder: Holder, delta: number): void {
   const n = (d.held.get(holder) ?? 0) + delta;
-  if (n > 0) d.held.set(holder, n);
-  else d.held.delete(holder);
-}
-
-function settingsFromKey(key: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of key.split('\u0000').slice(1)) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i)] = part.slice(i + 1);
-  }
-  return out;
+  return void (n > 0 ? d.held.set(holder, n) : d.held.delete(holder));
 }

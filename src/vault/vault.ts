@@ -23,7 +23,8 @@ export class Vault {
   private constructor(
     private readonly store: Store,
     private readonly audit: Auditor,
-    private readonly master: MasterKey | null,
+    private master: MasterKey | null,
+    private readonly where: { storeUrl: string; schema?: string },
   ) {}
 
   /**
@@ -42,7 +43,7 @@ export class Vault {
         );
       }
     }
-    return new Vault(store, audit, master);
+    return new Vault(store, audit, master, where);
   }
 
   /** where the master key came from, and whether its file was created now (say so once) */
@@ -50,7 +51,9 @@ export class Vault {
     return this.master ? { source: this.master.source, created: this.master.created } : null;
   }
 
+  /** The master key; one created after this process started (the first `airlock vault set`) is found then. */
   private key(): Buffer {
+    this.master ??= loadMasterKey(this.where.storeUrl, this.where.schema, false);
     if (!this.master) throw configError('no vault master key: run `airlock vault set` once, or set AIRLOCK_MASTER_KEY');
     return this.master.key;
   }

@@ -7,6 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runCli } from '../helpers/cli.js';
 import { uniqueName } from '../helpers/env.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
@@ -204,6 +206,59 @@ describe('API proxy', () => {
     // still serving
     expect((await call('fakepay', 'list_customers', {})).status).toBe(200);
   }, 30_000);
+
+  it('MCP: each allowed method is a tool with its schema and hints; calls go through the same rules', async () => {
+    const mcp = new Client({ name: 'api-test', version: '1' });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+    );
+    try {
+      const { tools } = await mcp.listTools();
+      const byName = new Map(tools.map((t) => [t.name, t]));
+      expect(byName.get('fakepay_list_customers')?.annotations).toMatchObject({ readOnlyHint: true });
+      expect(byName.get('fakepay_create_refund')?.annotations).toMatchObject({ readOnlyHint: false });
+      expect(byName.get('fakepay_create_refund')?.inputSchema).toMatchObject({ required: ['charge', 'amount'] });
+      expect(byName.has('fakepay_delete_customer')).toBe(false); // blocked outright: not offered
+      expect([...byName.keys()].some((n) => n.startsWith('stripe_'))).toBe(false); // no credential set: not offered
+      const listed = (await mcp.callTool({ name: 'fakepay_list_customers', arguments: { limit: 2 } })) as any;
+      expect(listed.structuredContent).toMatchObject({ status: 'done', response: { status: 200 } });
+      const n = sent('/v1/refunds').length;
+      const held = (await mcp.callTool({ name: 'fakepay_create_refund', arguments: { charge: 'ch_mcp', amount: 700 } })) as any;
+      expect(held.structuredContent).toMatchObject({ status: 'pending', request: { method: 'POST' } });
+      expect(sent('/v1/refunds').length).toBe(n);
+      const status = (await mcp.callTool({ name: 'api_approval_status', arguments: { id: held.structuredContent.approval_id } })) as any;
+      expect(status.structuredContent).toMatchObject({ status: 'pending', integration: 'fakepay', method: 'create_refund' });
+      answers.push(JSON.stringify(listed), JSON.stringify(held), JSON.stringify(status));
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('CLI: airlock call exits 0 done, 2 pending, 1 blocked', async () => {
+    const env = { AIRLOCK_AGENT_TOKEN: token };
+    const cfg = join(dir, 'cli.yaml');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        store: { url: storeUrl },
+        upstream: { url: 'postgresql://127.0.0.1:5432/test' },
+        integrations: { dirs: [join(dir, 'integrations')] },
+      }),
+    );
+    const done = await runCli(['--config', cfg, 'call', 'fakepay', 'list_customers', '--arg', 'limit=2', '--json'], { env });
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ status: 'done', response: { status: 200 } });
+    const pending = await runCli(
+      ['--config', cfg, 'call', 'fakepay', 'create_refund', '--arg', 'charge=ch_cli', '--arg', 'amount=900', '--json'],
+      { env },
+    );
+    expect(pending.code).toBe(2);
+    expect(JSON.parse(pending.stdout).status).toBe('pending');
+    const blocked = await runCli(['--config', cfg, 'call', 'fakepay', 'delete_customer', '--arg', 'id=cus_1'], { env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/blocked/);
+    for (const r of [done, pending, blocked]) answers.push(r.stdout, r.stderr);
+  });
 
   it('the secret is nowhere: answers, logs, audit export, approval views, and the store holds it only encrypted', async () => {
     await new Promise((r) => setTimeout(r, 500));

@@ -19,6 +19,7 @@ const SETTINGS = { manyRowsThreshold: 100, productionTargets: ['*prod*'] };
 function rec(sql: string, over: Partial<ApprovalRecord> = {}): ApprovalRecord {
   const now = Date.now();
   return {
+    call: null,
     id: randomUUID(),
     status: 'pending',
     createdAt: now,

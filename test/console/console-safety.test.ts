@@ -216,7 +216,7 @@ describe('bad requests get clear messages and change nothing', () => {
     await page.setContent(`<iframe id="f" src="${framed}" width="800" height="600"></iframe>`);
     await page.waitForTimeout(1500);
     const frame = page.frames().find((f) => f !== page.mainFrame());
-    const loaded = frame ? await frame.evaluate(() => document.querySelector('#app') !== null).catch(() => false) : false;
+    const loaded = frame ? await frame.evaluate("document.querySelector('#app') !== null").catch(() => false) : false;
     expect(loaded).toBe(false);
     await page.close();
   });

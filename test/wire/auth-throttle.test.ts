@@ -101,7 +101,7 @@ describe('authentication throttling', () => {
       statuses.push(r.status);
       if (r.status === 429) {
         retryAfter = r.headers.get('retry-after');
-        expect((await r.json()).error.code).toBe('53400');
+        expect(((await r.json()) as { error: { code: string } }).error.code).toBe('53400');
       } else await r.body?.cancel();
     }
     expect(statuses.filter((s) => s === 401).length).toBeGreaterThan(5);

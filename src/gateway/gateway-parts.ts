@@ -1,0 +1,70 @@
+// What a gateway is made of, opened in order from its config: policy engine, integrations, store,
+// audit log (journaled here, stored by a worker thread), upstream pools, queue, vault, the approval
+// spine and the API proxy — and how to close them, in reverse.
+import type { AirlockConfig } from '../config/schema.js';
+import type { ApiCallSpec } from '../domain/approval.js';
+import type { ApiResponse } from '../domain/api-call.js';
+import { PolicyEngine, initPolicy } from '../policy/engine.js';
+import { openStore } from '../store/open.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { UpstreamPools } from '../upstream/pools.js';
+import { openQueue } from '../approvals/queue.js';
+import { Notifier } from '../approvals/webhook.js';
+import { ApprovalService } from '../approvals/service.js';
+import { Vault } from '../vault/vault.js';
+import { ApiCalls } from './api-calls.js';
+import { loadIntegrations } from './load-integrations.js';
+
+export interface PartsOptions {
+  queueName?: string;
+  storeSchema?: string;
+}
+
+export async function openParts(config: AirlockConfig, opts: PartsOptions) {
+  await initPolicy();
+  // definitions first: a bad one stops the start before anything is opened
+  const registry = loadIntegrations(config.integrations);
+  const engine = new PolicyEngine(config.policy);
+  const store = await openStore(config.store.url, opts.storeSchema ? { schema: opts.storeSchema } : {});
+  // journaled in this thread (durable against kill -9), hashed and stored by a worker thread
+  const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store, ...config.audit });
+  const pools = new UpstreamPools(config.upstream);
+  const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? 'airlock-executions' });
+  const notifier = new Notifier(config.approvals.webhooks);
+  const publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+  // a wrong master key stops the start here, before anything is read or written
+  const vault = await Vault.open(store, audit, { storeUrl: config.store.url, schema: opts.storeSchema, create: false }).catch(
+    async (err: unknown) => {
+      await audit.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      throw err;
+    },
+  );
+  // approved API calls go back to the API proxy, which holds new ones through the approvals
+  const calls = {
+    send: (spec: ApiCallSpec, id: string): Promise<ApiResponse> => api.sendApproved(spec, id),
+    idempotent: (spec: ApiCallSpec): boolean => api.idempotent(spec),
+  };
+  const approvals: ApprovalService = new ApprovalService({
+    store,
+    audit,
+    pools,
+    queue,
+    notifier,
+    config: config.approvals,
+    publicUrl,
+    calls,
+  });
+  const api: ApiCalls = new ApiCalls({ config, registry, vault, audit, approvals: () => approvals });
+  await api.refreshSecrets();
+  const closers = [
+    async () => api.close(),
+    () => approvals.stop(),
+    () => queue.close(),
+    () => notifier.flush(),
+    () => pools.close(),
+    () => audit.close(),
+    () => store.close(),
+  ];
+  return { engine, store, audit, pools, approvals, closers, api };
+}
