@@ -9,6 +9,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ['audit', './audit.ts', 'benchAudit'],
   ['preview', './preview.ts', 'benchPreview'],
   ['mcp', './mcp.ts', 'benchMcp'],
+  ['api', './api.ts', 'benchApi'],
 ];
 
 const only = process.argv.slice(2);

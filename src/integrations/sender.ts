@@ -1,8 +1,10 @@
-// Sends a built request with the integration's credential added here and nowhere else: a timeout,
+// Sends a built request (node:http/https, keep-alive) with the integration's credential added here and nowhere else: a timeout,
 // a cap on the response size (read as a stream, cut off at the cap), redirects never followed (they
 // could carry the credential elsewhere), and the answer scrubbed of every vault secret before anyone
 // sees it — also when the upstream echoes the credential back. Idempotent methods are sent once more
 // after a network error or a 502/503/504; others never are.
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AirlockError, SqlState, hiddenFailure } from '../errors.js';
 import { registerSecret, scrubText } from '../domain/secret-values.js';
 import type { ApiResponse } from '../domain/api-call.js';
@@ -52,26 +54,58 @@ async function withCredential(
   return { url: req.url, headers };
 }
 
-async function readCapped(res: Response, max: number, integration: string): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  const tooLarge = () =>
-    new AirlockError(
-      `the ${integration} API answered with more than ${max} bytes (the integration's maxResponseBytes)`,
-      SqlState.programLimitExceeded,
-      502,
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+
+/** One exchange over node:http(s) with keep-alive: the body read up to the cap, then cut off. */
+function exchange(
+  req: BuiltRequest,
+  target: { url: string; headers: Record<string, string> },
+  opts: SendOptions,
+): Promise<{ status: number; type: string; text: string }> {
+  const url = new URL(target.url);
+  const secure = url.protocol === 'https:';
+  const headers = { ...target.headers, ...(req.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(req.body)) }) };
+  return new Promise((resolve, reject) => {
+    const tooLarge = () =>
+      new AirlockError(
+        `the ${opts.integration} API answered with more than ${opts.maxResponseBytes} bytes (the integration's maxResponseBytes)`,
+        SqlState.programLimitExceeded,
+        502,
+      );
+    const r = (secure ? httpsRequest : httpRequest)(
+      url,
+      { method: req.method, headers, agent: secure ? agents.https : agents.http, timeout: opts.timeoutMs },
+      (res) => {
+        if (Number(res.headers['content-length'] ?? 0) > opts.maxResponseBytes) {
+          res.destroy();
+          return reject(tooLarge());
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > opts.maxResponseBytes) {
+            res.destroy();
+            return reject(tooLarge());
+          }
+          chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
     );
-  if (declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body ?? []) {
-    size += (chunk as Uint8Array).byteLength;
-    if (size > max) throw tooLarge();
-    chunks.push(Buffer.from(chunk as Uint8Array));
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    const timer = setTimeout(() => r.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), opts.timeoutMs);
+    r.on('close', () => clearTimeout(timer));
+    r.on('timeout', () => r.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+    r.on('error', reject);
+    r.end(req.body);
+  });
 }
 
 async function sendOnce(
@@ -79,36 +113,30 @@ async function sendOnce(
   target: { url: string; headers: Record<string, string> },
   opts: SendOptions,
 ): Promise<ApiResponse> {
-  let res: Response;
+  let got: { status: number; type: string; text: string };
   try {
-    res = await fetch(target.url, {
-      method: req.method,
-      headers: target.headers,
-      body: req.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
+    got = await exchange(req, target, opts);
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+    if (err instanceof AirlockError) throw err;
+    const e = err as Error & { code?: string };
+    if (e.name === 'TimeoutError') {
       throw new AirlockError(`the ${opts.integration} API did not answer within ${opts.timeoutMs} ms`, SqlState.queryCanceled, 504);
     }
     throw hiddenFailure(`the ${opts.integration} API is unreachable`, SqlState.connectionFailure, 502, {
       err: scrubText(e.message),
-      code: e.cause?.code,
+      code: e.code,
     });
   }
-  const text = scrubText(await readCapped(res, opts.maxResponseBytes, opts.integration));
-  const type = res.headers.get('content-type') ?? '';
+  const text = scrubText(got.text);
   let body: unknown = text;
-  if (/json/i.test(type) && text.length > 0) {
+  if (/json/i.test(got.type) && text.length > 0) {
     try {
       body = JSON.parse(text);
     } catch {
       body = text;
     }
   }
-  return { status: res.status, headers: type ? { 'content-type': type } : {}, body };
+  return { status: got.status, headers: got.type ? { 'content-type': got.type } : {}, body };
 }
 
 /** Send the request once (twice for idempotent methods after a transient failure). */

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import { asAirlockError } from '../errors.js';
-import { TokenCache } from './token-cache.js';
+import { TokenCache } from '../domain/token-cache.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 

@@ -11,21 +11,33 @@ import type { GatewayPort } from '../gateway/port.js';
 import { invalidAuthorization, invalidParameterValue } from '../errors.js';
 import { bearerToken } from './reviewer-auth.js';
 import { sendError } from './http-errors.js';
+import { TokenCache } from '../domain/token-cache.js';
 
 type Locals = { agent: Agent };
 
+/** Agent bearer tokens, trusted for mcp.tokenCacheMs (1 s) like MCP's: revocation bites within that bound. */
 function agentAuth(gateway: GatewayPort) {
+  const cache = new TokenCache(gateway.config.mcp.tokenCacheMs);
+  gateway.onAgentRevoked(() => cache.clear());
   return (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) return sendError(res, invalidAuthorization('agent token missing: send Authorization: Bearer <agent token>'));
-    gateway.authenticateToken(token, 'api', req.socket.remoteAddress ?? 'unknown').then(
-      (agent) => {
-        if (!agent) return sendError(res, invalidAuthorization('agent token unknown or revoked'));
-        res.locals.agent = agent;
-        next();
-      },
-      (err: unknown) => sendError(res, err),
-    );
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    const hit = cache.peek(token);
+    if (hit) {
+      res.locals.agent = hit;
+      return next();
+    }
+    cache
+      .authenticate(token, (t) => gateway.authenticateToken(t, 'api', remote))
+      .then(
+        (agent) => {
+          if (!agent) return sendError(res, invalidAuthorization('agent token unknown or revoked'));
+          res.locals.agent = agent;
+          next();
+        },
+        (err: unknown) => sendError(res, err),
+      );
   };
 }
 

@@ -12,6 +12,8 @@ import { loadMasterKey, type MasterKey } from './master-key.js';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
 const MAX_VALUE_BYTES = 64 * 1024;
+/** a decrypted value is reused this long (a change made by another process is seen after it) */
+const CACHE_MS = 5000;
 
 export interface VaultEntry {
   name: string;
@@ -26,6 +28,8 @@ export class Vault {
     private master: MasterKey | null,
     private readonly where: { storeUrl: string; schema?: string },
   ) {}
+
+  private readonly cache = new Map<string, { value: string; until: number }>();
 
   /**
    * Open the vault of a store. `create` makes the master key file when there is none (vault set);
@@ -69,16 +73,20 @@ export class Vault {
       throw configError('another master key was recorded for this store meanwhile; nothing was changed');
     }
     await this.store.putSecret({ name, ...seal(key, name, value) });
+    this.cache.delete(name);
     this.audit.append({ type: 'vault.set', door: by === 'cli' ? 'cli' : 'rest', data: { secret: name, by } });
   }
 
   /** The plaintext (registered for scrubbing); 404 when there is no such secret. */
   async get(name: string): Promise<string> {
+    const hit = this.cache.get(name);
+    if (hit && hit.until > Date.now()) return hit.value;
     const row = await this.store.getSecret(name);
     if (!row) throw undefinedObject(`the vault has no secret "${name}" (airlock vault set ${name})`);
     const value = unseal(this.key(), name, row);
     if (value === null) throw configError(`vault secret "${name}" does not decrypt under the master key (altered, or another key)`);
     registerSecret(value);
+    this.cache.set(name, { value, until: Date.now() + CACHE_MS });
     return value;
   }
 
@@ -88,6 +96,7 @@ export class Vault {
 
   async delete(name: string, by = 'cli'): Promise<boolean> {
     const gone = await this.store.deleteSecret(name);
+    this.cache.delete(name);
     if (gone) this.audit.append({ type: 'vault.deleted', door: 'cli', data: { secret: name, by } });
     return gone;
   }

@@ -4,7 +4,7 @@
 // revocation test in http.test.ts, which runs `airlock agents revoke` against a real server).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { TokenCache } from '../../src/mcp/token-cache.js';
+import { TokenCache } from '../../src/domain/token-cache.js';
 
 const AGENT = { id: 'a-1', name: 'bot' };
 

@@ -5,7 +5,7 @@
 // arrives ttlMs or more later is refused. Failed lookups are never cached: each one reaches the
 // store and is audited there.
 import * as crypto from 'node:crypto';
-import type { Agent } from '../domain/request.js';
+import type { Agent } from './request.js';
 
 // one-shot crypto.hash (Node >= 20.12) costs a fraction of a createHash object per request
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
