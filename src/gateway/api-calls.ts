@@ -10,7 +10,7 @@ import type { Auditor } from '../domain/audit.js';
 import type { Agent, GatewayOutcome } from '../domain/request.js';
 import { scrubValue } from '../domain/secret-values.js';
 import { canonicalJson } from '../domain/canonical-json.js';
-import { asAirlockError, insufficientPrivilege, type AirlockError } from '../errors.js';
+import { asAirlockError, auditUnavailable, insufficientPrivilege, type AirlockError } from '../errors.js';
 import { judgeApiCall, methodVisible, type ApiVerdict } from '../policy/api-call.js';
 import { checkArgs, type CompiledMethod, type IntegrationRegistry } from '../integrations/registry.js';
 import { buildRequest } from '../integrations/request-builder.js';
@@ -18,13 +18,15 @@ import { send } from '../integrations/sender.js';
 import { isIdempotent } from '../integrations/definition.js';
 import type { Vault } from '../vault/vault.js';
 import type { ApprovalService } from '../approvals/service.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { ApiMethodInfo } from './port.js';
 
 export interface ApiCallParts {
   config: AirlockConfig;
   registry: IntegrationRegistry;
   vault: Vault;
-  audit: Auditor;
+  /** journaled audit log: nothing is sent while it refuses, no answer leaves before its events are durable */
+  audit: Auditor & Pick<AuditLog, 'ensureDurable' | 'health'>;
   approvals: () => ApprovalService;
 }
 
@@ -52,9 +54,21 @@ export class ApiCalls {
     return auth.type === 'none' || this.secrets.has(auth.secret);
   }
 
-  /** The whole flow for one call: run auto, hold ask, refuse block. */
+  /** The whole flow for one call: run auto, hold ask, refuse block; nothing runs unaudited. */
   async call(req: ApiCallRequest): Promise<ApiCallOutcome> {
     req.requestId ??= randomUUID();
+    const health = this.p.audit.health();
+    if (health.refusing) return { status: 'error', error: auditUnavailable(health.reason ?? 'the audit trail is unavailable') };
+    const outcome = await this.decideAndRun(req);
+    try {
+      this.p.audit.ensureDurable(); // the answer goes back only once its events are durable
+    } catch (err) {
+      return { status: 'error', decision: 'decision' in outcome ? outcome.decision : undefined, error: asAirlockError(err) };
+    }
+    return outcome;
+  }
+
+  private async decideAndRun(req: ApiCallRequest): Promise<ApiCallOutcome> {
     let m: CompiledMethod;
     let args: Record<string, unknown>;
     try {
@@ -72,6 +86,7 @@ export class ApiCalls {
     } catch (err) {
       return this.refused(req, asAirlockError(err));
     }
+    const view = scrubValue(built.view);
     this.p.audit.append({
       type: 'decision',
       agent: req.agent.name,
@@ -80,12 +95,12 @@ export class ApiCalls {
       decision: verdict.decision,
       rule: verdict.rule,
       requestId: req.requestId,
-      data: { reason: verdict.reason, integration: m.integration.name, method: m.name, request: scrubValue(built.view) },
+      data: { reason: verdict.reason, integration: m.integration.name, method: m.name, request: view },
     });
     if (verdict.decision === 'block') {
       return { status: 'blocked', decision: verdict, error: insufficientPrivilege(`blocked by ${verdict.rule}: ${verdict.reason}`) };
     }
-    const spec: ApiCallSpec = { integration: m.integration.name, method: m.name, args, request: scrubValue(built.view) };
+    const spec: ApiCallSpec = { integration: m.integration.name, method: m.name, args, request: view };
     if (verdict.decision === 'ask') {
       try {
         return this.fromApproval(await this.p.approvals().holdCall(req, verdict, spec, verdict.requiredApprovals), spec);
