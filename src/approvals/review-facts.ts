@@ -42,7 +42,7 @@ function unfilteredWrites(sql: string): string[] {
 
 /** The request an API-proxy approval carries, if it carries one in the expected shape. */
 export function apiRequestOf(rec: ApprovalRecord): ApiRequestView | null {
-  const r = (rec as unknown as { request?: unknown }).request;
+  const r = rec.call?.request ?? (rec as unknown as { request?: unknown }).request;
   if (!r || typeof r !== 'object') return null;
   const { method, url, headers, body } = r as Record<string, unknown>;
   if (typeof method !== 'string' || typeof url !== 'string') return null;
@@ -56,7 +56,8 @@ export function reviewFacts(rec: ApprovalRecord, settings: ReviewFactSettings, w
   const risks: RiskHint[] = [];
   const p = rec.preview;
   const statements = rec.decision?.statements ?? [];
-  const isApi = rec.door === 'api';
+  // an API call, whichever door it came through (the API proxy, an MCP integration tool, the CLI)
+  const isApi = rec.call != null || rec.door === 'api';
   if (p?.available && p.affectedRows !== undefined && p.affectedRows > settings.manyRowsThreshold) {
     risks.push({ code: 'many-rows', level: 'high', text: `${p.affectedRows} rows change (more than ${settings.manyRowsThreshold})` });
   }

@@ -97,4 +97,20 @@ describe('review facts', () => {
     expect(f.risks.map((h) => h.code)).toEqual(['production']);
     expect(reviewFacts(rec('', { door: 'api', preview: null, decision: null }), SETTINGS).request).toBeNull();
   });
+
+  it('an API call held from MCP or the CLI is an API call too: its stored call gives the request', () => {
+    const call = {
+      integration: 'stripe',
+      method: 'create_refund',
+      args: { amount: 5, charge: 'ch_1' },
+      request: { method: 'POST', url: 'https://api.stripe.com/v1/refunds', body: { amount: 5, charge: 'ch_1' } },
+    };
+    const f = reviewFacts(
+      rec('POST https://api.stripe.com/v1/refunds', { door: 'mcp', database: 'stripe', call, decision: null }),
+      SETTINGS,
+    );
+    expect(f.target).toEqual({ kind: 'integration', name: 'stripe' });
+    expect(f.request).toEqual(call.request);
+    expect(f.risks.map((h) => h.code)).not.toContain('no-where');
+  });
 });

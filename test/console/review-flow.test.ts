@@ -225,7 +225,7 @@ describe('reviewing in the console', () => {
     await page.getByLabel('For agent').selectOption('');
     await expect.poll(async () => (await page.locator('.rules li').allTextContents()).length).toBe(1);
     expect(await page.locator('section', { hasText: 'Integrations and secrets' }).textContent()).toMatch(
-      /None configured.*No secrets stored/s,
+      /github · https:\/\/api.github.com.*stripe · https:\/\/api.stripe.com.*No secrets stored/s,
     );
 
     await page.getByRole('button', { name: 'Revoke report-bot' }).click();
