@@ -35,3 +35,10 @@ export function runCli(
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** `airlock agents create` on this store, as an operator runs it: the new agent's name and token. */
+export async function createAgentWithCli(storeUrl: string, name: string): Promise<{ name: string; token: string }> {
+  const r = await runCli(['agents', 'create', name, '--store', storeUrl, '--json']);
+  if (r.code !== 0) throw new Error(`airlock agents create failed: ${r.stderr}`);
+  return { name, token: (JSON.parse(r.stdout) as { token: string }).token };
+}

@@ -1,7 +1,6 @@
 // `importOpenApi` on real documents (Swagger Petstore 3.0 and 2.0, a trimmed Stripe spec) and on a
 // small 3.1 document of edge cases; then `airlock integrations import-openapi` as a process, whose
 // file must read back through readDefinitions as the same definition.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import { runCli } from '../helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrationSchema, pathParams, type IntegrationDefinition } from '../../src/integrations/definition.js';
 import { importOpenApi, toYaml } from '../../src/integrations/openapi-import.js';
@@ -206,15 +206,8 @@ describe('airlock integrations import-openapi', () => {
   const out = mkdtempSync(join(tmpdir(), 'airlock-import-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  const airlock = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli/main.ts', ...args],
-        { cwd: ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent', AIRLOCK_CONFIG: '' }, timeout: 60_000 },
-        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  // the built CLI, as users run it (the global test setup builds dist/)
+  const airlock = (args: string[]) => runCli(args, { cwd: ROOT, env: { AIRLOCK_CONFIG: '' } });
 
   it('writes DIR/NAME.yaml that reads back as the same definition, and refuses to overwrite without --force', async () => {
     const args = [

@@ -1,7 +1,6 @@
 // The definitions shipped in integrations/: they parse, their argument schemas compile under strict
 // ajv, their CEL conditions parse, path parameters are required, destructive methods are blocked,
 // and the README lists them as they are. Then `airlock integrations list|show` as a process.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseCel } from '@bufbuild/cel';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import { runCli } from '../helpers/cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpLine, pathParams } from '../../src/integrations/definition.js';
 import { readDefinitions, shippedDir } from '../../src/integrations/read-definitions.js';
@@ -118,15 +118,8 @@ describe('readDefinitions on other folders', () => {
 });
 
 describe('airlock integrations list|show', () => {
-  const airlock = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli/main.ts', ...args],
-        { cwd: ROOT, env: { ...process.env, AIRLOCK_LOG_LEVEL: 'silent', AIRLOCK_CONFIG: '' }, timeout: 60_000 },
-        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  // the built CLI, as users run it (the global test setup builds dist/)
+  const airlock = (args: string[]) => runCli(args, { cwd: ROOT, env: { AIRLOCK_CONFIG: '' } });
 
   it('list --json prints one line per shipped integration with its tier counts', async () => {
     const r = await airlock(['integrations', 'list', '--json']);

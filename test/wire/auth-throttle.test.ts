@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { createAgentWithCli, runCli } from '../helpers/cli.js';
 import { uniqueName } from '../helpers/env.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { createDatabase, directUrlFor, dropDatabase } from './helpers/proxy.js';
@@ -36,12 +36,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function agent(): Promise<{ name: string; token: string }> {
-  const name = uniqueName('agent');
-  const r = await runCli(['agents', 'create', name, '--store', storeUrl, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return { name, token: JSON.parse(r.stdout).token };
-}
+const agent = () => createAgentWithCli(storeUrl, uniqueName('agent'));
 
 async function wireLogin(user: string, password: string): Promise<string> {
   const c = new pg.Client({ host: '127.0.0.1', port: serve.wirePort, user, password, database });

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { runCli } from '../helpers/cli.js';
+import { createAgentWithCli, runCli } from '../helpers/cli.js';
 import { uniqueName } from '../helpers/env.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { createDatabase, directUrlFor, dropDatabase, psqlDirect } from './helpers/proxy.js';
@@ -37,12 +37,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function agent(): Promise<{ name: string; token: string }> {
-  const name = uniqueName('agent');
-  const r = await runCli(['agents', 'create', name, '--store', storeUrl, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return { name, token: JSON.parse(r.stdout).token };
-}
+const agent = () => createAgentWithCli(storeUrl, uniqueName('agent'));
 
 describe('revocation', () => {
   it('ends wire and MCP sessions within about a second; the agent’s open approvals never execute', async () => {
