@@ -22,14 +22,22 @@ export function PendingPage() {
   const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString();
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
+  // the live-update callback may be an older render's: it reads the current filter from a ref, and
+  // only the newest request's answer is shown (an earlier, unfiltered one may arrive later)
+  const latest = useRef({ query, seq: 0 });
+  latest.current.query = query;
   const load = () => {
-    api<{ approvals: ApprovalView[]; now: number }>(`/approvals?${query}`)
+    const seq = ++latest.current.seq;
+    api<{ approvals: ApprovalView[]; now: number }>(`/approvals?${latest.current.query}`)
       .then((r) => {
+        if (seq !== latest.current.seq) return;
         setServerNow(r.now);
         setList(r.approvals);
         setError(null);
       })
-      .catch((err) => setError(errorText(err)));
+      .catch((err) => {
+        if (seq === latest.current.seq) setError(errorText(err));
+      });
   };
 
   useEffect(() => {
