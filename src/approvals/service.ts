@@ -18,7 +18,7 @@ import { approvalOutcome } from './outcome.js';
 import { FINAL, OPEN, ReviewService } from './review-service.js';
 import { driftText, previewForAudit } from './execution-text.js';
 import { createCallApproval } from './call-approval.js';
-import { connectionFailure, undefinedObject, asAirlockError } from '../errors.js';
+import { connectionFailure, undefinedObject, asAirlockError, internalError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Auditor, AuditEventType } from '../domain/audit.js';
 
@@ -191,11 +191,9 @@ export class ApprovalService {
 
   /** An approved API call, sent once: a crash mid-send is retried only for idempotent methods. */
   private async executeCall(rec: ApprovalRecord, call: ApiCallSpec): Promise<void> {
-    const calls = this.deps.calls;
-    if (!calls) return void (await this.finish(rec.id, ['executing'], 'failed', { error: 'this gateway has no API proxy' }));
     try {
-      const response = await calls.send(call, rec.id);
-      await this.finish(rec.id, ['executing'], 'executed', { result: response });
+      if (!this.deps.calls) throw internalError('this gateway has no API proxy');
+      await this.finish(rec.id, ['executing'], 'executed', { result: await this.deps.calls.send(call, rec.id) });
     } catch (err) {
       await this.finish(rec.id, ['executing'], 'failed', { error: asAirlockError(err).message });
     }
