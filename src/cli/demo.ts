@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import type { Command } from 'commander';
 import { loadConfig, parseConfig } from '../config/load.js';
@@ -22,7 +23,13 @@ function sampleSql(): string {
 }
 
 /** Create the demo database if needed and load the sample tables. */
-async function prepareDatabase(upstream: string, database: string): Promise<string> {
+async function prepareDatabase(server: string, database: string): Promise<string> {
+  // libpq's default when the URL names no user: PGUSER, USER, else the OS account (USER may be unset)
+  const named = new URL(server);
+  if (!named.username && !named.searchParams.get('user')) {
+    named.username = encodeURIComponent(process.env.PGUSER || process.env.USER || userInfo().username);
+  }
+  const upstream = named.toString();
   const admin = new pg.Client({ connectionString: upstream });
   await admin.connect();
   try {
