@@ -74,7 +74,7 @@ function exchange(
       );
     const r = (secure ? httpsRequest : httpRequest)(
       url,
-      { method: req.method, headers, agent: secure ? agents.https : agents.http, timeout: opts.timeoutMs },
+      { method: req.method, headers, agent: secure ? agents.https : agents.http },
       (res) => {
         if (Number(res.headers['content-length'] ?? 0) > opts.maxResponseBytes) {
           res.destroy();
@@ -100,9 +100,9 @@ function exchange(
         res.on('error', reject);
       },
     );
+    // one deadline for the whole exchange (connect, headers, body)
     const timer = setTimeout(() => r.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), opts.timeoutMs);
     r.on('close', () => clearTimeout(timer));
-    r.on('timeout', () => r.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
     r.on('error', reject);
     r.end(req.body);
   });

@@ -111,5 +111,15 @@ export function apiProxyRouter(gateway: GatewayPort): express.Router {
       sendError(res, err);
     }
   });
+  // an authenticated agent's body that does not parse (bad JSON, too large): audited, then the usual 4xx JSON
+  router.use((err: unknown, req: Request, res: Response<unknown, Partial<Locals>>, next: NextFunction) => {
+    gateway.record({
+      type: 'error',
+      door: 'api',
+      agent: res.locals.agent?.name ?? null,
+      data: { path: req.path.slice(0, 300), error: err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300) },
+    });
+    next(err);
+  });
   return router;
 }

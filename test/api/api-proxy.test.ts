@@ -191,7 +191,17 @@ describe('API proxy', () => {
     expect((await call('fakepay', 'nothing', {})).status).toBe(404);
     expect((await call('nowhere', 'list', {})).status).toBe(404);
     expect((await call('fakepay', 'list_customers', {}, 'wrong-token')).status).toBe(401);
+    const garbled = await fetch(`${base}/v1/call/fakepay/list_customers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"args": {',
+    });
+    expect(garbled.status).toBe(400);
+    expect(((await garbled.json()) as { error: { code: string } }).error.code).toBe('22023');
     expect(upstream.received.length).toBe(n);
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = await runCli(['audit', 'list', '--json', '--type', 'error', '--store', storeUrl]);
+    expect(errors.stdout).toMatch(/v1\/call\/fakepay\/list_customers/);
   });
 
   it('upstream trouble: 5xx passed on as done, a timeout and a 50 MB answer are clear errors', async () => {
