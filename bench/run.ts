@@ -10,6 +10,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ['preview', './preview.ts', 'benchPreview'],
   ['mcp', './mcp.ts', 'benchMcp'],
   ['api', './api.ts', 'benchApi'],
+  ['cli', './cli.ts', 'benchCli'],
 ];
 
 const only = process.argv.slice(2);

@@ -4,15 +4,23 @@
 # set, over Streamable HTTP (`airlock serve`, /mcp) with the agent token as a bearer header.
 #
 # Needs: AIRLOCK_AGENT_TOKEN, and for stdio AIRLOCK_STORE_URL / AIRLOCK_UPSTREAM_URL (or a config).
-# Optional: AIRLOCK_MCP_URL=http://127.0.0.1:8080/mcp, MCP_INSPECTOR=path/to/mcp-inspector.
-# Exit: 0 passed, 1 failed, 77 the inspector is not installed (callers treat it as "skipped").
+# Optional: AIRLOCK_MCP_URL=http://127.0.0.1:8080/mcp, MCP_INSPECTOR=path/to/mcp-inspector (default:
+# a local install, else `npx -y @modelcontextprotocol/inspector@1.0.3` — not a dependency of the
+# project: v1 is the last that runs on Node 20, and it would add a minute and a Node >= 22 warning to `npm ci`).
+# Exit: 0 passed, 1 failed, 77 MCP_INSPECTOR names a program that does not exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INSPECTOR="${MCP_INSPECTOR:-node_modules/.bin/mcp-inspector}"
-if [ ! -x "$INSPECTOR" ]; then
-  echo "mcp-inspector-smoke: $INSPECTOR not found; install it with: npm install --save-dev @modelcontextprotocol/inspector" >&2
-  exit 77
+if [ -n "${MCP_INSPECTOR:-}" ]; then
+  if [ ! -x "$MCP_INSPECTOR" ]; then
+    echo "mcp-inspector-smoke: $MCP_INSPECTOR not found; unset MCP_INSPECTOR to run it with npx" >&2
+    exit 77
+  fi
+  INSPECTOR=("$MCP_INSPECTOR")
+elif [ -x node_modules/.bin/mcp-inspector ]; then
+  INSPECTOR=(node_modules/.bin/mcp-inspector)
+else
+  INSPECTOR=(npx -y @modelcontextprotocol/inspector@1.0.3)
 fi
 : "${AIRLOCK_AGENT_TOKEN:?set AIRLOCK_AGENT_TOKEN to an agent token (airlock agents create NAME --json)}"
 [ -f dist/src/cli/main.js ] || { echo "mcp-inspector-smoke: run npm run build first" >&2; exit 1; }
@@ -40,7 +48,7 @@ check() {
   ' "$1" "$2"
 }
 
-stdio=("$INSPECTOR" -e "AIRLOCK_AGENT_TOKEN=$AIRLOCK_AGENT_TOKEN")
+stdio=("${INSPECTOR[@]}" -e "AIRLOCK_AGENT_TOKEN=$AIRLOCK_AGENT_TOKEN")
 [ -n "${AIRLOCK_STORE_URL:-}" ] && stdio+=(-e "AIRLOCK_STORE_URL=$AIRLOCK_STORE_URL")
 [ -n "${AIRLOCK_UPSTREAM_URL:-}" ] && stdio+=(-e "AIRLOCK_UPSTREAM_URL=$AIRLOCK_UPSTREAM_URL")
 stdio+=(--cli node bin/airlock.js mcp --stdio)
@@ -49,7 +57,7 @@ check "stdio tools/list" "$("${stdio[@]}" --method tools/list)"
 check "stdio tools/call query" "$("${stdio[@]}" --method tools/call --tool-name query --tool-arg "sql=$SQL")"
 
 if [ -n "${AIRLOCK_MCP_URL:-}" ]; then
-  http=("$INSPECTOR" --cli "$AIRLOCK_MCP_URL" --transport http --header "Authorization: Bearer $AIRLOCK_AGENT_TOKEN")
+  http=("${INSPECTOR[@]}" --cli "$AIRLOCK_MCP_URL" --transport http --header "Authorization: Bearer $AIRLOCK_AGENT_TOKEN")
   check "http tools/list" "$("${http[@]}" --method tools/list)"
   check "http tools/call query" "$("${http[@]}" --method tools/call --tool-name query --tool-arg "sql=$SQL")"
 fi

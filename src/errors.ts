@@ -5,6 +5,7 @@ import { logger } from './logger.js';
 
 export const SqlState = {
   idleSessionTimeout: '57P05',
+  adminShutdown: '57P01',
   insufficientPrivilege: '42501',
   syntaxError: '42601',
   protocolViolation: '08P01',
@@ -67,6 +68,9 @@ export const clientStalled = (ms: number) =>
     SqlState.idleSessionTimeout,
     408,
   );
+/** The gateway is shutting down (SIGTERM): the session ends once its statement has finished. */
+export const adminShutdown = () =>
+  new AirlockError('terminating connection due to administrator command: Airlock is shutting down', SqlState.adminShutdown, 503);
 export const internalError = (reason: string) => new AirlockError(reason, SqlState.internalError, 500);
 /** The audit trail cannot record this request durably: nothing runs until it can (fail closed). */
 export const auditUnavailable = (reason: string) =>

@@ -4,12 +4,16 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient, QueryResult } from 'pg';
 import type { QualifiedName } from './preview-facts.js';
+import { sharesBackend } from '../upstream/pools.js';
 
 /**
  * Catalog queries run as named prepared statements: planning them costs more than running them,
  * and each pooled session plans each one once. (Sessions that ran DISCARD/DEALLOCATE are destroyed.)
+ * Not on a server that runs every connection on one backend (the embedded demo's PGlite), where a
+ * name is shared by all sessions.
  */
 export function catalogQuery(client: PoolClient, text: string, values: unknown[]): Promise<QueryResult> {
+  if (sharesBackend(client)) return client.query(text, values);
   const name = `airlock_cat_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
   return client.query({ name, text, values });
 }

@@ -62,6 +62,11 @@ export class MemoryExecutionQueue implements ExecutionQueue {
     return !this.closed;
   }
 
+  /** Every approval queued, waiting for a retry, or running. */
+  async depth(): Promise<number> {
+    return this.known.size;
+  }
+
   /** Stop taking work, drop pending retries, wait (bounded) for running executions. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -25,6 +25,8 @@ export interface ExecutionQueue {
   start(handler: ExecutionHandler, opts?: StartOptions): Promise<void>;
   /** true when the backend can accept work now (Redis reachable); cheap, used before creating an approval */
   healthy(): Promise<boolean>;
+  /** executions queued, waiting for a retry or running (metrics); rejects when the backend does not answer */
+  depth(): Promise<number>;
   close(): Promise<void>;
 }
 

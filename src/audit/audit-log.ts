@@ -55,6 +55,8 @@ export class AuditLog {
   private committed = 0;
   private stored = 0;
   private dropped = 0;
+  /** every event dropped since start (metrics); `dropped` is reset once the overflow note is written */
+  private droppedEver = 0;
   private closed = false;
   private scheduled = false;
   /** [first event index of a committed chunk, when it was committed], oldest first */
@@ -144,6 +146,7 @@ export class AuditLog {
       return false;
     }
     if (this.appended - this.stored >= this.maxQueue) {
+      this.droppedEver++;
       if (this.dropped++ % 1000 === 0) logger.error({ dropped: this.dropped }, 'audit queue full (store unreachable?); dropping events');
       return false;
     }
@@ -225,6 +228,11 @@ export class AuditLog {
   get refusing(): boolean {
     if (this.journalError) return true;
     return this.commits.length > 0 && Date.now() - this.commits[0][1] > this.refuseAfterMs;
+  }
+
+  /** Events dropped because the backlog was full, since the log was opened. */
+  get droppedTotal(): number {
+    return this.droppedEver;
   }
 
   /** Events appended and not yet stored. */

@@ -1,5 +1,5 @@
 // `airlock approvals list|show|approve|deny`: the reviewer's CLI, acting on the shared store.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ApprovalRecord } from '../domain/approval.js';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../domain/approval.js';
 import { invalidParameterValue } from '../errors.js';
@@ -28,14 +28,12 @@ export function register(program: Command): void {
   approvals
     .command('list')
     .description('list approvals (newest first)')
-    .option('--status <status>', `one of ${APPROVAL_STATUSES.join(', ')}`)
+    .addOption(new Option('--status <status>', 'only approvals in this state').choices(APPROVAL_STATUSES))
     .option('--agent <name>', 'only this agent')
     .option('--limit <n>', 'at most n', '100')
     .option(...storeOption)
     .option('--json', 'JSON lines')
     .action(async (flags: Flags, cmd: Command) => {
-      if (flags.status && !APPROVAL_STATUSES.includes(flags.status as ApprovalStatus))
-        throw invalidParameterValue(`--status must be one of ${APPROVAL_STATUSES.join(', ')}`);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('--limit must be a positive integer');
       await withAdmin(cmd, flags, async (gw) => {

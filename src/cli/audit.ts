@@ -1,9 +1,10 @@
 // `airlock audit list|export|verify`: read, export and check the hash-chained audit trail.
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { invalidParameterValue } from '../errors.js';
-import { exportLine, type AuditEvent, type AuditFilter, type VerifyResult } from '../domain/audit.js';
+import { TIERS } from '../domain/decision.js';
+import { AUDIT_EVENT_TYPES, exportLine, type AuditEvent, type AuditFilter, type VerifyResult } from '../domain/audit.js';
 import type { AdminGateway } from '../gateway/admin-gateway.js';
 import { withAdmin } from './context.js';
 
@@ -91,9 +92,9 @@ const filterOptions = (c: Command) =>
   c
     .option('--store <url>', 'store URL: sqlite:PATH or postgresql://... (env AIRLOCK_STORE_URL)')
     .option('--agent <name>', 'only this agent')
-    .option('--decision <tier>', 'only this decision (auto | ask | block)')
+    .addOption(new Option('--decision <tier>', 'only this decision').choices(TIERS))
     .option('--table <name>', 'only events naming this table (schema-qualified or not)')
-    .option('--type <type>', 'only this event type (request, decision, approval.approved, ...)')
+    .addOption(new Option('--type <type>', 'only this event type').choices(AUDIT_EVENT_TYPES))
     .option('--since <time>', 'from this ISO time on')
     .option('--until <time>', 'up to this ISO time')
     .option('--limit <n>', 'at most n events');
@@ -111,10 +112,9 @@ export function register(program: Command): void {
     );
 
   filterOptions(audit.command('export').description('export events oldest first, with their hashes'))
-    .option('--format <format>', 'output format (jsonl)', 'jsonl')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (opts: FilterOpts & { format: string; out?: string }, cmd: Command) => {
-      if (opts.format !== 'jsonl') throw invalidParameterValue(`--format: "${opts.format}" is not supported (use jsonl)`);
       const filter = filterFrom(opts);
       await withStore(cmd, opts, async (gw) => {
         if (!opts.out) {

@@ -17,6 +17,8 @@ export const COMMANDS: Record<string, Loader> = {
   vault: () => import('./vault.js'),
   call: () => import('./call.js'),
   integrations: () => import('./integrations.js'),
+  doctor: () => import('./doctor.js'),
+  'setup-role': () => import('./setup-role.js'),
 };
 
 /** The command named on the command line (after global options), if any. */
@@ -32,6 +34,7 @@ export function commandName(argv: string[]): string | undefined {
 /** Register the named command only, or every command (for help and unknown names). */
 export async function registerCommands(program: Command, argv: string[]): Promise<void> {
   const name = commandName(argv);
+  if (!name && argv.some((a) => a === '-V' || a === '--version')) return; // answered by the program itself
   const names = name && name in COMMANDS ? [name] : Object.keys(COMMANDS);
   for (const n of names) (await COMMANDS[n]()).register(program);
 }

@@ -3,8 +3,8 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
-import { Gateway } from '../gateway/gateway.js';
-import { openAdminGateway, type AdminGateway } from '../gateway/admin-gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { AdminGateway } from '../gateway/admin-gateway.js';
 
 export interface CommonFlags {
   store?: string;
@@ -22,6 +22,8 @@ export function configFor(cmd: Command, flags: CommonFlags, extra: LoadOptions['
 
 /** A gateway for one CLI action (no queue workers of its own); always closed afterwards. */
 export async function withGateway<T>(cmd: Command, flags: CommonFlags, fn: (gw: Gateway) => Promise<T>): Promise<T> {
+  // loaded on demand: the full gateway (parser, pools, queue) is for the commands that need it
+  const { Gateway } = await import('../gateway/gateway.js');
   const gw = await Gateway.open(configFor(cmd, flags), { startWorkers: false });
   try {
     return await fn(gw);
@@ -32,6 +34,7 @@ export async function withGateway<T>(cmd: Command, flags: CommonFlags, fn: (gw: 
 
 /** The light admin gateway for one CLI action (store and audit only); always closed afterwards. */
 export async function withAdmin<T>(cmd: Command, flags: CommonFlags, fn: (gw: AdminGateway) => Promise<T>): Promise<T> {
+  const { openAdminGateway } = await import('../gateway/admin-gateway.js');
   const gw = await openAdminGateway(configFor(cmd, flags));
   try {
     return await fn(gw);

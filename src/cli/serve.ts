@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import type { AirlockConfig } from '../config/schema.js';
 import { Gateway } from '../gateway/gateway.js';
+import { within } from '../gateway/readiness.js';
+import { redactUrl } from '../domain/redact-url.js';
 import { startWireServer, type WireServer } from '../wire/server.js';
 import { startHttpServer, type HttpServer } from '../rest/http-server.js';
 import { invalidParameterValue } from '../errors.js';
@@ -13,15 +15,44 @@ export interface Running {
   gateway: Gateway;
   wire: WireServer;
   http: HttpServer;
+  /** stop accepting connections (wire and HTTP), then let in-flight statements and requests finish, at most graceMs */
+  drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
+/** how long `serve` waits for the upstream at start before it warns and goes on */
+const UPSTREAM_START_CHECK_MS = 5000;
+
+/** The upstream's role at start; null, with a clear warning, when it does not answer (serve starts anyway). */
+async function upstreamAtStart(gateway: Gateway, url: string) {
+  const warn = (why: string) =>
+    logger.warn(
+      { upstream: redactUrl(url), err: why },
+      'the upstream database is unreachable: airlock serve starts anyway, agents get errors and /readyz answers 503 until it answers',
+    );
+  try {
+    const role = await within(gateway.upstreamRole(), UPSTREAM_START_CHECK_MS);
+    if (role !== 'timeout') return role.value;
+    warn(`no answer within ${UPSTREAM_START_CHECK_MS} ms`);
+  } catch (err) {
+    warn(err instanceof Error ? err.message : String(err));
+  }
+  return null;
+}
+
 /** Start everything `serve` runs; used by `serve`, `demo` and end-to-end tests. */
-export async function startAll(config: AirlockConfig, opts: { queueName?: string; storeSchema?: string } = {}): Promise<Running> {
+export async function startAll(
+  config: AirlockConfig,
+  opts: {
+    queueName?: string;
+    storeSchema?: string;
+    /** the caller already told the user (the embedded demo) */ sandboxUpstream?: boolean;
+  } = {},
+): Promise<Running> {
   const gateway = await Gateway.open(config, opts);
   try {
-    const role = await gateway.upstreamRole().catch(() => null);
-    if (role?.superuser || role?.bypassRls) {
+    const role = await upstreamAtStart(gateway, config.upstream.url);
+    if (!opts.sandboxUpstream && (role?.superuser || role?.bypassRls)) {
       logger.warn(
         { role: role.role },
         `upstream role ${role.role} is ${role.superuser ? 'a superuser' : 'allowed to bypass row-level security'}: plain SELECTs can read password hashes and server files; use a dedicated non-superuser role`,
@@ -50,10 +81,15 @@ export async function startAll(config: AirlockConfig, opts: { queueName?: string
       wireAddress: () => ({ host: config.wire.host, port: wire.port }),
     });
     gateway.useHttpAddress(config.http.host, http.port);
+    gateway.ops.watchWire(() => wire.stats());
     return {
       gateway,
       wire,
       http,
+      // both doors stop accepting at once (each drain closes its listener before its first await)
+      drain: async (graceMs) => {
+        await Promise.all([wire.drain(graceMs), http.drain(graceMs)]);
+      },
       close: async () => {
         await wire.close();
         mcp.sessions.closeAll();
@@ -78,14 +114,23 @@ const port = (v: string | undefined, name: string) => {
   return n;
 };
 
-/** Close cleanly on SIGINT/SIGTERM so queued audit events are written. */
+/**
+ * On SIGINT/SIGTERM: stop accepting connections, let in-flight statements finish (config
+ * `shutdownGraceMs`), then close so queued audit events are written; exit 0. Pending approvals stay
+ * pending in the store. A second signal ends the process at once.
+ */
 export function closeOnSignals(running: Running): void {
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    void running.close().finally(() => process.exit(0));
+    const graceMs = running.gateway.config.shutdownGraceMs;
+    logger.info({ signal, graceMs }, 'shutting down: no new connections, in-flight statements may finish');
+    void running
+      .drain(graceMs)
+      .then(() => running.close())
+      .catch((err: unknown) => logger.error({ err: (err as Error)?.message }, 'error while shutting down'))
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -199,6 +199,15 @@ export const authSchema = z
   })
   .strict();
 
+export const metricsSchema = z
+  .object({
+    /** serve Prometheus metrics on GET /metrics */
+    enabled: z.boolean().default(true),
+    /** when set, /metrics answers only requests with `Authorization: Bearer <token>` */
+    token: z.string().min(16).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     upstream: z
@@ -212,6 +221,11 @@ export const configSchema = z
         idleInTransactionTimeoutMs: z.number().int().nonnegative().default(120_000),
         /** how often each database's catalog is read again for functions and operators that shadow pg_catalog's */
         catalogRefreshSeconds: z.number().positive().default(60),
+        /**
+         * the server runs every connection on one backend (PGlite behind pglite-socket, as in the
+         * embedded demo): no named statements or DISCARD ALL, which would touch every session
+         */
+        sharedBackend: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -261,6 +275,9 @@ export const configSchema = z
     audit: auditSchema.default(auditSchema.parse({})),
     auth: authSchema.default(authSchema.parse({})),
     console: consoleSchema.default(consoleSchema.parse({})),
+    metrics: metricsSchema.prefault({}),
+    /** on SIGTERM/SIGINT, how long in-flight statements and HTTP requests may take to finish before everything is closed */
+    shutdownGraceMs: z.number().int().nonnegative().default(10_000),
     /** Slack app: new approvals posted with Approve/Deny buttons */
     slack: slackSchema.optional(),
     /** an email notice for each new approval */
@@ -276,3 +293,4 @@ export type McpConfig = z.infer<typeof mcpSchema>;
 export type ConsoleConfig = z.infer<typeof consoleSchema>;
 export type SlackConfig = z.infer<typeof slackSchema>;
 export type EmailConfig = z.infer<typeof emailSchema>;
+export type MetricsConfig = z.infer<typeof metricsSchema>;

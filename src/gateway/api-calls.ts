@@ -10,7 +10,7 @@ import type { Auditor } from '../domain/audit.js';
 import type { Agent, GatewayOutcome } from '../domain/request.js';
 import { scrubValue } from '../domain/secret-values.js';
 import { canonicalJson } from '../domain/canonical-json.js';
-import { asAirlockError, auditUnavailable, insufficientPrivilege, type AirlockError } from '../errors.js';
+import { asAirlockError, insufficientPrivilege, type AirlockError } from '../errors.js';
 import { judgeApiCall, methodVisible, type ApiVerdict } from '../policy/api-call.js';
 import { checkArgs, type CompiledMethod, type IntegrationRegistry } from '../integrations/registry.js';
 import { buildRequest } from '../integrations/request-builder.js';
@@ -20,14 +20,17 @@ import type { Vault } from '../vault/vault.js';
 import type { ApprovalService } from '../approvals/service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ApiMethodInfo } from './port.js';
+import type { RequestAudit } from './request-audit.js';
 
 export interface ApiCallParts {
   config: AirlockConfig;
   registry: IntegrationRegistry;
   vault: Vault;
   /** journaled audit log: nothing is sent while it refuses, no answer leaves before its events are durable */
-  audit: Auditor & Pick<AuditLog, 'ensureDurable' | 'health'>;
+  audit: Auditor & Pick<AuditLog, 'ensureDurable'>;
   approvals: () => ApprovalService;
+  /** where decisions are audited and counted, and refusals decided */
+  requests: Pick<RequestAudit, 'apiDecision' | 'refusal'>;
 }
 
 export class ApiCalls {
@@ -57,8 +60,8 @@ export class ApiCalls {
   /** The whole flow for one call: run auto, hold ask, refuse block; nothing runs unaudited. */
   async call(req: ApiCallRequest): Promise<ApiCallOutcome> {
     req.requestId ??= randomUUID();
-    const health = this.p.audit.health();
-    if (health.refusing) return { status: 'error', error: auditUnavailable(health.reason ?? 'the audit trail is unavailable') };
+    const refusal = this.p.requests.refusal(req.door);
+    if (refusal) return { status: 'error', error: refusal };
     const outcome = await this.decideAndRun(req);
     try {
       this.p.audit.ensureDurable(); // the answer goes back only once its events are durable
@@ -87,7 +90,7 @@ export class ApiCalls {
       return this.refused(req, asAirlockError(err));
     }
     const view = scrubValue(built.view);
-    this.p.audit.append({
+    this.p.requests.apiDecision({
       type: 'decision',
       agent: req.agent.name,
       door: req.door,

@@ -1,6 +1,7 @@
 // What a gateway is made of, opened in order from its config: policy engine, integrations, store,
 // audit log (journaled here, stored by a worker thread), upstream pools, queue, vault, the approval
-// spine and the API proxy — and how to close them, in reverse.
+// spine and the API proxy — and how to close them, in reverse; with what operations read of them
+// (metrics, readiness).
 import type { AirlockConfig } from '../config/schema.js';
 import type { ApiCallSpec } from '../domain/approval.js';
 import type { ApiResponse } from '../domain/api-call.js';
@@ -14,6 +15,10 @@ import { ApprovalService } from '../approvals/service.js';
 import { Vault } from '../vault/vault.js';
 import { ApiCalls } from './api-calls.js';
 import { loadIntegrations } from './load-integrations.js';
+import { GatewayMetrics } from './metrics.js';
+import type { MetricSources } from './metrics-registry.js';
+import { Readiness } from './readiness.js';
+import { RequestAudit } from './request-audit.js';
 
 export interface PartsOptions {
   queueName?: string;
@@ -55,7 +60,9 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
     publicUrl,
     calls,
   });
-  const api: ApiCalls = new ApiCalls({ config, registry, vault, audit, approvals: () => approvals });
+  const metrics = new GatewayMetrics();
+  const requests = new RequestAudit(audit, metrics);
+  const api: ApiCalls = new ApiCalls({ config, registry, vault, audit, approvals: () => approvals, requests });
   await api.refreshSecrets();
   const closers = [
     async () => api.close(),
@@ -66,5 +73,24 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
     () => audit.close(),
     () => store.close(),
   ];
-  return { engine, store, audit, pools, approvals, closers, api };
+  const readiness = new Readiness({
+    store: () => store.countApprovals(['pending']),
+    upstream: () => pools.ping(),
+    queue: async () => {
+      if (!(await queue.healthy())) throw new Error(`the approval queue (${queue.backend}) does not answer`);
+    },
+  });
+  const sources: MetricSources = {
+    metrics,
+    pendingApprovals: () => store.countApprovals(['pending']),
+    queueDepth: () => queue.depth(),
+    audit: () => {
+      const h = audit.health();
+      return { pending: h.pending, lagMs: h.lagMs, dropped: audit.droppedTotal };
+    },
+    pools: () => [...pools.stats().map((p) => ({ pool: p.kind, ...p })), ...metrics.wirePools()],
+  };
+  return { engine, store, audit, pools, approvals, closers, api, requests, ops: { metrics, readiness, sources } };
 }
+
+export type GatewayParts = Awaited<ReturnType<typeof openParts>>;

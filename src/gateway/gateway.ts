@@ -19,11 +19,12 @@ import { ConsoleFacet } from './console-facet.js';
 import type { AdminPort, ReviewersPort, ReviewPort } from './port.js';
 import { AdminFacet } from './admin-facet.js';
 import { ReviewerAccounts } from './reviewer-accounts.js';
-import { RequestAudit } from './request-audit.js';
+import type { RequestAudit } from './request-audit.js';
+import { OpsFacet } from './ops-facet.js';
 import { RevocationWatch } from './revocation-watch.js';
 import type { ApiCalls } from './api-calls.js';
 import { openParts } from './gateway-parts.js';
-import type { ApiPort, VaultPort } from './port.js';
+import type { ApiPort, OpsPort, RequestPort, VaultPort } from './port.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -48,25 +49,25 @@ export class Gateway implements GatewayPort {
     readonly approvals: ApprovalService,
     private readonly closers: (() => Promise<unknown>)[],
     private readonly api: ApiCalls,
+    private readonly requests: RequestAudit,
+    readonly ops: OpsFacet, // readiness, metrics, latency (`serve` connects the wire proxy's stats)
     storeSchema?: string,
   ) {
     this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
     this.admin = new AdminFacet({ config, store, audit, review: approvals.review, storeSchema });
     this.accounts = new ReviewerAccounts(config, store, audit);
-    this.requests = new RequestAudit(audit);
     this.revocations = new RevocationWatch(store);
   }
 
   private readonly catalogs: CatalogCache;
   private readonly admin: AdminFacet;
   private readonly accounts: ReviewerAccounts;
-  private readonly requests: RequestAudit;
   private readonly revocations: RevocationWatch;
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
   static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const { engine, store, audit, pools, approvals, closers, api } = await openParts(config, opts);
-    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, api, opts.storeSchema);
+    const { engine, store, audit, pools, approvals, closers, api, requests, ops } = await openParts(config, opts);
+    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, api, requests, new OpsFacet(ops), opts.storeSchema);
     if (opts.startWorkers !== false) {
       await approvals.start();
       // a revoked agent's open approvals are closed; approved ones no longer execute (service.execute)
@@ -133,6 +134,7 @@ export class Gateway implements GatewayPort {
       database,
       statementTimeoutMs: this.config.upstream.statementTimeoutMs,
       idleInTransactionTimeoutMs: this.config.upstream.idleInTransactionTimeoutMs,
+      sharedBackend: this.config.upstream.sharedBackend,
     };
   }
 
@@ -147,7 +149,9 @@ export class Gateway implements GatewayPort {
   }
 
   /** The whole flow for request/response doors (MCP, REST, CLI): run auto, hold ask, refuse block. */
-  async query(req: GatewayRequest, opts: { maxRows?: number } = {}): Promise<GatewayOutcome> {
+  query: RequestPort['query'] = (req, opts = {}) => this.ops.timed(req.door, () => this.answer(req, opts));
+
+  private async answer(req: GatewayRequest, opts: { maxRows?: number }): Promise<GatewayOutcome> {
     req.requestId ??= randomUUID();
     await this.catalogs.prepare(req.database);
     let decision: Decision;
@@ -240,7 +244,7 @@ export class Gateway implements GatewayPort {
 
   // ---- the API proxy (api-calls.ts) and the vault (admin-facet.ts) ----
 
-  callApi: ApiPort['callApi'] = (req) => this.api.call(req);
+  callApi: ApiPort['callApi'] = (req) => this.ops.timed(req.door, () => this.api.call(req));
   apiMethods: ApiPort['apiMethods'] = (agent) => this.api.methods(agent);
   routeApi: ApiPort['routeApi'] = (integration, verb, path) => this.api.route(integration, verb, path);
   apiApproval: ApiPort['apiApproval'] = async (id, agentId) => {
@@ -279,6 +283,11 @@ export class Gateway implements GatewayPort {
     integrations: this.api.integrations(),
     secrets: await this.store.listSecretNames(),
   });
+
+  // ---- operations (ops-facet.ts): /readyz, /metrics, latency of the wire proxy's statements ----
+  readiness: OpsPort['readiness'] = () => this.ops.readiness();
+  metricsText: OpsPort['metricsText'] = () => this.ops.metricsText();
+  observeLatency: OpsPort['observeLatency'] = (door, startedAt) => this.ops.observeLatency(door, startedAt);
 
   async close(): Promise<void> {
     this.catalogs.close();

@@ -15,6 +15,7 @@ import type { EffectivePolicy, IntegrationsView } from './console-facet.js';
 import type { VerifyResult } from '../audit/verify.js';
 import type { AuditEventType } from '../domain/audit.js';
 import type { ApiCallOutcome, ApiCallRequest } from '../domain/api-call.js';
+import type { ReadinessReport } from './readiness.js';
 
 /** Connection settings of the upstream a door forwards to (the wire fast path). */
 export interface UpstreamSettings {
@@ -24,6 +25,8 @@ export interface UpstreamSettings {
   password?: string;
   database: string;
   statementTimeoutMs: number;
+  /** every connection runs on one backend (PGlite): pinned sessions are closed, never DISCARDed */
+  sharedBackend?: boolean;
 }
 
 /** Something a door saw that belongs in the audit trail (a tool call, a connection, a sign-in). */
@@ -173,8 +176,18 @@ export interface ApiPort {
   routeApi(integration: string, verb: string, path: string): { method: string; pathArgs: Record<string, string> };
 }
 
+/** Operations: probes and metrics for the HTTP door, latency of what a door answers itself. */
+export interface OpsPort {
+  /** the store, the upstream and the approval queue answer (each check bounded, the report cached ~1 s) */
+  readiness(): Promise<ReadinessReport>;
+  /** this process's metrics in the Prometheus text format */
+  metricsText(): Promise<{ contentType: string; body: string }>;
+  /** a request a door answered without query() (the wire proxy's statements), from performance.now() at its start */
+  observeLatency(door: Door, startedAt: number): void;
+}
+
 /** What the CLI's admin commands need: no parser, no upstream. */
 export type AdminPort = ApprovalsPort & AuditPort & AgentsPort & VaultPort;
 
 /** Everything a door may call. */
-export type GatewayPort = RequestPort & AdminPort & ReviewersPort & ReviewPort & ApiPort;
+export type GatewayPort = RequestPort & AdminPort & ReviewersPort & ReviewPort & ApiPort & OpsPort;

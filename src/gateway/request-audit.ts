@@ -1,11 +1,15 @@
 // What the gateway writes to the audit trail about requests: each decision (on the wire proxy's hot
-// path, as a pre-encoded line), the refusal while the trail cannot keep up, and failures after a
-// decision. Nothing runs unaudited: while the log is refusing, every request is refused with 58030.
+// path, as a pre-encoded line; API calls as events), the refusal while the trail cannot keep up, and
+// failures after a decision. Nothing runs unaudited: while the log is refusing, every request is
+// refused with 58030. Every door's decisions pass here, so this is also where they are counted.
 import type { AuditLog } from '../audit/audit-log.js';
 import { decisionLineParts, encodeDecisionLine, type DecisionLineParts } from '../audit/audit-line.js';
 import type { Decision } from '../domain/decision.js';
-import type { GatewayRequest } from '../domain/request.js';
+import type { Door, GatewayRequest } from '../domain/request.js';
+import type { AuditInput } from '../domain/audit.js';
+import type { Tier } from '../domain/decision.js';
 import { auditUnavailable, type AirlockError } from '../errors.js';
+import type { GatewayMetrics } from './metrics.js';
 
 const AUDIT_SQL_CHARS = 4096;
 
@@ -32,7 +36,10 @@ function partsOf(decision: Decision): DecisionLineParts {
 }
 
 export class RequestAudit {
-  constructor(private readonly audit: AuditLog) {}
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   /** Record a decision; throws 58030 (after recording the refusal) while the trail cannot keep up. */
   decision(req: GatewayRequest, decision: Decision): void {
@@ -48,6 +55,21 @@ export class RequestAudit {
         sql: sqlOf(req),
       }),
     );
+    this.metrics.decided(req.door, decision.decision);
+  }
+
+  /** Record an API call's decision (an event with the request it would send). */
+  apiDecision(event: AuditInput & { type: 'decision'; door: Door; decision: Tier }): void {
+    this.audit.append(event);
+    this.metrics.decided(event.door, event.decision);
+  }
+
+  /** The 58030 error while the trail is refusing (counted), else null: for doors that answer it themselves. */
+  refusal(door: Door): AirlockError | null {
+    const health = this.audit.health();
+    if (!health.refusing) return null;
+    this.metrics.refused(door);
+    return auditUnavailable(health.reason ?? 'the audit trail is unavailable');
   }
 
   /** Throws 58030 now if the trail is refusing (checked before any work is done for a request). */
@@ -56,6 +78,7 @@ export class RequestAudit {
   }
 
   private refuse(req: GatewayRequest): never {
+    this.metrics.refused(req.door);
     const reason = this.audit.health().reason ?? 'the audit trail is unavailable';
     this.audit.append({
       type: 'error',

@@ -78,12 +78,12 @@ function sseRouter(gateway: GatewayPort, sessions: SessionRegistry, auth: McpHtt
   });
 
   // body parser and transport failures stay JSON-RPC errors on these paths
-  router.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
+  router.use((err: { status?: number; type?: string; message?: string }, req: Request, res: Response, _next: NextFunction) => {
     if (err?.type === 'entity.too.large') return rpcError(res, 413, -32000, `request body too large (limit ${cfg.maxBodyBytes} bytes)`);
     if (err?.type === 'entity.parse.failed') return rpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
       return rpcError(res, err.status, -32000, `invalid request: ${err.message ?? 'bad request'}`);
-    logger.error({ err: err?.message }, 'mcp http request failed');
+    logger.error({ err: err?.message, requestId: req.headers['x-request-id'] }, 'mcp http request failed');
     rpcError(res, 500, -32603, 'internal error');
   });
   return router;

@@ -70,7 +70,7 @@ export function streamableHttp(gateway: GatewayPort, sessions: SessionRegistry, 
     if (pathOf(req.url) !== path) return false;
     handle(req, res).catch((err: unknown) => {
       if (err instanceof McpBodyError) return writeRpcError(res, err.status, err.rpcCode, err.message);
-      logger.error({ err: (err as Error)?.message }, 'mcp http request failed');
+      logger.error({ err: (err as Error)?.message, requestId: req.headers['x-request-id'] }, 'mcp http request failed');
       writeRpcError(res, 500, -32603, 'internal error');
     });
     return true;

@@ -6,7 +6,7 @@ import { logger } from '../logger.js';
 export function sendError(res: Response, err: unknown): void {
   const e = asAirlockError(err);
   const status = e instanceof AirlockError && e.httpStatus >= 400 && e.httpStatus < 600 ? e.httpStatus : 500;
-  if (status >= 500) logger.error({ err: e.message }, 'http request failed');
+  if (status >= 500) logger.error({ err: e.message, requestId: res.req?.headers['x-request-id'] }, 'http request failed');
   const retry = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
   if (retry !== undefined) res.setHeader('Retry-After', String(retry));
   res.status(status).json({ error: { code: e.code, message: e.message } });

@@ -1,8 +1,9 @@
 // One entry point from a store URL (config `store.url`, AIRLOCK_STORE_URL, --store) to a Store.
 import { resolve } from 'node:path';
 import { configError } from '../errors.js';
-import { openPostgresStore, redactUrl, type PostgresStoreOptions } from './postgres-store.js';
-import { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+import { redactUrl } from '../domain/redact-url.js';
+import type { PostgresStoreOptions } from './postgres-store.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
 import type { Store } from './store.js';
 
 export type OpenStoreOptions = SqliteStoreOptions & PostgresStoreOptions;
@@ -21,8 +22,9 @@ export function parseStoreUrl(url: string): { kind: 'sqlite'; path: string } | {
   throw configError(`invalid store URL "${redactUrl(u)}": expected sqlite:PATH, sqlite::memory: or postgresql://...`);
 }
 
-/** Open and migrate the store a URL names. */
+/** Open and migrate the store a URL names. Only the driver it needs is loaded (CLI start-up time). */
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url);
-  return target.kind === 'sqlite' ? openSqliteStore(target.path, opts) : openPostgresStore(target.url, opts);
+  if (target.kind === 'sqlite') return (await import('./sqlite-store.js')).openSqliteStore(target.path, opts);
+  return (await import('./postgres-store.js')).openPostgresStore(target.url, opts);
 }

@@ -147,6 +147,12 @@ export class SqlStore implements Store {
     return rows.map(rowToApproval);
   }
 
+  async countApprovals(statuses: readonly ApprovalStatus[]): Promise<number> {
+    const s = statusList(statuses);
+    const rows = await this.db.all<{ n: number | string }>(`SELECT count(*) AS n FROM approvals WHERE status IN (${s.sql})`, s.values);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null> {
     return this.newestApprovalWhere('request_key', requestKey, statuses);
   }

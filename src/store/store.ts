@@ -68,6 +68,8 @@ export interface Store {
   /** Compare-and-set; null when the status/version no longer match (someone else won). */
   updateApproval(id: string, update: ApprovalUpdate): Promise<ApprovalRecord | null>;
   listApprovalsByStatus(statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord[]>;
+  /** how many approvals have these statuses (a gauge on every metrics scrape, and the readiness probe) */
+  countApprovals(statuses: readonly ApprovalStatus[]): Promise<number>;
   /** The newest approval with this request key in one of the statuses. */
   findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
   /** The newest approval with this binding in one of the statuses. */

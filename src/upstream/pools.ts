@@ -14,7 +14,14 @@ export interface UpstreamSettings {
   poolSize: number;
   /** how many distinct databases may have pools at once (agents choose the names) */
   maxDatabases?: number;
+  /** every connection runs on one backend (PGlite behind pglite-socket): no named statements, no DISCARD ALL */
+  sharedBackend?: boolean;
 }
+
+const sharedBackendSessions = new WeakSet<PoolClient>();
+
+/** True for a session of a shared-backend upstream: its prepared-statement names and state are everyone's. */
+export const sharesBackend = (client: PoolClient): boolean => sharedBackendSessions.has(client);
 
 export const POOL_KINDS = { readOnly: 'read-only', readWrite: 'read-write' } as const;
 export type PoolKind = (typeof POOL_KINDS)[keyof typeof POOL_KINDS];
@@ -64,7 +71,9 @@ export class UpstreamPools {
   /** A dedicated session; the caller must release it (release(true) if its state is unknown). */
   async connect(database: string, kind: PoolKind): Promise<PoolClient> {
     try {
-      return await this.pool(database, kind).connect();
+      const client = await this.pool(database, kind).connect();
+      if (this.settings.sharedBackend) sharedBackendSessions.add(client);
+      return client;
     } catch (err) {
       // a database that does not exist should not keep an empty pool pair around
       if ((err as { code?: string }).code === '3D000') await this.drop(database);
@@ -112,7 +121,7 @@ export class UpstreamPools {
     } catch (err) {
       throw asAirlockError(err);
     } finally {
-      client.release(await resetSession(client));
+      client.release(this.settings.sharedBackend ? false : await resetSession(client));
     }
   }
 
@@ -128,6 +137,21 @@ export class UpstreamPools {
     } finally {
       client.release();
     }
+  }
+
+  /** Connections per pool (metrics): in use, idle, and requests waiting for one. */
+  stats(): { database: string; kind: PoolKind; inUse: number; idle: number; waiting: number }[] {
+    return [...this.pairs].flatMap(([database, pair]) =>
+      ([POOL_KINDS.readOnly, POOL_KINDS.readWrite] as const).map((kind) => {
+        const p = kind === POOL_KINDS.readOnly ? pair.readOnly : pair.readWrite;
+        return { database, kind, inUse: p.totalCount - p.idleCount, idle: p.idleCount, waiting: p.waitingCount };
+      }),
+    );
+  }
+
+  /** The readiness probe: one pooled `SELECT 1` on the default database. */
+  async ping(): Promise<void> {
+    await this.pool(this.target.defaultDatabase, POOL_KINDS.readOnly).query('SELECT 1');
   }
 
   async close(): Promise<void> {

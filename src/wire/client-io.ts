@@ -31,6 +31,8 @@ export interface IoOwner {
   closing(): void;
   /** the upstream server bound right now, for backpressure */
   server(): ServerConn | null;
+  /** a ReadyForQuery goes to the client: the round trip it ends is answered (latency) */
+  answered(): void;
 }
 
 const MAX_QUEUED = 4096;
@@ -166,6 +168,7 @@ export class ClientIo {
 
   /** A frame the proxy wrote itself; callers make sure the server has nothing in flight first. */
   emit(b: Buffer): void {
+    if (b[0] === 0x5a) this.owner.answered();
     this.toClient.push(b);
   }
 

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { WirePool } from '../upstream/wire-pool.js';
 import { logger } from '../logger.js';
-import { invalidAuthorization, type AirlockError } from '../errors.js';
+import { adminShutdown, invalidAuthorization, type AirlockError } from '../errors.js';
 import type { GatewayPort } from '../gateway/port.js';
 import { handshake, type HandshakeDeps } from './handshake.js';
 import { SessionRegistry } from './session-registry.js';
@@ -33,6 +33,11 @@ export interface WireServerConfig {
 
 export interface WireServer {
   port: number;
+  /**
+   * Shutdown, first step: stop accepting connections now; end each session once nothing of it is in
+   * flight (FATAL 57P01), waiting at most graceMs for those still running a statement.
+   */
+  drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
   /** live counters, for the bench and diagnostics */
   stats(): { clients: number; pool: ReturnType<WirePool['stats']> };
@@ -41,6 +46,9 @@ export interface WireServer {
   /** end every session of an agent (revoked) with this FATAL error; returns how many */
   closeAgent(agentId: string, error: AirlockError): number;
 }
+
+/** how often a draining proxy looks for sessions whose statement has finished */
+const DRAIN_POLL_MS = 20;
 
 const pem = (v: string) => (v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8'));
 
@@ -79,15 +87,27 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
   server.maxConnections = 100_000;
   const port = await listen(server, config.port, config.host);
   logger.info({ port }, 'wire proxy listening');
+  let stopped: Promise<void> | null = null;
+  // resolves once the listener and every connection are closed
+  const stopListening = () => (stopped ??= new Promise<void>((resolve) => server.close(() => resolve())));
 
   return {
     port,
     stats: () => ({ clients: registry.size, pool: pool.stats() }),
     sessions: () => registry.all().map((s) => s.debugState()),
     closeAgent: (agentId, error) => registry.closeAgent(agentId, error),
+    drain: async (graceMs) => {
+      void stopListening();
+      const deadline = Date.now() + graceMs;
+      for (;;) {
+        for (const s of registry.all()) if (!s.busy) s.fatal(adminShutdown());
+        if (registry.size === 0 || Date.now() >= deadline) return;
+        await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+      }
+    },
     close: async () => {
       unfollow();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = stopListening();
       for (const s of registry.all()) s.close();
       for (const s of sockets) s.destroy();
       pool.close();

@@ -27,6 +27,8 @@ export class UpstreamBinding implements ServerOwner {
     private readonly ctx: SessionContext,
     private readonly id: SessionIdentity,
     private readonly io: ClientIo,
+    /** a ReadyForQuery from the server goes to the client */
+    private readonly answered: () => void,
   ) {}
 
   debugState(): Record<string, unknown> {
@@ -105,6 +107,7 @@ export class UpstreamBinding implements ServerOwner {
     if (s.closed) return pool.release(s);
     if (s.outstanding > 0 || this.forwardedSinceSync || s.status !== 0x49) return pool.discard(s);
     if (!this.pinned) return pool.release(s);
+    if (this.id.settings.sharedBackend) return pool.discard(s); // DISCARD ALL would reset every session
     s.internalQuery('DISCARD ALL').then(
       (err) => (err ? pool.discard(s) : pool.release(s)),
       () => pool.discard(s),
@@ -174,6 +177,7 @@ export class UpstreamBinding implements ServerOwner {
   serverReady(status: number): void {
     this.txStatus = status;
     this.readyPending = true;
+    this.answered();
   }
 
   serverLost(err: Error): void {

@@ -16,12 +16,19 @@ import type { SessionContext, SessionIdentity } from './session-types.js';
 import { runHeld } from './held.js';
 import { ExtendedProtocol } from './extended-protocol.js';
 import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState } from './statement-facts.js';
+import { logger } from '../logger.js';
+
+/** pino's level value of `debug`: the per-statement line is written only at that level */
+const DEBUG = 20;
 
 export class Session implements IoOwner {
   private abort: AbortController | null = null;
   readonly io: ClientIo;
   readonly up: UpstreamBinding;
   private readonly ext: ExtendedProtocol;
+  /** when the open round trip's first statement was classified (0: none open) */
+  private startedAt = 0;
+  private roundTrips = 0;
 
   constructor(
     socket: net.Socket,
@@ -30,7 +37,7 @@ export class Session implements IoOwner {
     readonly id: SessionIdentity,
   ) {
     this.io = new ClientIo(socket, reader, ctx.gateway, this);
-    this.up = new UpstreamBinding(ctx, id, this.io);
+    this.up = new UpstreamBinding(ctx, id, this.io, () => this.answered());
     this.ext = new ExtendedProtocol(this);
   }
 
@@ -46,6 +53,12 @@ export class Session implements IoOwner {
   /** FATAL error, then close (revocation, shutdown). */
   fatal(e: AirlockError): void {
     this.io.fatal(e);
+  }
+
+  /** a statement is running or waits its turn (shutdown lets it finish) */
+  get busy(): boolean {
+    const s = this.up.server;
+    return !this.io.quiet || this.up.forwardedSinceSync || (s !== null && s.outstanding > 0);
   }
 
   debugState(): Record<string, unknown> {
@@ -65,6 +78,18 @@ export class Session implements IoOwner {
 
   server(): ServerConn | null {
     return this.up.server;
+  }
+
+  answered(): void {
+    if (this.startedAt === 0) return;
+    this.ctx.gateway.observeLatency('wire', this.startedAt);
+    this.roundTrips++;
+    if (logger.levelVal <= DEBUG) {
+      const ms = Math.round((performance.now() - this.startedAt) * 1000) / 1000;
+      const requestId = `${this.id.pid.toString(16)}-${this.roundTrips}`;
+      logger.debug({ requestId, agent: this.id.agent.name, database: this.id.database, ms }, 'wire statement answered');
+    }
+    this.startedAt = 0;
   }
 
   dispatch(type: number, buf: Buffer, start: number, end: number): Step {
@@ -108,6 +133,7 @@ export class Session implements IoOwner {
 
   /** The gateway request for one statement of this session. */
   request(sql: string, params?: unknown[]): GatewayRequest {
+    if (this.startedAt === 0) this.startedAt = performance.now();
     return {
       agent: this.id.agent,
       door: 'wire',

@@ -151,16 +151,23 @@ describe('airlock migrate / agents / audit (sqlite file)', () => {
     expect(JSON.parse(brokenJson.stdout)).toMatchObject({ ok: false, firstBrokenSeq: target.seq });
   });
 
-  it('bad input gets a clear message and exit 1, never a stack trace', async () => {
-    for (const [args, msg] of [
-      [['audit', 'list', '--store', url, '--since', 'yesterday'], '--since'],
-      [['audit', 'list', '--store', url, '--limit', '0'], '--limit'],
-      [['audit', 'export', '--store', url, '--format', 'csv'], '--format'],
-      [['audit', 'verify', '--store', 'mysql://db'], 'invalid store URL'],
-      [['agents', 'create', 'bad name!', '--store', url], 'invalid agent name'],
+  it("bad input gets a clear message and exit 1 (64 for a value outside an option's choices), never a stack trace", async () => {
+    for (const [args, msg, code] of [
+      [['audit', 'list', '--store', url, '--since', 'yesterday'], '--since', 1],
+      [['audit', 'list', '--store', url, '--limit', '0'], '--limit', 1],
+      [
+        ['audit', 'export', '--store', url, '--format', 'csv'],
+        "'--format <format>' argument 'csv' is invalid. Allowed choices are jsonl",
+        64,
+      ],
+      [['audit', 'list', '--store', url, '--decision', 'maybe'], 'Allowed choices are auto, ask, block', 64],
+      [['audit', 'list', '--store', url, '--type', 'nope'], "'--type <type>' argument 'nope' is invalid", 64],
+      [['approvals', 'list', '--store', url, '--status', 'done'], "'--status <status>' argument 'done' is invalid", 64],
+      [['audit', 'verify', '--store', 'mysql://db'], 'invalid store URL', 1],
+      [['agents', 'create', 'bad name!', '--store', url], 'invalid agent name', 1],
     ] as const) {
       const r = await airlock([...args]);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr).toContain(msg);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }

@@ -1,8 +1,7 @@
 // The MCP Inspector CLI (`@modelcontextprotocol/inspector --cli`) drives Airlock through
 // scripts/mcp-inspector-smoke.sh: list tools and call `query` over stdio and Streamable HTTP.
-// Skipped only when the inspector package is not installed (the script then exits 77).
+// The inspector is not a dependency (it wants Node >= 22); the script runs it with npx.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAll, type Running } from '../../src/cli/serve.js';
@@ -11,14 +10,12 @@ import { createTestEnv, type TestEnv } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = `${ROOT}scripts/mcp-inspector-smoke.sh`;
-const INSPECTOR = process.env.MCP_INSPECTOR ?? `${ROOT}node_modules/.bin/mcp-inspector`;
-const installed = existsSync(INSPECTOR);
 
 let env: TestEnv;
 let running: Running;
 let token: string;
 
-describe.skipIf(!installed)('MCP Inspector CLI smoke script', () => {
+describe('MCP Inspector CLI smoke script', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     running = await startAll(env.config, { queueName: uniqueName('mcpinsp') });
@@ -40,7 +37,7 @@ describe.skipIf(!installed)('MCP Inspector CLI smoke script', () => {
           timeout: 120_000,
           env: {
             ...process.env,
-            MCP_INSPECTOR: INSPECTOR,
+            MCP_INSPECTOR: process.env.MCP_INSPECTOR ?? '',
             AIRLOCK_AGENT_TOKEN: token,
             AIRLOCK_STORE_URL: env.storeUrl,
             AIRLOCK_UPSTREAM_URL: env.config.upstream.url,
@@ -53,8 +50,8 @@ describe.skipIf(!installed)('MCP Inspector CLI smoke script', () => {
         (err, out, errOut) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
       ),
     );
-    // the inspector v1 CLI prints a deprecation banner on stderr; anything else there is a failure
-    expect(stderr.replace(/[^\n]*(deprecated|Upgrade:|security fixes only|⚠️)[^\n]*/g, '').trim()).toBe('');
+    // the inspector v1 CLI prints a deprecation banner on stderr, npx an engine warning; anything else there is a failure
+    expect(stderr.replace(/[^\n]*(deprecated|Upgrade:|security fixes only|⚠️|npm warn)[^\n]*/g, '').trim()).toBe('');
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toEqual([
       'ok  stdio tools/list',
@@ -65,14 +62,14 @@ describe.skipIf(!installed)('MCP Inspector CLI smoke script', () => {
   }, 150_000);
 });
 
-describe.runIf(!installed)('MCP Inspector CLI smoke script (inspector missing)', () => {
-  it('exits 77 with an install hint when @modelcontextprotocol/inspector is absent', async () => {
+describe('MCP Inspector CLI smoke script (inspector missing)', () => {
+  it('exits 77 with a hint when MCP_INSPECTOR names a program that does not exist', async () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile('bash', [SCRIPT], { cwd: ROOT, env: { ...process.env, MCP_INSPECTOR: '/nonexistent/mcp-inspector' } }, (err, _o, e) =>
         resolve({ code: Number((err as { code?: number } | null)?.code ?? 0), stderr: e }),
       ),
     );
     expect(r.code).toBe(77);
-    expect(r.stderr).toMatch(/npm install --save-dev @modelcontextprotocol\/inspector/);
+    expect(r.stderr).toMatch(/unset MCP_INSPECTOR/);
   });
 });
