@@ -13,22 +13,42 @@ export function textTable(rows: Record<string, unknown>[], mark?: (row: Record<s
 }
 
 export function renderApprovalLine(r: ApprovalRecord): string {
-  const rows = r.preview?.available ? `${r.preview.affectedRows} rows` : 'no preview';
+  const rows = r.call ? `${r.call.integration}.${r.call.method}` : r.preview?.available ? `${r.preview.affectedRows} rows` : 'no preview';
   const sql = r.sql.replace(/\s+/g, ' ');
   return `${r.id}  ${r.status.padEnd(9)} ${r.agentName}@${r.database}  ${rows}  ${sql.length > 60 ? `${sql.slice(0, 57)}...` : sql}`;
 }
 
-export function renderApproval(r: ApprovalRecord, url: string): string {
-  const p = r.preview;
-  const lines = [
+/** The body of an API-call approval: the method, its exact arguments and the request that will be sent. */
+function renderCall(call: NonNullable<ApprovalRecord['call']>): string[] {
+  const indent = (v: unknown) =>
+    JSON.stringify(v, null, 2)
+      .split('\n')
+      .map((l) => `  ${l}`);
+  const lines = ['API call:', `  ${call.integration}.${call.method}`, '', 'Arguments (exactly these are sent):', ...indent(call.args)];
+  lines.push('', 'Request (credentials are added by Airlock):', `  ${call.request.method} ${call.request.url}`);
+  if (call.request.body !== undefined) lines.push(...indent(call.request.body));
+  return lines;
+}
+
+function header(r: ApprovalRecord, url: string, target: string): string[] {
+  return [
     `Approval ${r.id}  [${r.status}]`,
-    `  agent ${r.agentName} · database ${r.database} · via ${r.door} · created ${new Date(r.createdAt).toISOString()} · expires ${new Date(r.expiresAt).toISOString()}`,
+    `  agent ${r.agentName} · ${target} · via ${r.door} · created ${new Date(r.createdAt).toISOString()} · expires ${new Date(r.expiresAt).toISOString()}`,
     `  approvals ${r.approvals.length}/${r.requiredApprovals}${r.approvals.length ? ` (${r.approvals.map((a) => a.reviewer).join(', ')})` : ''}${r.deniedBy ? ` · denied by ${r.deniedBy}` : ''}${r.comment ? ` · "${r.comment}"` : ''}`,
     `  review ${url}`,
     '',
-    'SQL:',
-    ...r.sql.split('\n').map((l) => `  ${l}`),
   ];
+}
+
+export function renderApproval(r: ApprovalRecord, url: string): string {
+  const p = r.preview;
+  if (r.call) {
+    const lines = [...header(r, url, `integration ${r.call.integration}`), ...renderCall(r.call)];
+    if (r.error) lines.push('', `Error: ${r.error}`);
+    if (r.result && r.status === 'executed') lines.push('', `Response: ${JSON.stringify(r.result).slice(0, 500)}`);
+    return lines.join('\n');
+  }
+  const lines = [...header(r, url, `database ${r.database}`), 'SQL:', ...r.sql.split('\n').map((l) => `  ${l}`)];
   if (r.params?.length) lines.push(`  params: ${JSON.stringify(r.params)}`);
   lines.push('');
   if (!p || !p.available) lines.push(p?.reason ?? 'preview unavailable');

@@ -9,7 +9,8 @@ import { startHttpServer, type HttpServer } from '../rest/http-server.js';
 import { invalidParameterValue } from '../errors.js';
 import { logger } from '../logger.js';
 import { configFor } from './context.js';
-import { apiProxyRouter } from '../rest/api-proxy.js';
+import { agentTokens, apiProxyRouter } from '../rest/api-proxy.js';
+import { apiCallFront } from '../rest/api-call-front.js';
 
 export interface Running {
   gateway: Gateway;
@@ -65,6 +66,9 @@ export async function startAll(
     // loaded on demand: the MCP SDK is only needed by `serve`, not by every CLI command
     const { createMcpHttp } = await import('../mcp/http.js');
     const mcp = createMcpHttp(gateway);
+    // the API proxy: POST /v1/call ahead of express (its hot path), approvals and /proxy as routes
+    const agentOf = agentTokens(gateway);
+    const apiCall = apiCallFront(gateway, agentOf);
     // reviewer doors beyond the console, when configured: the Slack app and email notices
     const slack = config.slack ? (await import('../slack/slack-interactivity.js')).createSlackDoor(gateway, config.slack) : null;
     const email = config.email ? new (await import('../email/email-notice.js')).EmailNotices(gateway, config.email) : null;
@@ -73,11 +77,11 @@ export async function startAll(
       host: config.http.host,
       port: config.http.port,
       mount: (app) => {
-        app.use(apiProxyRouter(gateway));
+        app.use(apiProxyRouter(gateway, agentOf));
         mcp.mount(app);
         slack?.mount(app);
       },
-      front: mcp.front,
+      front: (req, res) => mcp.front(req, res) || apiCall(req, res),
       wireAddress: () => ({ host: config.wire.host, port: wire.port }),
     });
     gateway.useHttpAddress(config.http.host, http.port);

@@ -49,6 +49,11 @@ export const methodSchema = z
     query: z.array(z.string()).default([]),
     /** a GraphQL API: the body is {"query": <this text>, "variables": <the arguments>} */
     graphql: z.string().optional(),
+    /**
+     * the argument sent as the whole JSON body (a body that is not an object's properties, e.g. an
+     * array, or one whose property names clash with a parameter); the other arguments go to the path and query
+     */
+    bodyArg: z.string().optional(),
   })
   .strict();
 

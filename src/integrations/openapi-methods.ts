@@ -6,7 +6,8 @@
 //   - an object body (JSON or form) has its properties spread among the arguments, required only
 //     when the body itself is required; read-only properties are dropped;
 //   - a body that is not a plain object, or whose property names clash with a parameter, is passed
-//     whole as one `body` argument (`request_body` if a parameter is already called `body`).
+//     whole as one `body` argument (`request_body` if a parameter is already called `body`), and
+//     the method records it as its `bodyArg`: that argument is sent as the request body itself.
 import { integrationSchema, type HTTP_VERBS, type MethodDefinition, type Tier } from './definition.js';
 import { cleanSchema, isObject, objectBody, parameterSchema, shortText } from './openapi-schema.js';
 
@@ -148,6 +149,7 @@ function methodOf(o: Operation, swagger2: Json | null, encodings: Set<BodyEncodi
     if (!required.includes(name)) required.push(name);
   }
   const body = bodyOf(o, params, swagger2);
+  let bodyArg: string | undefined;
   if (body) {
     encodings.add(body.encoding);
     const flat = objectBody(body.schema);
@@ -157,6 +159,7 @@ function methodOf(o: Operation, swagger2: Json | null, encodings: Set<BodyEncodi
     } else {
       const name = 'body' in properties ? 'request_body' : 'body';
       properties[name] = body.schema;
+      bodyArg = name;
       if (body.required) required.push(name);
     }
   }
@@ -169,6 +172,7 @@ function methodOf(o: Operation, swagger2: Json | null, encodings: Set<BodyEncodi
     tier: TIER_BY_VERB[o.verb],
     rules: [],
     query: o.verb === 'GET' || o.verb === 'HEAD' ? [] : query,
+    ...(bodyArg ? { bodyArg } : {}),
   };
 }
 

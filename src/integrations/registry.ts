@@ -61,6 +61,9 @@ export class IntegrationRegistry {
         } catch (err) {
           throw configError(`${where}.params: not a valid JSON Schema (${(err as Error).message})`);
         }
+        const declared = (def.params as { properties?: Record<string, unknown> }).properties ?? {};
+        if (def.bodyArg !== undefined && !(def.bodyArg in declared))
+          throw configError(`${where}.bodyArg: "${def.bodyArg}" is not one of the method's params.properties`);
         const conditions = def.rules.map((c, i) => {
           try {
             return compileCondition(c);

@@ -47,9 +47,10 @@ export function buildRequest(m: CompiledMethod, args: Record<string, unknown>, o
   const rest: Record<string, unknown> = {};
   const query: Record<string, unknown> = {};
   const inBody = BODY_VERBS.has(m.verb);
+  const bodyArg = m.def.bodyArg;
   for (const [k, v] of Object.entries(args)) {
     if (m.pathParams.includes(k)) continue;
-    if (!inBody || m.def.query.includes(k)) query[k] = v;
+    if (!inBody || m.def.query.includes(k) || (bodyArg !== undefined && k !== bodyArg)) query[k] = v;
     else rest[k] = v;
   }
   const qs = encodePairs(query);
@@ -62,6 +63,12 @@ export function buildRequest(m: CompiledMethod, args: Record<string, unknown>, o
     shown = { query: m.def.graphql, variables: rest };
     body = JSON.stringify(shown);
     headers['content-type'] = 'application/json';
+  } else if (inBody && bodyArg !== undefined) {
+    shown = rest[bodyArg];
+    if (shown !== undefined) {
+      body = JSON.stringify(shown);
+      headers['content-type'] = 'application/json';
+    }
   } else if (inBody && integration.bodyEncoding === 'form') {
     shown = rest;
     body = encodePairs(rest);

@@ -8,7 +8,7 @@ import type { GatewayPort } from '../gateway/port.js';
 import type { Agent } from '../domain/request.js';
 import { logger } from '../logger.js';
 import { McpHttpAuth } from './http-auth.js';
-import { McpBodyError, readJsonBody } from './json-body.js';
+import { JsonBodyError, readJsonBody } from '../domain/json-body.js';
 import { JsonHttpTransport, writeRpcError } from './json-http-transport.js';
 import { createMcpServer } from './server.js';
 import { SESSION_KINDS, type SessionRegistry } from './sessions.js';
@@ -69,7 +69,7 @@ export function streamableHttp(gateway: GatewayPort, sessions: SessionRegistry, 
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (pathOf(req.url) !== path) return false;
     handle(req, res).catch((err: unknown) => {
-      if (err instanceof McpBodyError) return writeRpcError(res, err.status, err.rpcCode, err.message);
+      if (err instanceof JsonBodyError) return writeRpcError(res, err.status, err.rpcCode, err.message);
       logger.error({ err: (err as Error)?.message, requestId: req.headers['x-request-id'] }, 'mcp http request failed');
       writeRpcError(res, 500, -32603, 'internal error');
     });

@@ -4,82 +4,79 @@
 //   GET  /v1/approvals/{id}                                → the agent's own approval, with the response once executed
 //   ANY  /proxy/{integration}/{path…}                      → vendor-style: mapped to a method by verb and path
 //                                                            template; unmapped routes are refused, never sent
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { ApiCallOutcome } from '../domain/api-call.js';
 import type { Agent } from '../domain/request.js';
 import type { GatewayPort } from '../gateway/port.js';
-import { invalidAuthorization, invalidParameterValue } from '../errors.js';
+import { invalidAuthorization } from '../errors.js';
 import { bearerToken } from './reviewer-auth.js';
-import { sendError } from './http-errors.js';
+import { sendError, writeJson } from './http-errors.js';
 import { TokenCache } from '../domain/token-cache.js';
 
 type Locals = { agent: Agent };
 
 /** Agent bearer tokens, trusted for mcp.tokenCacheMs (1 s) like MCP's: revocation bites within that bound. */
-function agentAuth(gateway: GatewayPort) {
+export function agentTokens(gateway: GatewayPort): (req: IncomingMessage) => Agent | Promise<Agent> {
   const cache = new TokenCache(gateway.config.mcp.tokenCacheMs);
   gateway.onAgentRevoked(() => cache.clear());
-  return (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
+  return (req) => {
     const token = bearerToken(req.headers.authorization);
-    if (!token) return sendError(res, invalidAuthorization('agent token missing: send Authorization: Bearer <agent token>'));
-    const remote = req.socket.remoteAddress ?? 'unknown';
+    if (!token) throw invalidAuthorization('agent token missing: send Authorization: Bearer <agent token>');
     const hit = cache.peek(token);
-    if (hit) {
-      res.locals.agent = hit;
-      return next();
-    }
-    cache
+    if (hit) return hit;
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    return cache
       .authenticate(token, (t) => gateway.authenticateToken(t, 'api', remote))
-      .then(
-        (agent) => {
-          if (!agent) return sendError(res, invalidAuthorization('agent token unknown or revoked'));
-          res.locals.agent = agent;
+      .then((agent) => {
+        if (!agent) throw invalidAuthorization('agent token unknown or revoked');
+        return agent;
+      });
+  };
+}
+
+function agentAuth(agentOf: ReturnType<typeof agentTokens>) {
+  return (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
+    try {
+      const agent = agentOf(req);
+      if (!(agent instanceof Promise)) {
+        res.locals.agent = agent;
+        return next();
+      }
+      agent.then(
+        (a) => {
+          res.locals.agent = a;
           next();
         },
         (err: unknown) => sendError(res, err),
       );
+    } catch (err) {
+      sendError(res, err);
+    }
   };
 }
 
 /** The Airlock envelope of an outcome (the /v1/call answer; /proxy answers `done` transparently). */
-function answer(res: Response, o: ApiCallOutcome): void {
+export function answer(res: ServerResponse, o: ApiCallOutcome): void {
   switch (o.status) {
     case 'done':
-      res.status(200).json({ status: 'done', response: o.response });
-      return;
+      return writeJson(res, 200, { status: 'done', response: o.response });
     case 'pending':
-      res.status(202).json({ status: 'pending', approval_id: o.approvalId, review_url: o.reviewUrl, request: o.request });
-      return;
+      return writeJson(res, 202, { status: 'pending', approval_id: o.approvalId, review_url: o.reviewUrl, request: o.request });
     case 'blocked':
-      res.status(403).json({ error: { code: o.error.code, message: o.error.message, rule: o.decision.rule } });
-      return;
+      return writeJson(res, 403, { error: { code: o.error.code, message: o.error.message, rule: o.decision.rule } });
     default:
       sendError(res, o.error);
   }
 }
 
-export function apiProxyRouter(gateway: GatewayPort): express.Router {
+/** GET /v1/approvals/:id and /proxy/... (POST /v1/call is served ahead of express by api-call-front.ts). */
+export function apiProxyRouter(gateway: GatewayPort, agentOf: ReturnType<typeof agentTokens>): express.Router {
   const router = express.Router();
   const limit = gateway.config.mcp.maxBodyBytes;
   const json = express.json({ limit, type: ['application/json', 'application/*+json'] });
   const form = express.urlencoded({ limit, extended: true });
-  const auth = agentAuth(gateway);
-
-  router.post('/v1/call/:integration/:method', auth, json, async (req: Request, res: Response<unknown, Locals>) => {
-    try {
-      const body = (req.body ?? {}) as { args?: unknown };
-      if (typeof body !== 'object' || Array.isArray(body)) throw invalidParameterValue('the body must be {"args": {...}}');
-      const args = body.args ?? {};
-      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw invalidParameterValue('"args" must be a JSON object');
-      const { integration, method } = req.params as Record<string, string>;
-      answer(
-        res,
-        await gateway.callApi({ agent: res.locals.agent, door: 'api', integration, method, args: args as Record<string, unknown> }),
-      );
-    } catch (err) {
-      sendError(res, err);
-    }
-  });
+  const auth = agentAuth(agentOf);
 
   router.get('/v1/approvals/:id', auth, async (req: Request, res: Response<unknown, Locals>) => {
     try {

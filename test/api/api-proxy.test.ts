@@ -116,6 +116,12 @@ describe('API proxy', () => {
     const id = held.body.approval_id;
     const show = JSON.parse((await runCli(['approvals', 'show', id, '--json', '--store', storeUrl])).stdout);
     expect(show).toMatchObject({ door: 'api', database: 'fakepay', call: { integration: 'fakepay', method: 'create_refund' } });
+    // the reviewer's text view shows the method, the exact arguments and the request, never as SQL
+    const text = (await runCli(['approvals', 'show', id, '--store', storeUrl])).stdout;
+    expect(text).toMatch(/API call:\n {2}fakepay\.create_refund/);
+    expect(text).toMatch(/"amount": 500/);
+    expect(text).toContain(`POST ${upstream.url}/v1/refunds`);
+    expect(text).not.toMatch(/^SQL:/m);
     expect((await runCli(['approvals', 'approve', id, '--as', 'rita', '--store', storeUrl])).code).toBe(0);
     const done = await until(
       () => approval(id),

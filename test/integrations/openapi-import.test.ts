@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrationSchema, pathParams, type IntegrationDefinition } from '../../src/integrations/definition.js';
 import { importOpenApi, toYaml } from '../../src/integrations/openapi-import.js';
 import { readDefinitions } from '../../src/integrations/read-definitions.js';
+import { IntegrationRegistry, checkArgs } from '../../src/integrations/registry.js';
+import { buildRequest } from '../../src/integrations/request-builder.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = 'test/fixtures/openapi';
@@ -192,6 +194,17 @@ describe('importOpenApi: edge cases (OpenAPI 3.1)', () => {
     expect(required(def, 'updateTree_2')).toEqual(['treeId', 'nodeId']); // the body is optional
     expect(props(def, 'trees_get').body).toEqual({ type: 'array', items: { type: 'string' } });
     expect(def.methods.trees_get.query).toEqual(['q']);
+    expect(def.methods.trees_get.bodyArg).toBe('body');
+    expect(def.methods.updateTree_2.bodyArg).toBe('body');
+    // the whole-body argument is the request body itself; the other arguments go to the path and query
+    const reg = new IntegrationRegistry([def]);
+    const m = reg.method(def.name, 'trees_get');
+    const sent = buildRequest(m, checkArgs(m, { q: 'oak', body: ['a', 'b'] }));
+    expect(sent.body).toBe('["a","b"]');
+    expect(sent.url).toMatch(/\?q=oak$/);
+    const moved = reg.method(def.name, 'updateTree_2');
+    const req = buildRequest(moved, checkArgs(moved, { treeId: 't1', nodeId: 7, body: { treeId: 't2' } }));
+    expect(JSON.parse(req.body!)).toEqual({ treeId: 't2' });
     checkInvariants(def);
   });
 

@@ -60,7 +60,11 @@ describe(`the ${pkg.name} package`, () => {
     expect(await new Promise((r) => check.once('close', r))).toBe(1);
     expect(checkOut).toMatch(/^BLOCK/);
 
-    demo = spawn(airlock, ['demo', '--wire-port', '0', '--http-port', '0'], { cwd: empty, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(airlock, ['demo', '--wire-port', '0', '--http-port', '0'], {
+      cwd: empty,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     demo.stderr!.on('data', (b) => (stderr += b));
     let url = '';

@@ -1,24 +1,26 @@
-// The JSON body of an MCP HTTP POST, read straight off the request: one size check, one
-// JSON.parse. (express.json runs content-type sniffing, charset decoding and a stream pipeline
-// per request, a visible share of a `query` call; MCP bodies are always UTF-8 JSON.)
+// The JSON body of a hot-path HTTP POST (MCP, the API proxy's /v1/call), read straight off the
+// request: one size check, one JSON.parse. (express.json runs content-type sniffing, charset
+// decoding and a stream pipeline per request, a visible share of a call; these bodies are UTF-8 JSON.)
 import type { IncomingMessage } from 'node:http';
 
-/** A request body the MCP endpoint cannot take; carries the HTTP status and JSON-RPC error code. */
-export class McpBodyError extends Error {
-  override readonly name = 'McpBodyError';
+/** A request body the endpoint cannot take; carries the HTTP status, a SQLSTATE and the JSON-RPC error code. */
+export class JsonBodyError extends Error {
+  override readonly name = 'JsonBodyError';
 
   constructor(
     readonly status: number,
     readonly rpcCode: number,
     message: string,
+    readonly code: string,
   ) {
     super(message);
   }
 }
 
-export const unsupportedMediaType = () => new McpBodyError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
-export const bodyTooLarge = (limit: number) => new McpBodyError(413, -32000, `request body too large (limit ${limit} bytes)`);
-export const bodyNotJson = () => new McpBodyError(400, -32700, 'Parse error: the body is not valid JSON');
+export const unsupportedMediaType = () =>
+  new JsonBodyError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json', '22023');
+export const bodyTooLarge = (limit: number) => new JsonBodyError(413, -32000, `request body too large (limit ${limit} bytes)`, '54000');
+export const bodyNotJson = () => new JsonBodyError(400, -32700, 'Parse error: the body is not valid JSON', '22023');
 
 // application/json or application/<x>+json, with optional parameters (charset=utf-8)
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
@@ -27,7 +29,7 @@ export function isJsonContentType(header: string | undefined): boolean {
   return header === 'application/json' || (header !== undefined && JSON_TYPE.test(header));
 }
 
-/** Parse the body as JSON; rejects with McpBodyError (415, 413 or 400) instead of reading junk. */
+/** Parse the body as JSON; rejects with JsonBodyError (415, 413 or 400) instead of reading junk. */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   if (!isJsonContentType(req.headers['content-type'])) return Promise.reject(unsupportedMediaType());
   const declared = Number(req.headers['content-length']);
