@@ -233,7 +233,17 @@ export const configSchema = z
       .object({ url: z.string().default('sqlite:./airlock.sqlite') })
       .strict()
       .default({ url: 'sqlite:./airlock.sqlite' }),
-    redis: z.object({ url: z.string().optional() }).strict().default({}),
+    redis: z
+      .object({
+        url: z.string().optional(),
+        /** the BullMQ queue's name: gateways that share it share work (one deployment per name on a Redis) */
+        queueName: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - (at most 100)')
+          .default('airlock-executions'),
+      })
+      .strict()
+      .prefault({}),
     /** folders of integration definitions loaded beside the shipped ones (`airlock serve --integrations DIR`) */
     integrations: z
       .object({

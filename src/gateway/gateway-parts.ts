@@ -34,7 +34,7 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
   // journaled in this thread (durable against kill -9), hashed and stored by a worker thread
   const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store, ...config.audit });
   const pools = new UpstreamPools(config.upstream);
-  const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? 'airlock-executions' });
+  const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? config.redis.queueName });
   const notifier = new Notifier(config.approvals.webhooks);
   const publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
   // a wrong master key stops the start here, before anything is read or written
