@@ -4,7 +4,10 @@
 import { pino, type Logger } from 'pino';
 import { scrubText } from './domain/secret-values.js';
 
-const level = process.env.AIRLOCK_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const asked = process.env.AIRLOCK_LOG_LEVEL?.trim().toLowerCase();
+// an empty or unknown AIRLOCK_LOG_LEVEL falls back to the default rather than stopping the process
+const level = asked && LEVELS.includes(asked) ? asked : process.env.VITEST ? 'silent' : 'info';
 
 export const logger: Logger = pino(
   {

@@ -95,9 +95,10 @@ export function register(program: Command): void {
         running = await startAll(config, { sandboxUpstream: embedded !== null });
         for (const [door, want, got] of [
           ['wire proxy', wanted.wire, running.wire.port],
-          ['HTTP', wanted.http, running.http.port],
+          ['console and API', wanted.http, running.http.port],
         ] as const)
-          if (want !== 0 && want !== got) notes.push(`port ${want} is taken; the ${door} listens on ${got}`);
+          if (want !== 0 && want !== got)
+            notes.push(`port ${want} is taken; the ${door} listen${door === 'wire proxy' ? 's' : ''} on ${got}`);
         const { agent, token } = await running.gateway.createAgent(`demo-agent-${randomBytes(3).toString('hex')}`, 'demo');
         // a console account, made afresh each run (the demo store is kept between runs)
         const reviewerPassword = randomBytes(12).toString('base64url');
