@@ -4,7 +4,8 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { asError, raceTimeout, retryDelayMs, type QueueOptions } from './queue-types.js';
+import { asError, retryDelayMs, type QueueOptions } from './queue-types.js';
+import { raceTimeout } from '../domain/race-timeout.js';
 
 export interface JobData {
   approvalId: string;

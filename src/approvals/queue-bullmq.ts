@@ -11,12 +11,12 @@ import {
   checkApprovalId,
   checkConcurrency,
   notifyExhausted,
-  raceTimeout,
   type ExecutionHandler,
   type ExecutionQueue,
   type QueueOptions,
   type StartOptions,
 } from './queue-types.js';
+import { raceTimeout } from '../domain/race-timeout.js';
 
 const JOB_NAME = 'execute';
 const BACKOFF_TYPE = 'airlock-capped';

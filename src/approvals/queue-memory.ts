@@ -9,13 +9,13 @@ import {
   checkApprovalId,
   checkConcurrency,
   notifyExhausted,
-  raceTimeout,
   retryDelayMs,
   type ExecutionHandler,
   type ExecutionQueue,
   type QueueOptions,
   type StartOptions,
 } from './queue-types.js';
+import { raceTimeout } from '../domain/race-timeout.js';
 
 interface Entry {
   attemptsMade: number;

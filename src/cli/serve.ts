@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { AirlockConfig } from '../config/schema.js';
 import { Gateway } from '../gateway/gateway.js';
-import { within } from '../gateway/readiness.js';
+import { raceTimeout as within } from '../domain/race-timeout.js';
 import { redactUrl } from '../domain/redact-url.js';
 import { startWireServer, type WireServer } from '../wire/server.js';
 import { startHttpServer, type HttpServer } from '../rest/http-server.js';

@@ -1,7 +1,7 @@
 // One finding of `airlock doctor` and the helpers every check shares: a bound on how long a check
 // may take, a pg client that is always ended, and one-line descriptions of connection failures.
 import pg from 'pg';
-import { within } from './readiness.js';
+import { raceTimeout as within } from '../domain/race-timeout.js';
 
 export const DIAGNOSIS_STATUSES = ['ok', 'warn', 'danger', 'skip'] as const;
 export type DiagnosisStatus = (typeof DIAGNOSIS_STATUSES)[number];

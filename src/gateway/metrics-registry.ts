@@ -6,7 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'pr
 import { DOORS } from '../domain/request.js';
 import { TIERS } from '../domain/decision.js';
 import { LATENCY_BUCKETS, type GatewayMetrics, type PoolUse } from './metrics.js';
-import { within } from './readiness.js';
+import { raceTimeout as within } from '../domain/race-timeout.js';
 
 /** What the gauges read on each scrape. */
 export interface MetricSources {

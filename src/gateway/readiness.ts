@@ -2,6 +2,7 @@
 // pooled `SELECT 1`, the approval queue (Redis when configured) answers. Each check is bounded; the
 // report is cached briefly so frequent probes cost nothing, and a check still running from an
 // earlier probe is awaited again rather than started twice (an unreachable host can hang a connect).
+import { raceTimeout as within } from '../domain/race-timeout.js';
 import { logger } from '../logger.js';
 
 export const READINESS_CHECKS = ['store', 'upstream', 'queue'] as const;
@@ -27,19 +28,6 @@ export interface ReadinessOptions {
   cacheMs?: number;
 }
 
-/** Settles with the promise's value, or 'timeout' after ms; the timer never keeps the process alive. */
-export async function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise.then((value) => ({ value })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A short, address-free reason for a failed check: the error's code when it has one. */
 function reasonOf(err: unknown): string {

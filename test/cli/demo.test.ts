@@ -1,13 +1,14 @@
 // `airlock demo` as a newcomer runs it: it prints a connection string that works in psql, where a
 // read runs, a DROP is refused and an UPDATE is held until a reviewer approves it from the CLI.
 import { describe, it, expect, afterAll } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { AIRLOCK_BIN, runCli } from '../helpers/cli.js';
+import { psqlCommand as psql } from '../helpers/pg.js';
 import { DATABASE_URL, uniqueName } from '../helpers/env.js';
 
 const database = uniqueName('demo');
@@ -22,14 +23,6 @@ afterAll(async () => {
   await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await c.end();
 });
-
-const psql = (url: string, sql: string) => {
-  try {
-    return { out: execFileSync('psql', ['-X', '-At', url, '-c', sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), err: '' };
-  } catch (e) {
-    return { out: '', err: String((e as { stderr?: string }).stderr ?? e) };
-  }
-};
 
 describe('airlock demo', () => {
   it('prints a working connection string; reads run, DROP is refused, an UPDATE waits for approval', async () => {

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withClient as onDb } from '../helpers/pg.js';
 import { runCli } from '../helpers/cli.js';
 import { DATABASE_URL, REDIS_URL, uniqueName } from '../helpers/env.js';
 
@@ -38,16 +38,6 @@ function urlAs(user: string | null, db = database): string {
   }
   u.pathname = `/${encodeURIComponent(db)}`;
   return u.toString();
-}
-
-async function onDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 const doctor = (args: string[], extraEnv: Record<string, string> = {}) =>

@@ -15,6 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { psqlCommand as psql } from '../helpers/pg.js';
 import { DATABASE_URL } from '../helpers/env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -67,14 +68,6 @@ async function machineDatabases(): Promise<string[]> {
     await c.end();
   }
 }
-
-const psql = (url: string, sql: string) => {
-  try {
-    return { out: execFileSync('psql', ['-X', '-At', url, '-c', sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), err: '' };
-  } catch (e) {
-    return { out: '', err: String((e as { stderr?: string }).stderr ?? e) };
-  }
-};
 
 type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: { text?: string }[] };
 const text = (r: ToolResult) => (r.content ?? []).map((c) => c.text ?? '').join('\n');

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentWithCli, runCli } from '../helpers/cli.js';
 import { DATABASE_URL, REDIS_URL, uniqueName } from '../helpers/env.js';
+import { withClient as admin } from '../helpers/pg.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 
 const database = uniqueName('twogw');
@@ -33,16 +34,6 @@ const config = {
 let a: ServeProcess;
 let b: ServeProcess;
 let agent: { name: string; token: string };
-
-async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 const wireClient = async (gw: ServeProcess) => {
   const c = new pg.Client({ host: '127.0.0.1', port: gw.wirePort, user: agent.name, password: agent.token, database });
