@@ -1,5 +1,7 @@
 // A new approval for an API call: the exact call (integration, method, canonical arguments and the
 // request a reviewer sees) kept with it, bound to the call's key, the arguments shown as its preview.
+// A standing approval of this agent for the same integration and method (its condition true on the
+// arguments) approves it at once, unless the method asks for more than one reviewer.
 import { randomUUID } from 'node:crypto';
 import type { ApiCallSpec, PreviewSummary } from '../domain/approval.js';
 import type { ApiCallRequest } from '../domain/api-call.js';
@@ -10,8 +12,10 @@ import type { Store } from '../store/store.js';
 import type { Notifier } from './webhook.js';
 import type { ReviewService } from './review-service.js';
 import { approvalBinding } from './binding.js';
+import { standingReviewer } from './standing.js';
+import { approvedByStanding, type NewApprovalDeps } from './sql-approval.js';
 
-export interface CallApprovalDeps {
+export interface CallApprovalDeps extends Pick<NewApprovalDeps, 'standing' | 'runNow'> {
   store: Store;
   config: ApprovalsConfig;
   notifier?: Notifier;
@@ -27,10 +31,16 @@ export async function createCallApproval(
   requiredApprovals?: number,
 ): Promise<GatewayOutcome> {
   const preview: PreviewSummary = { available: true, rows: [spec.args] };
+  const required = Math.max(requiredApprovals ?? 1, deps.config.requiredApprovals);
+  const rule =
+    required <= 1
+      ? await deps.standing.use({ agentId: req.agent.id, kind: 'api', database: spec.integration, match: spec.method }, { args: spec.args })
+      : null;
+  const now = Date.now();
   const record = await deps.store.insertApproval({
     id: randomUUID(),
-    status: 'pending',
-    expiresAt: Date.now() + deps.config.expiryMinutes * 60_000,
+    status: rule ? 'approved' : 'pending',
+    expiresAt: now + deps.config.expiryMinutes * 60_000,
     agentId: req.agent.id,
     agentName: req.agent.name,
     door: req.door,
@@ -41,12 +51,15 @@ export async function createCallApproval(
     decision,
     preview,
     call: spec,
-    requiredApprovals: Math.max(requiredApprovals ?? 1, deps.config.requiredApprovals),
+    requiredApprovals: required,
+    approvals: rule ? [{ reviewer: standingReviewer(rule.id), at: now, comment: 'standing approval' }] : [],
+    standingId: rule?.id ?? null,
   });
   deps.review.audit('approval.created', record, {
     requestId: req.requestId,
     data: { integration: spec.integration, method: spec.method, request: spec.request },
   });
+  if (rule) return approvedByStanding(deps, rule, record, decision, req.requestId);
   deps.notifier?.notify({ type: 'approval.pending', approval: deps.review.eventView(record) });
   return { status: 'pending', decision, approvalId: record.id, reviewUrl: deps.review.reviewUrl(record.id), preview };
 }

@@ -12,6 +12,7 @@ import {
   type ParsedStatement,
 } from './rewrite.js';
 import { nodeOf, treeOf } from '../sql/tree.js';
+import { undoTarget, type UndoTarget } from './undo-capture.js';
 
 export interface ExecStep {
   text: string;
@@ -27,6 +28,8 @@ export interface ExecPlan {
   beforeImage?: { sql: string; params: unknown[] };
   /** SET TRANSACTION … carrying the options of the request's own BEGIN */
   setTransaction?: string;
+  /** a single UPDATE or INSERT: what to keep so that it can be reverted; why not otherwise */
+  undo: UndoTarget | string;
 }
 
 const INSIDE_OK = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
@@ -89,5 +92,5 @@ export async function planExecution(sql: string, params: unknown[]): Promise<Exe
     if (err instanceof RewriteError) return err.message;
     throw err;
   }
-  return { steps, setTransaction, ...(beforeImage ? { beforeImage } : {}) };
+  return { steps, setTransaction, undo: undoTarget(stmts), ...(beforeImage ? { beforeImage } : {}) };
 }

@@ -13,6 +13,8 @@ import { RowDigest } from './digest.js';
 import { claimMarker, ensureMarkerTable, forgetMarkerTable, releaseMarker, wasExecuted } from './execute-marker.js';
 import { planExecution, type ExecPlan } from './execute-plan.js';
 import { beforeImage } from './preview.js';
+import { keyCollector, undoAfter, undoBefore, type UndoState } from './undo-capture.js';
+import type { UndoRecord } from '../domain/standing.js';
 
 export { wasExecuted } from './execute-marker.js';
 
@@ -37,6 +39,8 @@ export const executeInputSchema = z.object({
   rowLimit: z.number().int().positive().optional(),
   timeoutMs: z.number().int().positive().optional(),
   searchPath: z.string().optional(),
+  /** keep what a revert needs (a single UPDATE's before-image, a single INSERT's keys) */
+  keepUndo: z.boolean().default(false),
 });
 export type ExecuteInput = z.input<typeof executeInputSchema>;
 
@@ -46,7 +50,7 @@ export interface Actual {
 }
 
 export type ExecuteOutcome =
-  | { status: 'executed'; result: QueryResultData; actual: Actual }
+  | { status: 'executed'; result: QueryResultData; actual: Actual; undo?: UndoRecord }
   | { status: 'drifted'; actual: Actual; expected: Actual; what: 'before-image' | 'result' }
   | { status: 'already-executed' }
   | { status: 'failed'; error: string; code?: string };
@@ -154,24 +158,37 @@ async function inTransaction(
     logger.info({ approvalId: input.approvalId, ...changed }, 'rows changed since the preview; rolled back');
     return changed;
   }
-  const run = await runSteps(client, plan, input.params, input.rowLimit);
+  let undo: UndoState | undefined;
+  if (input.keepUndo)
+    undo =
+      typeof plan.undo === 'string' ? { kind: 'unavailable', reason: plan.undo } : await undoBefore(client, plan.undo, plan.beforeImage);
+  const keys = undo && keyCollector(undo);
+  const run = await runSteps(client, plan, input.params, input.rowLimit, keys?.add);
   const expected = input.expected ? { affectedRows: input.expected.affectedRows, digest: input.expected.digest || undefined } : undefined;
   if (!matches(expected, run.actual, input.tolerance)) {
     await client.query('ROLLBACK');
     logger.info({ approvalId: input.approvalId, expected, actual: run.actual }, 'approved statement drifted; rolled back');
     return { status: 'drifted', actual: run.actual, expected: expected!, what: 'result' };
   }
+  const kept = undo && (await undoAfter(client, undo, keys!.result(), run.actual.affectedRows));
+  const executed = { status: 'executed' as const, result: run.result, actual: run.actual, ...(kept ? { undo: kept } : {}) };
   try {
     await client.query('COMMIT');
   } catch (err) {
     // the COMMIT may have reached the server even though its answer did not reach us
-    if (await committed().catch(() => false)) return { status: 'executed', result: run.result, actual: run.actual };
+    if (await committed().catch(() => false)) return executed;
     throw err;
   }
-  return { status: 'executed', result: run.result, actual: run.actual };
+  return executed;
 }
 
-async function runSteps(client: PoolClient, plan: ExecPlan, params: unknown[], rowLimit?: number) {
+async function runSteps(
+  client: PoolClient,
+  plan: ExecPlan,
+  params: unknown[],
+  rowLimit?: number,
+  onWritten?: (raw: (string | null)[], fields: FieldInfo[]) => void,
+) {
   const digest = new RowDigest();
   let writes = 0;
   let affected = 0;
@@ -183,7 +200,10 @@ async function runSteps(client: PoolClient, plan: ExecPlan, params: unknown[], r
     const r = await streamQuery(client, step.text, params, (raw, fields: FieldInfo[]) => {
       names ??= uniqueNames(fields);
       const row = toObject(names, raw);
-      if (step.write) digest.add(row);
+      if (step.write) {
+        digest.add(row);
+        onWritten?.(raw, fields);
+      }
       if (rows.length < keep) rows.push(row);
     });
     if (step.write) {

@@ -110,4 +110,3 @@ export async function notifyExhausted(opts: StartOptions, approvalId: string, er
     log.error({ approvalId, err: asError(hookErr).message }, 'onExhausted hook failed');
   }
 }
-

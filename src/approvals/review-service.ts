@@ -90,7 +90,7 @@ export class ReviewService {
   async closeForRevoked(agent: { id: string; name: string }): Promise<number> {
     let n = 0;
     for (const rec of await this.deps.store.listApprovals({ status: 'pending', agent: agent.name, limit: 1000 })) {
-      if (rec.agentId !== agent.id) continue;
+      if (rec.agentId !== agent.id || rec.revertOf) continue; // a revert is a reviewer's, not the agent's
       const updated = await this.deps.store.updateApproval(rec.id, {
         fromStatus: ['pending'],
         expectVersion: rec.version,
@@ -126,6 +126,17 @@ export class ReviewService {
     return updated;
   }
 
+  /** An approval approved outside approve() (a revert with its one vote): to the queue now, else a gateway's sweeper takes it. */
+  async handOver(id: string): Promise<void> {
+    await this.deps.onApproved?.(id);
+    this.deps.onChange?.(id);
+  }
+
+  /** A new approval waits for reviewers: tell them (webhooks, chat). */
+  announce(rec: ApprovalRecord): void {
+    this.deps.notifier?.notify({ type: 'approval.pending', approval: this.eventView(rec) });
+  }
+
   /** What webhooks and chat notices show of an approval. */
   eventView(rec: ApprovalRecord) {
     const p = rec.preview;
@@ -155,7 +166,14 @@ export class ReviewService {
       rule: rec.decision?.rule ?? null,
       approvalId: rec.id,
       requestId: extra.requestId ?? null,
-      data: { status: rec.status, sql: rec.sql.slice(0, 4096), ...extra.data },
+      data: {
+        status: rec.status,
+        sql: rec.sql.slice(0, 4096),
+        // made by a standing approval, or a reviewer's revert: every event of it says so
+        ...(rec.standingId ? { standing: rec.standingId } : {}),
+        ...(rec.revertOf ? { revertOf: rec.revertOf } : {}),
+        ...extra.data,
+      },
     });
   }
 }

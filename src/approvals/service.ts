@@ -1,5 +1,4 @@
 // The approval spine: hold a write (or an API call) for review, execute approved work exactly once.
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.js';
 import type { ExecutionQueue } from './queue-types.js';
@@ -7,17 +6,17 @@ import type { Notifier } from './webhook.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 import type { ApprovalsConfig } from '../config/schema.js';
 import type { GatewayOutcome, GatewayRequest } from '../domain/request.js';
-import type { ApiCallSpec, ApprovalRecord, ApprovalStatus, PreviewSummary } from '../domain/approval.js';
+import type { ApiCallSpec, ApprovalRecord, ApprovalStatus } from '../domain/approval.js';
 import type { Decision, StatementAnalysis } from '../domain/decision.js';
-import { preview } from './preview.js';
 import { executeApproved, wasExecuted } from './execute.js';
-import { approvalBinding, callKey, requestKey } from './binding.js';
+import { callKey, requestKey } from './binding.js';
 import type { ApiCallRequest, ApiResponse } from '../domain/api-call.js';
-import { thresholdFor } from './thresholds.js';
 import { approvalOutcome } from './outcome.js';
 import { FINAL, OPEN, ReviewService } from './review-service.js';
-import { driftText, previewForAudit } from './execution-text.js';
+import { driftText } from './execution-text.js';
 import { createCallApproval } from './call-approval.js';
+import { createSqlApproval, type NewApprovalDeps } from './sql-approval.js';
+import { StandingService } from './standing.js';
 import { connectionFailure, undefinedObject, asAirlockError, internalError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Auditor, AuditEventType } from '../domain/audit.js';
@@ -40,6 +39,8 @@ export class ApprovalService {
   private sweeper: NodeJS.Timeout | null = null;
   /** reading, approving, denying and expiring: shared with the CLI's light admin gateway */
   readonly review: ReviewService;
+  /** standing approvals ("always allow"): consulted before a held request waits for a reviewer */
+  readonly standing: StandingService;
 
   constructor(private readonly deps: ApprovalServiceDeps) {
     this.events.setMaxListeners(0);
@@ -52,6 +53,7 @@ export class ApprovalService {
           logger.error({ err: err.message, id }, 'approved but could not enqueue');
         }),
     });
+    this.standing = new StandingService({ ...deps, review: this.review });
   }
 
   reviewUrl(id: string): string {
@@ -109,7 +111,35 @@ export class ApprovalService {
     if (!(await this.deps.queue.healthy())) {
       throw connectionFailure('approval queue is unreachable: write requests are refused until it is back (fail closed)');
     }
-    return this.create(req, decision, statements, key);
+    return createSqlApproval(this.creating(), req, decision, statements, key);
+  }
+
+  /** What creating an approval needs: a standing approval's approvals run at once, for the waiting request. */
+  private creating(): NewApprovalDeps {
+    return {
+      ...this.deps,
+      review: this.review,
+      standing: this.standing,
+      enqueue: (id) => this.deps.queue.enqueue(id),
+      runNow: (rec, decision) => this.runNow(rec, decision),
+    };
+  }
+
+  /** Execute an approval made without a reviewer now; a lost connection leaves it to the queue (then the request waits). */
+  private async runNow(rec: ApprovalRecord, decision: Decision): Promise<GatewayOutcome> {
+    await this.execute(rec.id).catch(async (err: Error) => {
+      logger.warn({ err: err.message, id: rec.id }, 'approved by a standing approval; execution left to the queue');
+      await this.deps.queue.enqueue(rec.id).catch(() => undefined);
+    });
+    const now = await this.get(rec.id);
+    if (FINAL.includes(now.status)) return this.awaitOutcome(rec.id, 0, decision); // marks the one-time grant used
+    return {
+      status: 'pending',
+      decision,
+      approvalId: rec.id,
+      reviewUrl: this.reviewUrl(rec.id),
+      preview: now.preview ?? { available: false },
+    };
   }
 
   /** The identical request's unused one-time grant (its result), or its approval still open. */
@@ -131,50 +161,6 @@ export class ApprovalService {
     return { status: 'pending', decision, approvalId: existing.id, reviewUrl: this.reviewUrl(existing.id), preview };
   }
 
-  /** A new approval with its preview; a threshold may approve it at once. */
-  private async create(req: GatewayRequest, decision: Decision, statements: StatementAnalysis[], key: string): Promise<GatewayOutcome> {
-    const { store, config } = this.deps;
-    const summary: PreviewSummary = await preview(this.deps.pools, {
-      database: req.database,
-      sql: req.sql,
-      params: req.params ?? [],
-      analysis: statements,
-      rowLimit: config.previewRowLimit,
-      timeoutMs: config.previewTimeoutMs,
-    }).catch((err) => ({ available: false, reason: `preview unavailable: ${asAirlockError(err).message}` }));
-    const tables = [...new Set(statements.flatMap((s) => s.tablesWritten))];
-    const threshold = thresholdFor(config.thresholds, tables, summary);
-    const now = Date.now();
-    const record = await store.insertApproval({
-      id: randomUUID(),
-      status: threshold.autoApprove ? 'approved' : 'pending',
-      expiresAt: now + config.expiryMinutes * 60_000,
-      agentId: req.agent.id,
-      agentName: req.agent.name,
-      door: req.door,
-      database: req.database,
-      sql: req.sql,
-      params: req.params ?? null,
-      binding: approvalBinding(key, summary.digest),
-      requestKey: key,
-      decision,
-      preview: summary,
-      requiredApprovals: threshold.dual ? Math.max(2, config.requiredApprovals) : config.requiredApprovals,
-      approvals: threshold.autoApprove ? [{ reviewer: 'airlock:threshold', at: now, comment: threshold.reason }] : [],
-    });
-    this.audit('approval.created', record, {
-      requestId: req.requestId,
-      data: { preview: previewForAudit(summary), tables, client: req.client },
-    });
-    if (threshold.autoApprove) {
-      this.audit('approval.approved', record, { data: { reviewer: 'airlock:threshold', reason: threshold.reason } });
-      await this.deps.queue.enqueue(record.id);
-    } else {
-      this.deps.notifier?.notify({ type: 'approval.pending', approval: this.review.eventView(record) });
-    }
-    return { status: 'pending', decision, approvalId: record.id, reviewUrl: this.reviewUrl(record.id), preview: summary };
-  }
-
   /**
    * Hold an API call: an unused grant or open approval of the identical call (agent, integration,
    * method, canonical arguments) is reused; a changed argument is a new approval.
@@ -186,7 +172,7 @@ export class ApprovalService {
     if (!(await this.deps.queue.healthy())) {
       throw connectionFailure('approval queue is unreachable: calls that need approval are refused until it is back (fail closed)');
     }
-    return createCallApproval({ ...this.deps, review: this.review }, req, decision, spec, key, requiredApprovals);
+    return createCallApproval(this.creating(), req, decision, spec, key, requiredApprovals);
   }
 
   /** An approved API call, sent once: a crash mid-send is retried only for idempotent methods. */
@@ -213,7 +199,8 @@ export class ApprovalService {
       return;
     }
     const agent = await this.deps.store.findAgentByName(rec.agentName);
-    if (!agent || agent.id !== rec.agentId || agent.revokedAt !== null) {
+    // a revert is a reviewer's work, not the agent's: it runs after the agent was revoked too
+    if (!rec.revertOf && (!agent || agent.id !== rec.agentId || agent.revokedAt !== null)) {
       await this.finish(id, ['approved', 'executing'], 'failed', {
         error: 'the agent was revoked: approved work of a revoked agent never runs',
       });
@@ -239,9 +226,15 @@ export class ApprovalService {
       expected: p?.available
         ? { affectedRows: p.affectedRows ?? 0, digest: p.digest ?? '', beforeDigest: p.beforeDigest, beforeCount: p.beforeCount }
         : undefined,
-      tolerance: this.deps.config.driftTolerance,
+      tolerance: rec.revertOf ? 0 : this.deps.config.driftTolerance, // a revert restores exactly what it was shown
       rowLimit: this.deps.config.previewRowLimit,
+      keepUndo: true,
     });
+    if (outcome.status === 'executed' && outcome.undo) {
+      await this.deps.store
+        .putApprovalUndo(id, outcome.undo)
+        .catch((err: Error) => logger.warn({ err: err.message, id }, 'undo record not kept'));
+    }
     if (outcome.status === 'executed') await this.finish(id, ['executing'], 'executed', { result: outcome.result });
     else if (outcome.status === 'already-executed') await this.finish(id, ['executing'], 'executed', {});
     else if (outcome.status === 'drifted') await this.finish(id, ['executing'], 'drifted', { error: driftText(outcome) });

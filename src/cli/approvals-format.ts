@@ -1,6 +1,7 @@
 // Text rendering of approvals for the CLI: one line per approval, or the full review view.
 import type { ApprovalRecord } from '../domain/approval.js';
 import { cellChanged, cellText as cell } from '../domain/preview-diff.js';
+import { standingState, type StandingApproval } from '../domain/standing.js';
 
 /** A plain text table of rows (columns from the first row). */
 export function textTable(rows: Record<string, unknown>[], mark?: (row: Record<string, unknown>, col: string) => boolean): string {
@@ -35,6 +36,8 @@ function header(r: ApprovalRecord, url: string, target: string): string[] {
     `Approval ${r.id}  [${r.status}]`,
     `  agent ${r.agentName} · ${target} · via ${r.door} · created ${new Date(r.createdAt).toISOString()} · expires ${new Date(r.expiresAt).toISOString()}`,
     `  approvals ${r.approvals.length}/${r.requiredApprovals}${r.approvals.length ? ` (${r.approvals.map((a) => a.reviewer).join(', ')})` : ''}${r.deniedBy ? ` · denied by ${r.deniedBy}` : ''}${r.comment ? ` · "${r.comment}"` : ''}`,
+    ...(r.standingId ? [`  approved by standing approval ${r.standingId} (airlock standing list --all)`] : []),
+    ...(r.revertOf ? [`  revert of approval ${r.revertOf}: runs only while its rows are as that execution left them`] : []),
     `  review ${url}`,
     '',
   ];
@@ -67,4 +70,17 @@ export function renderApproval(r: ApprovalRecord, url: string): string {
   if (r.error) lines.push('', `Error: ${r.error}`);
   if (r.result && r.status === 'executed') lines.push('', `Result: ${JSON.stringify(r.result).slice(0, 500)}`);
   return lines.join('\n');
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One standing approval, a few lines. */
+export function renderStanding(s: StandingApproval): string {
+  const what = s.kind === 'api' ? `${s.database}.${s.match}` : `${s.database}: statements shaped like`;
+  const example = s.example.replace(/\s+/g, ' ');
+  return [
+    `${s.id}  [${standingState(s)}]  agent ${s.agentName}  by ${s.createdBy} ${iso(s.createdAt)}  from ${s.sourceApprovalId}`,
+    `  ${what} ${s.kind === 'api' ? `(${example.slice(0, 100)})` : example.length > 100 ? `${example.slice(0, 97)}...` : example}`,
+    `  uses ${s.uses}${s.maxUses !== null ? `/${s.maxUses}` : ''}${s.expiresAt !== null ? ` · expires ${iso(s.expiresAt)}` : ''}${s.condition ? ` · when ${s.condition}` : ''}${s.revokedAt !== null ? ` · revoked by ${s.revokedBy} ${iso(s.revokedAt)}` : ''}`,
+  ].join('\n');
 }

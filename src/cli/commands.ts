@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, Loader> = {
   agents: () => import('./agents.js'),
   reviewers: () => import('./reviewers.js'),
   approvals: () => import('./approvals.js'),
+  standing: () => import('./standing.js'),
   serve: () => import('./serve.js'),
   demo: () => import('./demo.js'),
   mcp: () => import('./mcp.js'),

@@ -208,6 +208,70 @@ export const metricsSchema = z
   })
   .strict();
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 };
+const SIZE_HINT = 'expected a positive number of bytes or a size such as "512kB" or "16MiB"';
+
+/** a byte count: 16777216, "16MiB", "512kB" */
+const byteSize = z.union(
+  [
+    z.number().int().positive(),
+    z.string().transform((text, ctx) => {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
+      const n = m ? Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]) : 0;
+      if (n > 0) return n;
+      ctx.addIssue({ code: 'custom', message: SIZE_HINT });
+      return z.NEVER;
+    }),
+  ],
+  { error: SIZE_HINT },
+);
+
+/** a count per window: the long form of requestsPerMinute, askPerHour and rowsPerHour */
+const rateSchema = z.object({ limit: z.number().int().positive(), windowSeconds: z.number().int().positive() }).strict();
+
+/** shorthand key → long form key: one of them per level */
+export const RATE_KEYS = { requestsPerMinute: 'requests', askPerHour: 'ask', rowsPerHour: 'rows' } as const;
+
+/** Limits of one agent (or the default for all): caps the agent cannot lift, rates and budgets. */
+export const agentLimitsSchema = z
+  .object({
+    /** most rows one result carries (wire: per result; MCP: max_rows can only lower it) */
+    maxRows: z.number().int().positive().optional(),
+    /** most bytes of row data one result carries */
+    maxResultBytes: byteSize.optional(),
+    /** the longest a statement may run, whatever statement_timeout the session SETs (default: the larger of policy.maxTimeoutMs and upstream.statementTimeoutMs) */
+    statementTimeoutMs: z.number().int().positive().optional(),
+    /** requests per minute, counted per door (wire statements, MCP tool calls, API calls) */
+    requestsPerMinute: z.number().int().positive().optional(),
+    /** statements and API calls held for approval per hour */
+    askPerHour: z.number().int().positive().optional(),
+    /** rows received per hour, all doors together */
+    rowsPerHour: z.number().int().positive().optional(),
+    /** the same with any window: { limit, windowSeconds } */
+    requests: rateSchema.optional(),
+    ask: rateSchema.optional(),
+    rows: rateSchema.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    for (const [short, long] of Object.entries(RATE_KEYS)) {
+      if (v[short as keyof typeof RATE_KEYS] !== undefined && v[long] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [long], message: `set either ${short} or ${long}, not both` });
+      }
+    }
+  });
+
+export const limitsSchema = z
+  .object({
+    /** every agent's limits */
+    default: agentLimitsSchema.prefault({}),
+    /** per agent name: overrides of the default, key by key (names must exist in the store) */
+    agents: z.record(z.string().min(1), agentLimitsSchema).default({}),
+    /** Redis key prefix of the shared counters (used when redis.url / REDIS_URL is set) */
+    keyPrefix: z.string().min(1).default('airlock:limits'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     upstream: z
@@ -286,6 +350,8 @@ export const configSchema = z
     auth: authSchema.default(authSchema.parse({})),
     console: consoleSchema.default(consoleSchema.parse({})),
     metrics: metricsSchema.prefault({}),
+    /** per-agent caps (rows, bytes, statement time) and rates (requests, held statements, rows read) */
+    limits: limitsSchema.prefault({}),
     /** on SIGTERM/SIGINT, how long in-flight statements and HTTP requests may take to finish before everything is closed */
     shutdownGraceMs: z.number().int().nonnegative().default(10_000),
     /** Slack app: new approvals posted with Approve/Deny buttons */
@@ -304,3 +370,5 @@ export type ConsoleConfig = z.infer<typeof consoleSchema>;
 export type SlackConfig = z.infer<typeof slackSchema>;
 export type EmailConfig = z.infer<typeof emailSchema>;
 export type MetricsConfig = z.infer<typeof metricsSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+export type AgentLimitsConfig = z.infer<typeof agentLimitsSchema>;

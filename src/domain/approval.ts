@@ -58,6 +58,10 @@ export interface ApprovalRecord {
   grantUsedAt: number | null;
   /** an API call (door api or an integration tool): the exact call approved; null for SQL */
   call: ApiCallSpec | null;
+  /** made by this standing approval ("always allow"), not by a reviewer's vote; null otherwise */
+  standingId?: string | null;
+  /** a reviewer's revert of this (executed) approval; null otherwise */
+  revertOf?: string | null;
 }
 
 /** The exact API call an approval covers; `database` holds the integration and `sql` the request line. */

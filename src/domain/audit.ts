@@ -10,6 +10,10 @@ export const AUDIT_EVENT_TYPES = [
   'approval.denied',
   'approval.expired',
   'approval.grant-used',
+  'standing.created',
+  'standing.used',
+  'standing.revoked',
+  'revert.requested',
   'execution.started',
   'execution.executed',
   'execution.failed',
@@ -24,6 +28,7 @@ export const AUDIT_EVENT_TYPES = [
   'reviewer.created',
   'reviewer.removed',
   'reviewer.signed-out',
+  'limit.refused',
   'error',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -71,6 +71,18 @@ export interface SettingChange {
   local: boolean;
 }
 
+/**
+ * A SET of a timeout Airlock enforces (statement_timeout, idle_in_transaction_session_timeout):
+ * auto, and the door that keeps the session lowers a value above its cap (0, none, included) to it.
+ */
+export interface TimeoutClamp {
+  setting: string;
+  /** SET LOCAL */
+  local: boolean;
+  /** the value asked for, in milliseconds; 0 is no limit */
+  ms: number;
+}
+
 export interface StatementAnalysis {
   index: number;
   /** the statement's own text, cut from the request by parser locations */
@@ -114,6 +126,10 @@ export interface StatementDecision {
   /** unqualified operators, for the per-database catalog check */
   operators: string[];
   flags: RiskFlag[];
+  /** a timeout SET that the door clamps to its cap */
+  clamp?: TimeoutClamp;
+  /** the SQL-level prepared statement a PREPARE, EXECUTE or DEALLOCATE names (`*`: DEALLOCATE ALL) */
+  prepared?: string;
 }
 
 export interface Decision {
@@ -144,4 +160,9 @@ export interface PolicyContext {
   catalog?: DatabaseCatalog;
   /** evaluation time, for time-window rules */
   now?: Date;
+  /**
+   * the statements this session PREPAREd (name → the PREPARE's text), as the door that keeps the
+   * session saw them go upstream: an EXECUTE of one gets the tier of the statement it runs
+   */
+  prepared?: ReadonlyMap<string, string>;
 }

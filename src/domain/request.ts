@@ -3,6 +3,7 @@
 import type { Decision } from './decision.js';
 import type { AirlockError } from '../errors.js';
 import type { PreviewSummary } from './approval.js';
+import type { ResultCap } from './limits.js';
 
 export const DOORS = ['wire', 'mcp', 'rest', 'cli', 'api'] as const;
 export type Door = (typeof DOORS)[number];
@@ -21,8 +22,11 @@ export interface GatewayRequest {
   params?: unknown[];
   /** MCP client name, wire application_name, HTTP user agent: for the audit trail */
   client?: string;
-  /** session facts that bind an approval (role, search_path) and change preview (in a transaction?) */
-  session?: { role?: string; searchPath?: string; inTransaction?: boolean };
+  /**
+   * session facts that bind an approval (role, search_path) and change preview (in a transaction?);
+   * the wire's SQL-level prepared statements (name → PREPARE text) decide an EXECUTE of one
+   */
+  session?: { role?: string; searchPath?: string; inTransaction?: boolean; prepared?: ReadonlyMap<string, string> };
   /** correlation id across audit events */
   requestId?: string;
 }
@@ -32,6 +36,8 @@ export interface QueryResultData {
   rowCount: number | null;
   fields: { name: string; dataTypeID: number }[];
   rows: Record<string, unknown>[];
+  /** set when a limit of the agent (limits.maxRows / maxResultBytes) cut the rows short */
+  cap?: ResultCap;
 }
 
 export type GatewayOutcome =

@@ -14,6 +14,9 @@ import { exportJsonl, type ExportFilter } from '../audit/export.js';
 import { auditPaths } from '../audit/state-paths.js';
 import { verifyChain, type VerifyResult } from '../audit/verify.js';
 import type { ReviewService } from '../approvals/review-service.js';
+import { StandingService } from '../approvals/standing.js';
+import { RevertService } from '../approvals/revert.js';
+import type { StandingApproval, StandingFilter, StandingOptions } from '../domain/standing.js';
 import { invalidAuthorization, tooManyAttempts, undefinedObject } from '../errors.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthThrottle } from './auth-throttle.js';
@@ -101,6 +104,29 @@ export class AdminFacet implements AdminPort {
 
   reviewUrl(id: string): string {
     return this.p.review.reviewUrl(id);
+  }
+
+  private standingService?: StandingService;
+  private get standing(): StandingService {
+    const { store, audit, config, review } = this.p;
+    return (this.standingService ??= new StandingService({ store, audit, config: config.approvals, review }));
+  }
+
+  alwaysAllow(approvalId: string, reviewer: string, opts?: StandingOptions): Promise<StandingApproval> {
+    return this.standing.create(approvalId, reviewer, opts, this.door);
+  }
+
+  listStanding(filter?: StandingFilter): Promise<StandingApproval[]> {
+    return this.standing.list(filter);
+  }
+
+  revokeStanding(id: string, reviewer: string): Promise<StandingApproval> {
+    return this.standing.revoke(id, reviewer, this.door);
+  }
+
+  revertApproval(approvalId: string, reviewer: string, comment?: string): Promise<ApprovalRecord> {
+    const { store, audit, config, review } = this.p;
+    return new RevertService({ store, audit, config: config.approvals, review }).create(approvalId, reviewer, comment, this.door);
   }
 
   /** Everything appended so far is stored first, so a listing includes this process's own events. */

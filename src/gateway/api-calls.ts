@@ -21,6 +21,7 @@ import type { ApprovalService } from '../approvals/service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ApiMethodInfo } from './port.js';
 import type { RequestAudit } from './request-audit.js';
+import type { Limits } from './limits.js';
 
 export interface ApiCallParts {
   config: AirlockConfig;
@@ -31,6 +32,8 @@ export interface ApiCallParts {
   approvals: () => ApprovalService;
   /** where decisions are audited and counted, and refusals decided */
   requests: Pick<RequestAudit, 'apiDecision' | 'refusal'>;
+  /** the agent's budget of held requests (limits.askPerHour) */
+  limits?: Pick<Limits, 'ask'>;
 }
 
 export class ApiCalls {
@@ -105,6 +108,8 @@ export class ApiCalls {
     }
     const spec: ApiCallSpec = { integration: m.integration.name, method: m.name, args, request: view };
     if (verdict.decision === 'ask') {
+      const refused = await this.p.limits?.ask(req.agent, req.door, { database: m.integration.name, requestId: req.requestId });
+      if (refused) return { status: 'error', decision: verdict, error: refused };
       try {
         return this.fromApproval(await this.p.approvals().holdCall(req, verdict, spec, verdict.requiredApprovals), spec);
       } catch (err) {

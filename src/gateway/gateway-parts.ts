@@ -19,6 +19,9 @@ import { GatewayMetrics } from './metrics.js';
 import type { MetricSources } from './metrics-registry.js';
 import { Readiness } from './readiness.js';
 import { RequestAudit } from './request-audit.js';
+import { Limits } from './limits.js';
+import { parseUpstreamUrl } from '../upstream/url.js';
+import type { UpstreamSettings } from './port.js';
 
 export interface PartsOptions {
   queueName?: string;
@@ -31,6 +34,11 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
   const registry = loadIntegrations(config.integrations);
   const engine = new PolicyEngine(config.policy);
   const store = await openStore(config.store.url, opts.storeSchema ? { schema: opts.storeSchema } : {});
+  // limits naming an agent the store does not know stop the start (a typo would lift that agent's limits)
+  await Limits.checkAgents(config.limits, store).catch(async (err: unknown) => {
+    await store.close().catch(() => undefined);
+    throw err;
+  });
   // journaled in this thread (durable against kill -9), hashed and stored by a worker thread
   const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store, ...config.audit });
   const pools = new UpstreamPools(config.upstream);
@@ -62,9 +70,11 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
   });
   const metrics = new GatewayMetrics();
   const requests = new RequestAudit(audit, metrics);
-  const api: ApiCalls = new ApiCalls({ config, registry, vault, audit, approvals: () => approvals, requests });
+  const limits = await Limits.open(config, audit);
+  const api: ApiCalls = new ApiCalls({ config, registry, vault, audit, approvals: () => approvals, requests, limits });
   await api.refreshSecrets();
   const closers = [
+    () => limits.close(),
     async () => api.close(),
     () => approvals.stop(),
     () => queue.close(),
@@ -90,7 +100,23 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
     },
     pools: () => [...pools.stats().map((p) => ({ pool: p.kind, ...p })), ...metrics.wirePools()],
   };
-  return { engine, store, audit, pools, approvals, closers, api, requests, ops: { metrics, readiness, sources } };
+  return { engine, store, audit, pools, approvals, closers, api, requests, limits, ops: { metrics, readiness, sources } };
+}
+
+/** Connection settings of the upstream for the wire fast path. */
+export function upstreamSettings(config: AirlockConfig, database: string): UpstreamSettings & { idleInTransactionTimeoutMs: number } {
+  const t = parseUpstreamUrl(config.upstream.url);
+  return {
+    host: String(t.base.host ?? '127.0.0.1'),
+    port: Number(t.base.port ?? 5432),
+    user: String(t.base.user ?? 'postgres'),
+    password: typeof t.base.password === 'string' ? t.base.password : undefined,
+    database,
+    statementTimeoutMs: config.upstream.statementTimeoutMs,
+    connectTimeoutMs: Number(t.base.connectionTimeoutMillis) || undefined,
+    idleInTransactionTimeoutMs: config.upstream.idleInTransactionTimeoutMs,
+    sharedBackend: config.upstream.sharedBackend,
+  };
 }
 
 export type GatewayParts = Awaited<ReturnType<typeof openParts>>;

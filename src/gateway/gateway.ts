@@ -2,7 +2,7 @@
 // Doors translate their protocol into a GatewayRequest; rules live in the policy engine only.
 import { randomUUID } from 'node:crypto';
 import type { AirlockConfig } from '../config/schema.js';
-import type { Agent, GatewayOutcome, GatewayRequest } from '../domain/request.js';
+import type { GatewayOutcome, GatewayRequest } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
 import type { Store } from '../store/store.js';
 import type { PolicyEngine } from '../policy/engine.js';
@@ -10,7 +10,6 @@ import { AuditLog } from '../audit/audit-log.js';
 import { UpstreamPools } from '../upstream/pools.js';
 import { CatalogCache } from '../upstream/catalog-cache.js';
 import { approvalOutcome } from '../approvals/outcome.js';
-import { parseUpstreamUrl } from '../upstream/url.js';
 import { ApprovalService } from '../approvals/service.js';
 import { asAirlockError, insufficientPrivilege, undefinedObject } from '../errors.js';
 import type { GatewayPort } from './port.js';
@@ -23,7 +22,8 @@ import type { RequestAudit } from './request-audit.js';
 import { OpsFacet } from './ops-facet.js';
 import { RevocationWatch } from './revocation-watch.js';
 import type { ApiCalls } from './api-calls.js';
-import { openParts } from './gateway-parts.js';
+import { openParts, upstreamSettings } from './gateway-parts.js';
+import type { Limits, RunCaps } from './limits.js';
 import type { ApiPort, OpsPort, RequestPort, VaultPort } from './port.js';
 
 export interface GatewayOptions {
@@ -51,6 +51,7 @@ export class Gateway implements GatewayPort {
     private readonly api: ApiCalls,
     private readonly requests: RequestAudit,
     readonly ops: OpsFacet, // readiness, metrics, latency (`serve` connects the wire proxy's stats)
+    readonly limits: Limits, // per-agent caps and rates (limits.ts)
     storeSchema?: string,
   ) {
     this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
@@ -66,8 +67,9 @@ export class Gateway implements GatewayPort {
 
   /** Open the store, audit log, upstream pools, queue and approval service described by the config. */
   static async open(config: AirlockConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const { engine, store, audit, pools, approvals, closers, api, requests, ops } = await openParts(config, opts);
-    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, api, requests, new OpsFacet(ops), opts.storeSchema);
+    const { engine, store, audit, pools, approvals, closers, api, requests, ops, limits } = await openParts(config, opts);
+    const ofs = new OpsFacet(ops);
+    const gw = new Gateway(config, engine, store, audit, pools, approvals, closers, api, requests, ofs, limits, opts.storeSchema);
     if (opts.startWorkers !== false) {
       await approvals.start();
       // a revoked agent's open approvals are closed; approved ones no longer execute (service.execute)
@@ -86,6 +88,7 @@ export class Gateway implements GatewayPort {
       agent: req.agent.name,
       database: req.database,
       catalog: this.catalogs.get(req.database),
+      prepared: req.session?.prepared,
     });
     this.requests.decision(req, decision);
     return decision;
@@ -102,8 +105,10 @@ export class Gateway implements GatewayPort {
   }
 
   async hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome> {
+    const refused = await this.limits.ask(req.agent, req.door, req); // the agent's budget of held requests
+    if (refused) return { status: 'error', decision, error: refused };
     try {
-      return await this.approvals.hold(req, decision, this.engine.analyze(req.sql).statements);
+      return this.limits.deliver(req.agent.name, await this.approvals.hold(req, decision, this.engine.analyze(req.sql).statements));
     } catch (err) {
       const error = asAirlockError(err);
       this.requests.failure(req, 'error', decision, error);
@@ -113,29 +118,14 @@ export class Gateway implements GatewayPort {
 
   async awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome> {
     const rec = await this.approvals.get(approvalId);
+    const decision = rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] };
     // counted while it runs: the console shows whether a client still waits
-    return this.console.waiting(approvalId, () =>
-      this.approvals.awaitOutcome(
-        approvalId,
-        timeoutMs,
-        rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] },
-        signal,
-      ),
-    );
+    const outcome = await this.console.waiting(approvalId, () => this.approvals.awaitOutcome(approvalId, timeoutMs, decision, signal));
+    return this.limits.deliver(rec.agentName, outcome);
   }
 
   upstream(database: string) {
-    const t = parseUpstreamUrl(this.config.upstream.url);
-    return {
-      host: String(t.base.host ?? '127.0.0.1'),
-      port: Number(t.base.port ?? 5432),
-      user: String(t.base.user ?? 'postgres'),
-      password: typeof t.base.password === 'string' ? t.base.password : undefined,
-      database,
-      statementTimeoutMs: this.config.upstream.statementTimeoutMs,
-      idleInTransactionTimeoutMs: this.config.upstream.idleInTransactionTimeoutMs,
-      sharedBackend: this.config.upstream.sharedBackend,
-    };
+    return upstreamSettings(this.config, database);
   }
 
   /** Who the gateway is upstream: a superuser or BYPASSRLS role defeats the read-only backstop (serve warns). */
@@ -149,9 +139,10 @@ export class Gateway implements GatewayPort {
   }
 
   /** The whole flow for request/response doors (MCP, REST, CLI): run auto, hold ask, refuse block. */
-  query: RequestPort['query'] = (req, opts = {}) => this.ops.timed(req.door, () => this.answer(req, opts));
+  query: RequestPort['query'] = (req, opts = {}) =>
+    this.ops.timed(req.door, () => this.limits.query(req, opts, (caps) => this.answer(req, caps)));
 
-  private async answer(req: GatewayRequest, opts: { maxRows?: number }): Promise<GatewayOutcome> {
+  private async answer(req: GatewayRequest, opts: RunCaps): Promise<GatewayOutcome> {
     req.requestId ??= randomUUID();
     await this.catalogs.prepare(req.database);
     let decision: Decision;
@@ -170,7 +161,7 @@ export class Gateway implements GatewayPort {
     return outcome;
   }
 
-  private async run(req: GatewayRequest, decision: Decision, opts: { maxRows?: number }): Promise<GatewayOutcome> {
+  private async run(req: GatewayRequest, decision: Decision, opts: RunCaps): Promise<GatewayOutcome> {
     if (decision.decision === 'block') {
       return { status: 'blocked', decision, error: insufficientPrivilege(`blocked by ${decision.rule}: ${decision.reason}`) };
     }
@@ -178,10 +169,7 @@ export class Gateway implements GatewayPort {
     try {
       // several statements run one by one, each exactly as the parser split it
       const sql = decision.statements.length > 1 ? decision.statements.map((s) => s.sql) : req.sql;
-      const result = await this.pools.runReadOnly(req.database, sql, req.params ?? [], {
-        maxRows: opts.maxRows,
-        searchPath: req.session?.searchPath,
-      });
+      const result = await this.pools.runReadOnly(req.database, sql, req.params ?? [], { ...opts, searchPath: req.session?.searchPath });
       return { status: 'executed', decision, result };
     } catch (err) {
       const error = asAirlockError(err);
@@ -192,9 +180,7 @@ export class Gateway implements GatewayPort {
 
   // ---- the rest of the port: policy check, approvals, audit, agents ----
 
-  check(sql: string, ctx: { agent?: string; database?: string } = {}): Decision {
-    return this.engine.decide(sql, ctx);
-  }
+  check: RequestPort['check'] = (sql, ctx = {}) => this.engine.decide(sql, ctx);
 
   get defaultDatabase(): string {
     return this.pools.defaultDatabase;
@@ -209,7 +195,7 @@ export class Gateway implements GatewayPort {
       await this.approvals.awaitOutcome(id, waitMs, decision, signal);
       record = await this.approvals.get(id);
     }
-    return { record, outcome: approvalOutcome(record, decision, this.approvals.reviewUrl(id)) };
+    return { record, outcome: this.limits.deliver(record.agentName, approvalOutcome(record, decision, this.approvals.reviewUrl(id))) };
   }
 
   // ---- admin verbs (admin-facet.ts) and reviewer front ends (console-facet.ts) ----
@@ -219,6 +205,10 @@ export class Gateway implements GatewayPort {
   approve: AdminPort['approve'] = (id, reviewer, comment) => this.admin.approve(id, reviewer, comment);
   deny: AdminPort['deny'] = (id, reviewer, comment) => this.admin.deny(id, reviewer, comment);
   reviewUrl: AdminPort['reviewUrl'] = (id) => this.admin.reviewUrl(id);
+  alwaysAllow: AdminPort['alwaysAllow'] = (id, reviewer, opts) => this.admin.alwaysAllow(id, reviewer, opts);
+  listStanding: AdminPort['listStanding'] = (filter) => this.admin.listStanding(filter);
+  revokeStanding: AdminPort['revokeStanding'] = (id, reviewer) => this.admin.revokeStanding(id, reviewer);
+  revertApproval: AdminPort['revertApproval'] = (id, reviewer, comment) => this.admin.revertApproval(id, reviewer, comment);
   listAudit: AdminPort['listAudit'] = (filter) => this.admin.listAudit(filter);
   exportAudit: AdminPort['exportAudit'] = (out, filter) => this.admin.exportAudit(out, filter);
   verifyAudit: AdminPort['verifyAudit'] = (head) => this.admin.verifyAudit(head);
@@ -231,9 +221,7 @@ export class Gateway implements GatewayPort {
     return agent;
   };
 
-  onAgentRevoked(listener: (agent: Agent) => void): () => void {
-    return this.revocations.subscribe(listener);
-  }
+  onAgentRevoked: RequestPort['onAgentRevoked'] = (listener) => this.revocations.subscribe(listener);
   authenticateToken: AdminPort['authenticateToken'] = (token, door, remote) => this.admin.authenticateToken(token, door, remote);
   agentAuth: AdminPort['agentAuth'] = (name) => this.admin.agentAuth(name);
   authAttempt: AdminPort['authAttempt'] = (door, remote, name) => this.admin.authAttempt(door, remote, name);
@@ -244,7 +232,7 @@ export class Gateway implements GatewayPort {
 
   // ---- the API proxy (api-calls.ts) and the vault (admin-facet.ts) ----
 
-  callApi: ApiPort['callApi'] = (req) => this.ops.timed(req.door, () => this.api.call(req));
+  callApi: ApiPort['callApi'] = (req) => this.ops.timed(req.door, () => this.limits.call(req, () => this.api.call(req)));
   apiMethods: ApiPort['apiMethods'] = (agent) => this.api.methods(agent);
   routeApi: ApiPort['routeApi'] = (integration, verb, path) => this.api.route(integration, verb, path);
   apiApproval: ApiPort['apiApproval'] = async (id, agentId) => {

@@ -16,6 +16,9 @@ import type { VerifyResult } from '../audit/verify.js';
 import type { AuditEventType } from '../domain/audit.js';
 import type { ApiCallOutcome, ApiCallRequest } from '../domain/api-call.js';
 import type { ReadinessReport } from './readiness.js';
+import type { AgentLimits } from '../domain/limits.js';
+import type { AirlockError } from '../errors.js';
+import type { StandingApproval, StandingFilter, StandingOptions } from '../domain/standing.js';
 
 /** Connection settings of the upstream a door forwards to (the wire fast path). */
 export interface UpstreamSettings {
@@ -25,6 +28,8 @@ export interface UpstreamSettings {
   password?: string;
   database: string;
   statementTimeoutMs: number;
+  /** opening an upstream connection may take this long (the URL's connect_timeout, default 10 s) */
+  connectTimeoutMs?: number;
   /** every connection runs on one backend (PGlite): pinned sessions are closed, never DISCARDed */
   sharedBackend?: boolean;
 }
@@ -39,6 +44,18 @@ export interface DoorEvent {
   approvalId?: string | null;
   /** free-form detail; secret-named keys are dropped */
   data?: Record<string, unknown>;
+}
+
+/** Per-agent limits (config `limits:`), for doors that apply them on their own path (the wire proxy). */
+export interface LimitsPort {
+  /** the agent's caps and rates: its own entry over the default (cached) */
+  of(agent: string): AgentLimits;
+  /** count one request of the agent through a door: null, or the 53400 refusal (audited) saying when to retry */
+  admit(agent: Agent, door: Door, scope?: { database?: string | null; requestId?: string | null }): Promise<AirlockError | null>;
+  /** rows the agent received (its rows budget) */
+  chargeRows(agent: string, rows: number): void;
+  /** the smallest statement-time cap of any agent (how often the wire proxy looks for overruns) */
+  readonly shortestTimeoutMs: number;
 }
 
 /** Deciding and running requests. */
@@ -77,6 +94,8 @@ export interface RequestPort {
   onAgentRevoked(listener: (agent: Agent) => void): () => void;
   /** the running configuration (read-only): doors take their own section (wire, mcp, http) */
   readonly config: AirlockConfig;
+  /** per-agent caps and rates; query() and callApi() apply them, the wire proxy applies them itself */
+  readonly limits: LimitsPort;
 }
 
 /** Approvals, for reviewers and for the agent that asked. */
@@ -87,6 +106,18 @@ export interface ApprovalsPort {
   deny(id: string, reviewer: string, comment?: string): Promise<ApprovalRecord>;
   /** the console page of an approval (the link every door prints) */
   reviewUrl(id: string): string;
+}
+
+/** Standing approvals ("always allow") and reverts of executed writes, for reviewers. */
+export interface StandingPort {
+  /** a standing approval made from an approval (a pending one is approved too); audited as standing.created */
+  alwaysAllow(approvalId: string, reviewer: string, opts?: StandingOptions): Promise<StandingApproval>;
+  /** newest first; active ones only unless `all` */
+  listStanding(filter?: StandingFilter): Promise<StandingApproval[]>;
+  /** it approves nothing from now on; audited as standing.revoked */
+  revokeStanding(id: string, reviewer: string): Promise<StandingApproval>;
+  /** a new approval, with the reviewer's vote, restoring what an executed UPDATE or INSERT changed; audited as revert.requested */
+  revertApproval(approvalId: string, reviewer: string, comment?: string): Promise<ApprovalRecord>;
 }
 
 /** The audit trail: read, export, verify, and record what a door saw. */
@@ -187,7 +218,7 @@ export interface OpsPort {
 }
 
 /** What the CLI's admin commands need: no parser, no upstream. */
-export type AdminPort = ApprovalsPort & AuditPort & AgentsPort & VaultPort;
+export type AdminPort = ApprovalsPort & AuditPort & AgentsPort & VaultPort & StandingPort;
 
 /** Everything a door may call. */
 export type GatewayPort = RequestPort & AdminPort & ReviewersPort & ReviewPort & ApiPort & OpsPort;

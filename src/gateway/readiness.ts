@@ -28,7 +28,6 @@ export interface ReadinessOptions {
   cacheMs?: number;
 }
 
-
 /** A short, address-free reason for a failed check: the error's code when it has one. */
 function reasonOf(err: unknown): string {
   const code = (err as { code?: unknown })?.code;

@@ -91,7 +91,10 @@ export class RequestAudit {
     throw auditUnavailable(reason);
   }
 
-  /** A request failed after its decision (preview, queue, execution): the error, with its code. */
+  /**
+   * A request failed after its decision (preview, queue, execution): the error, with its code, and
+   * the statement (wire requests carry no request id: the text ties the failure to its decision).
+   */
   failure(req: GatewayRequest, type: 'error' | 'execution.failed', decision: Decision, error: AirlockError): void {
     this.audit.append({
       type,
@@ -101,7 +104,7 @@ export class RequestAudit {
       decision: decision.decision,
       rule: decision.rule,
       requestId: req.requestId ?? null,
-      data: { error: error.message, code: error.code },
+      data: { error: error.message, code: error.code, sql: sqlOf(req) },
     });
   }
 

@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayOutcome, QueryResultData } from '../domain/request.js';
 import type { PreviewSummary, ApprovalStatus } from '../domain/approval.js';
 import type { AirlockError } from '../errors.js';
+import type { ResultCap } from '../domain/limits.js';
 import type { StatementOutput } from './schemas.js';
 import { columnsOf, plural, textTable, untrusted } from './format.js';
 
@@ -70,14 +71,16 @@ function executed(base: StatementOutput, result: QueryResultData, ctx: ResultCon
   const columns = columnsOf(rows, result.fields);
   const hasRows = columns.length > 0;
   const total = result.rowCount ?? rows.length;
-  const truncated = hasRows && total > rows.length;
-  const structured: StatementOutput = { ...base, command: result.command, row_count: result.rowCount, columns, rows, truncated };
+  const truncated = (hasRows && total > rows.length) || result.cap !== undefined;
+  const capped = result.cap ? { cap: result.cap, note: capNote(result.cap) } : {};
+  const structured: StatementOutput = { ...base, command: result.command, row_count: result.rowCount, columns, rows, truncated, ...capped };
   const via = base.approval_id ? `after approval ${base.approval_id}` : `auto, rule ${base.rule ?? '?'}`;
   const head = hasRows
     ? `Executed (${via}): ${result.command}, ${plural(total, 'row')}${truncated ? `; showing the first ${rows.length}` : ''}.`
     : `Executed (${via}): ${result.command}${result.rowCount === null ? '' : `, ${plural(result.rowCount, 'row')} affected`}.`;
   const parts = [head];
-  if (truncated) {
+  if (result.cap) parts.push(capNote(result.cap));
+  else if (truncated) {
     parts.push(
       `Result truncated to ${rows.length} rows (max_rows ${ctx.maxRows}, at most ${ctx.rowCap}); narrow the query with WHERE / LIMIT / aggregates to see the rest.`,
     );
@@ -91,6 +94,12 @@ function executed(base: StatementOutput, result: QueryResultData, ctx: ResultCon
     parts.push(untrusted(table.text));
   }
   return { content: [{ type: 'text', text: parts.join('\n') }], structuredContent: structured };
+}
+
+/** What an agent's cap did to its result, and that asking for more does not help. */
+function capNote(cap: ResultCap): string {
+  const what = cap.limit === 'maxRows' ? `${plural(cap.value, 'row')}` : `${cap.value} bytes of row data`;
+  return `Result capped at ${what} by this agent's limit ${cap.limit}; max_rows, LIMIT or SET cannot raise it. Narrow the query with WHERE / aggregates, or fetch the rest in smaller pieces.`;
 }
 
 function pending(base: StatementOutput, reviewUrl: string, p: PreviewSummary, ctx: ResultContext): CallToolResult {

@@ -115,6 +115,10 @@ export const statementOutput = z.object({
   columns: z.array(z.string()).optional(),
   rows: rows.optional().describe('untrusted data from the database'),
   truncated: z.boolean().optional().describe('true when rows holds fewer rows than row_count'),
+  cap: z
+    .object({ limit: z.enum(['maxRows', 'maxResultBytes']), value: z.number() })
+    .optional()
+    .describe("the agent's limit that cut rows short (max_rows, LIMIT or SET cannot raise it)"),
   approval_id: z.string().optional(),
   approval_status: z.enum(APPROVAL_STATUSES).optional(),
   review_url: z.string().optional(),

@@ -1,6 +1,6 @@
 // Integration methods as MCP tools, `{integration}_{method}`: one per method the agent's rules let it
 // see, its input schema the method's parameter schema, annotations from the verb and tier (reads
-// that run at once are read-only; DELETE and blocked methods are destructive). Calls go through the
+// that run at once are read-only; PUT, PATCH, DELETE and blocked methods are destructive). Calls go through the
 // gateway like every other door; `api_approval_status` reports a held call and, once sent, its answer.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -12,6 +12,8 @@ import type { ToolContext } from './context.js';
 import { errorResult } from './results.js';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** HTTP methods whose repetition has no further effect (RFC 9110 §9.2.2) */
+const IDEMPOTENT_VERBS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 function outcomeResult(o: ApiCallOutcome): CallToolResult {
   const structured: Record<string, unknown> =
@@ -53,7 +55,14 @@ export function registerApiTools(server: McpServer, ctx: ToolContext): void {
         title: `${m.integration}: ${m.method}`,
         description: `${m.description ?? `${m.verb} ${m.path}`} (${m.verb} ${m.path}; ${m.tier === 'auto' ? 'runs at once' : m.tier === 'ask' ? 'held for a human reviewer' : 'blocked'} by default; argument rules may hold it)`,
         inputSchema: inputSchemaOf(m) as never,
-        annotations: { readOnlyHint: reads, destructiveHint: m.verb === 'DELETE' || m.tier === 'block', openWorldHint: true },
+        annotations: {
+          title: `${m.integration}: ${m.method}`,
+          readOnlyHint: reads,
+          // PUT and PATCH overwrite, DELETE removes; POST is taken as adding
+          destructiveHint: ['PUT', 'PATCH', 'DELETE'].includes(m.verb) || m.tier === 'block',
+          idempotentHint: IDEMPOTENT_VERBS.has(m.verb),
+          openWorldHint: true,
+        },
       },
       ((args: Record<string, unknown>, extra: { requestId: string | number }) =>
         ctx.call(name, m.integration, extra.requestId, async (s) =>
@@ -76,7 +85,13 @@ export function registerApiTools(server: McpServer, ctx: ToolContext): void {
       title: 'Status of a held API call',
       description: 'The status of an API call held for approval (by approval_id); once approved and sent, the answer it got.',
       inputSchema: { id: z.string().uuid() },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: {
+        title: 'Status of a held API call',
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
     },
     (args: { id: string }, extra) =>
       ctx.call('api_approval_status', undefined, extra.requestId, async (s) => {

@@ -40,7 +40,8 @@ async function catalog<T>(ctx: ToolContext, s: CallScope, sql: string, params: u
   return { ok: true, value: typeof raw === 'string' ? (JSON.parse(raw) as T) : null };
 }
 
-const annotations = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
+/** Catalog reads: nothing changes, the same call answers the same while the schema stays. */
+const annotations = (title: string) => ({ title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
 
 /** Register list_databases, list_tables and describe_table. */
 export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
@@ -57,7 +58,7 @@ function registerListDatabases(server: McpServer, ctx: ToolContext, inputs: Tool
       description: DESCRIPTIONS.list_databases,
       inputSchema: inputs.list_databases,
       outputSchema: databasesOutput,
-      annotations,
+      annotations: annotations('List databases'),
     },
     (_args, extra) =>
       ctx.call('list_databases', undefined, extra.requestId, async (s) => {
@@ -83,7 +84,7 @@ function registerListTables(server: McpServer, ctx: ToolContext, inputs: ToolInp
       description: DESCRIPTIONS.list_tables,
       inputSchema: inputs.list_tables,
       outputSchema: tablesOutput,
-      annotations,
+      annotations: annotations('List tables'),
     },
     (args: ListTablesInput, extra) =>
       ctx.call('list_tables', args.database, extra.requestId, async (s) => {
@@ -116,7 +117,7 @@ function registerDescribeTable(server: McpServer, ctx: ToolContext, inputs: Tool
       description: DESCRIPTIONS.describe_table,
       inputSchema: inputs.describe_table,
       outputSchema: tableOutput,
-      annotations,
+      annotations: annotations('Describe a table'),
     },
     (args: DescribeTableInput, extra) =>
       ctx.call('describe_table', args.database, extra.requestId, async (s) => {

@@ -37,7 +37,8 @@ function registerQuery(server: McpServer, ctx: ToolContext, inputs: ToolInputs):
       description: DESCRIPTIONS.query,
       inputSchema: inputs.query,
       outputSchema: statementOutput,
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      // an approved UPDATE, MERGE or ALTER overwrites what was there (DROP, DELETE and TRUNCATE never run)
+      annotations: { title: 'Run SQL (guarded)', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     (args: QueryInput, extra) =>
       ctx.call('query', args.database, extra.requestId, async (s) => {
@@ -67,7 +68,13 @@ function registerApprovalStatus(server: McpServer, ctx: ToolContext, inputs: Too
       description: DESCRIPTIONS.approval_status,
       inputSchema: inputs.approval_status,
       outputSchema: statementOutput,
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: {
+        title: 'Status of a held statement',
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
     },
     (args: ApprovalStatusInput, extra) =>
       ctx.call('approval_status', undefined, extra.requestId, async (s) => {
@@ -93,7 +100,14 @@ function registerExplain(server: McpServer, ctx: ToolContext, inputs: ToolInputs
       description: DESCRIPTIONS.explain,
       inputSchema: inputs.explain,
       outputSchema: explainOutput,
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      // plain EXPLAIN plans and never runs the statement (ANALYZE is refused)
+      annotations: {
+        title: 'Query plan (never executes)',
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
     },
     (args: ExplainInput, extra) =>
       ctx.call('explain', args.database, extra.requestId, async (s) => {

@@ -1,6 +1,6 @@
 // SQL text → Analysis: one entry per statement, built only from the libpg-query tree.
 import { parseStatements, precheck } from '../sql/parser.js';
-import { statementKind } from './statement-kind.js';
+import { removedObject, statementKind } from './statement-kind.js';
 import { walk, constValue, type TableRef } from './walk.js';
 import type { Analysis, SettingChange, StatementAnalysis } from '../domain/decision.js';
 
@@ -86,17 +86,54 @@ function settingsOf(node: string, tree: Obj, functions: StatementAnalysis['funct
       out.push({ name: opt, action: 'set-transaction', value: String(v), local: true });
     }
   }
+  const fromSettings = node === 'SelectStmt' ? settingNamedByWhere(tree) : null;
   for (const f of functions) {
     if (f.name.toLowerCase() !== 'set_config') continue;
     const [name, value, isLocal] = f.constArgs;
+    const named = typeof name === 'string' ? name : fromSettings;
     out.push({
-      name: typeof name === 'string' && f.name === 'set_config' ? name.toLowerCase() : '',
+      name: named !== null && f.name === 'set_config' ? named.toLowerCase() : '',
       action: 'set_config',
       value: value === null || value === undefined ? null : String(value),
       local: isLocal === 'true',
     });
   }
   return out;
+}
+
+const isColumn = (n: unknown, col: string) => {
+  const fields = ((n as Obj | undefined)?.ColumnRef as Obj | undefined)?.fields;
+  return Array.isArray(fields) && fields.length === 1 && ((fields[0] as Obj).String as Obj | undefined)?.sval === col;
+};
+const isStringConst = (n: unknown) => typeof constValue(n) === 'string' && Boolean((n as Obj).A_Const);
+const SETTINGS_QUERY_KEYS = new Set(['targetList', 'fromClause', 'whereClause', 'limitOption', 'op']);
+
+/**
+ * pg_dump (15.8+, 16.4+, 17) narrows its session with
+ * `SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name = '<setting>'`:
+ * exactly that shape — one set_config of the column `name` with constant arguments, one pg_settings,
+ * one `name = '<constant>'` and nothing else — sets the constant's setting. Any other shape has no
+ * known name (blocked as before).
+ */
+function settingNamedByWhere(tree: Obj): string | null {
+  if (Object.keys(tree).some((k) => !SETTINGS_QUERY_KEYS.has(k)) || tree.op !== 'SETOP_NONE') return null;
+  const targets = tree.targetList as Obj[] | undefined;
+  const from = tree.fromClause as Obj[] | undefined;
+  if (targets?.length !== 1 || from?.length !== 1) return null;
+  const call = ((targets[0].ResTarget as Obj | undefined)?.val as Obj | undefined)?.FuncCall as Obj | undefined;
+  const fn = (call?.funcname as Obj[] | undefined)?.map((p) => (p.String as Obj | undefined)?.sval);
+  const args = call?.args as unknown[] | undefined;
+  if (!fn || !(fn.length === 1 || (fn.length === 2 && fn[0] === 'pg_catalog')) || fn[fn.length - 1] !== 'set_config') return null;
+  if (args?.length !== 3 || !isColumn(args[0], 'name') || !(args[1] as Obj).A_Const || !(args[2] as Obj).A_Const) return null;
+  if (Object.keys(call!).some((k) => !['funcname', 'args', 'funcformat', 'location'].includes(k))) return null;
+  const rel = from[0].RangeVar as Obj | undefined;
+  if (!rel || rel.relname !== 'pg_settings' || (rel.schemaname !== undefined && rel.schemaname !== 'pg_catalog') || rel.alias) return null;
+  const where = (tree.whereClause as Obj | undefined)?.A_Expr as Obj | undefined;
+  const op = (where?.name as Obj[] | undefined)?.map((p) => (p.String as Obj | undefined)?.sval);
+  if (where?.kind !== 'AEXPR_OP' || op?.length !== 1 || op[0] !== '=') return null;
+  const [col, value] = isColumn(where.lexpr, 'name') ? [where.lexpr, where.rexpr] : [where.rexpr, where.lexpr];
+  if (!isColumn(col, 'name') || !isStringConst(value)) return null;
+  return constValue(value) as string;
 }
 
 const INNER_QUERY: Record<string, string> = {
@@ -146,6 +183,11 @@ function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' |
   if (node === 'AlterTableStmt') {
     options.subtypes = ((tree.cmds as Obj[] | undefined) ?? []).map((c) => String(((c.AlterTableCmd as Obj) ?? {}).subtype));
   }
+  const removes = removedObject(node, tree);
+  if (removes) options.removes = removes;
+  if (node === 'PrepareStmt' || node === 'ExecuteStmt' || node === 'DeallocateStmt')
+    options.prepared = tree.isall ? '*' : String(tree.name ?? '');
+  if (node === 'LockStmt') options.lockMode = Number(tree.mode ?? 0);
   if (node === 'DefineStmt') options.defineKind = String(tree.kind);
   if (node === 'DiscardStmt') options.target = String(tree.target);
   const functions = facts.functions;

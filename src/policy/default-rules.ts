@@ -1,7 +1,7 @@
 // The default SQL policy of shared/design.md, one statement at a time. Pure: analysis in, verdict out.
 import type { AnalyzedStatement } from './analyze.js';
 import type { PolicyConfig } from '../config/schema.js';
-import type { FunctionRef, RiskFlag, Tier } from '../domain/decision.js';
+import type { FunctionRef, RiskFlag, Tier, TimeoutClamp } from '../domain/decision.js';
 import { judgeSetting } from './settings.js';
 
 export interface Verdict {
@@ -9,6 +9,8 @@ export interface Verdict {
   rule: string;
   reason: string;
   flags?: RiskFlag[];
+  /** a timeout SET the door lowers to its cap */
+  clamp?: TimeoutClamp;
 }
 
 const v = (tier: Tier, rule: string, reason: string, flags?: RiskFlag[]): Verdict => ({ tier, rule, reason, flags });
@@ -20,6 +22,9 @@ const ASK_BY_KIND = {
   call: 'calls a procedure',
   other: 'statement type not on the auto list',
 } as const;
+
+/** LockStmt.mode of `IN ACCESS SHARE MODE` (PostgreSQL's AccessShareLock). */
+const ACCESS_SHARE = 1;
 
 /** Airlock's own bookkeeping in the upstream database (exactly-once markers). */
 const INTERNAL_SCHEMA = 'airlock_meta';
@@ -90,6 +95,10 @@ export function judgeStatement(a: AnalyzedStatement, cfg: PolicyConfig): Verdict
       return judgeSession(a, cfg);
     case 'ddl':
       return judgeDdl(a);
+    case 'lock':
+      return a.options.lockMode === ACCESS_SHARE
+        ? v('auto', 'auto.lock-access-share', 'ACCESS SHARE is the lock every SELECT takes (outside a transaction PostgreSQL refuses LOCK)')
+        : v('ask', 'ask.lock', ASK_BY_KIND.lock);
     default:
       return v('ask', `ask.${a.kind}`, ASK_BY_KIND[a.kind as keyof typeof ASK_BY_KIND] ?? 'needs review', hiddenWriteFlags(a));
   }
@@ -123,6 +132,8 @@ function judgeSettings(a: AnalyzedStatement, cfg: PolicyConfig): Verdict {
     const j = judgeSetting(s, cfg);
     if (j.tier === 'block') return { ...j, flags: ['protected-setting'] };
     if (j.tier === 'ask' && worst.tier === 'auto') worst = j;
+    // a timeout SET the door lowers to its cap (a SET statement changes one setting)
+    else if (j.clamp && worst.tier === 'auto') worst = j;
   }
   return worst;
 }
@@ -190,13 +201,15 @@ const BLOCKED_ALTER_TABLE = new Set([
   'AT_EnableAlwaysTrig',
   'AT_EnableReplicaRule',
   'AT_EnableAlwaysRule',
-  'AT_DropColumn',
 ]);
 
 function judgeDdl(a: AnalyzedStatement): Verdict {
+  if (typeof a.options.removes === 'string') {
+    return v('block', 'block.drop', `${a.options.removes} removes an object: DROP is never run for agents, also inside ALTER`);
+  }
   if (a.node === 'AlterTableStmt') {
     const bad = (a.options.subtypes as string[]).find((s) => BLOCKED_ALTER_TABLE.has(s));
-    if (bad) return v('block', 'block.alter-table', `ALTER TABLE ${bad.replace(/^AT_/, '')} removes a safeguard or data`);
+    if (bad) return v('block', 'block.alter-table', `ALTER TABLE ${bad.replace(/^AT_/, '')} removes a safeguard`);
   }
   return v('ask', 'ask.ddl', 'changes the schema');
 }

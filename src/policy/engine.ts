@@ -1,5 +1,5 @@
 // The one policy engine every front door calls: SQL + context in, Decision out. Pure and cached.
-import { analyze, type FullAnalysis } from './analyze.js';
+import { analyze, type AnalyzedStatement, type FullAnalysis } from './analyze.js';
 import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
 import { initParser } from '../sql/parser.js';
@@ -83,6 +83,8 @@ export class PolicyEngine {
             functions: a.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name)),
             operators: a.operators,
             flags: [...new Set([...a.flags, ...(verdict.flags ?? [])])],
+            ...(verdict.clamp ? { clamp: verdict.clamp } : {}),
+            ...(typeof a.options.prepared === 'string' ? { prepared: a.options.prepared } : {}),
           };
         }),
       );
@@ -108,13 +110,30 @@ export class PolicyEngine {
     const rules = this.config.rules;
     const catalog = ctx.catalog;
     const untrusted = catalog !== undefined && (!catalog.loaded || catalog.shadowedFunctions.size > 0 || catalog.userOperators.size > 0);
-    if ((rules.length === 0 && !untrusted) || base.decision.statements.length === 0) return base.decision;
+    const executes = ctx.prepared !== undefined && ctx.prepared.size > 0 && base.decision.statements.some((s) => s.rule === 'ask.execute');
+    if ((rules.length === 0 && !untrusted && !executes) || base.decision.statements.length === 0) return base.decision;
     return combine(
-      base.decision.statements.map((s) => {
-        const checked = untrusted ? checkCatalog(s, catalog!) : s;
+      base.decision.statements.map((s, i) => {
+        const run = executes ? this.executeOf(s, base.analysis.statements[i], ctx) : s;
+        const checked = untrusted ? checkCatalog(run, catalog!) : run;
         return rules.length ? applyRules(rules, checked, ctx) : checked;
       }),
     );
+  }
+
+  /**
+   * EXECUTE of a statement this session PREPAREd runs that statement: it gets the PREPARE's tier,
+   * decided again now in the same context (rules, catalog, time), when its own arguments call only
+   * safe functions. Any other EXECUTE stays `ask` (its statement is not in the request).
+   */
+  private executeOf(s: StatementDecision, a: AnalyzedStatement | undefined, ctx: PolicyContext): StatementDecision {
+    const name = a?.options.prepared;
+    const text = typeof name === 'string' ? ctx.prepared?.get(name) : undefined;
+    if (s.rule !== 'ask.execute' || text === undefined) return s;
+    if (a!.functions.some((f) => f.volatility === 'unknown' || (f.volatility === 'volatile' && !f.harmless))) return s;
+    const inner = this.decide(text, { ...ctx, prepared: undefined });
+    const rule = inner.decision === 'auto' ? 'auto.execute' : inner.rule;
+    return { ...s, decision: inner.decision, rule, reason: `EXECUTE runs prepared statement ${name}: ${inner.reason}` };
   }
 
   cacheSize(): number {

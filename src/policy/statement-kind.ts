@@ -1,5 +1,8 @@
-// Map a top-level parse node to a statement kind. Unknown node types fall to 'other' (at least ask).
+// Map a top-level parse node to a statement kind (unknown node types fall to 'other', at least ask),
+// and name the object an ALTER sub-command removes (DROP wherever it appears is blocked).
 import type { StatementKind } from '../domain/decision.js';
+
+type Obj = Record<string, unknown>;
 
 const KIND_BY_NODE: Record<string, StatementKind> = {
   SelectStmt: 'read',
@@ -117,4 +120,53 @@ export function statementKind(node: string, tree: Record<string, unknown>): Stat
   if (node === 'DefineStmt' && CODE_DEFINE_KINDS.has(String(tree.kind))) return 'code';
   if (node === 'SelectStmt' && tree.intoClause) return 'write';
   return KIND_BY_NODE[node] ?? 'other';
+}
+
+/**
+ * ALTER TABLE (and ALTER TYPE/VIEW/MATERIALIZED VIEW/FOREIGN TABLE/INDEX, which share its node)
+ * sub-commands that remove an object: a column or type attribute, a constraint with its index, a
+ * partition or inheritance child (its rows leave the parent), an identity column's sequence.
+ * DROP DEFAULT, DROP NOT NULL, DROP EXPRESSION, SET WITHOUT CLUSTER, NOT OF and OPTIONS (DROP …)
+ * remove a property of an object that stays, and are DDL like any other (ask).
+ */
+const REMOVING_ALTER_TABLE: Record<string, string> = {
+  AT_DropColumn: 'DROP COLUMN',
+  AT_DropConstraint: 'DROP CONSTRAINT',
+  AT_DetachPartition: 'DETACH PARTITION',
+  AT_DetachPartitionFinalize: 'DETACH PARTITION … FINALIZE',
+  AT_DropInherit: 'NO INHERIT',
+  AT_DropIdentity: 'DROP IDENTITY',
+};
+
+const ALTER_OBJECT: Record<string, string> = {
+  OBJECT_TYPE: 'ALTER TYPE',
+  OBJECT_VIEW: 'ALTER VIEW',
+  OBJECT_MATVIEW: 'ALTER MATERIALIZED VIEW',
+  OBJECT_FOREIGN_TABLE: 'ALTER FOREIGN TABLE',
+  OBJECT_INDEX: 'ALTER INDEX',
+  OBJECT_SEQUENCE: 'ALTER SEQUENCE',
+};
+
+/**
+ * The sub-command of an ALTER statement that removes an object (`ALTER TABLE … DROP CONSTRAINT`),
+ * or null. Statements whose every form is already blocked (ALTER EXTENSION … DROP, ALTER
+ * PUBLICATION … DROP TABLE, ALTER OPERATOR FAMILY … DROP, ALTER SUBSCRIPTION … DROP PUBLICATION)
+ * keep their own rule.
+ */
+export function removedObject(node: string, tree: Obj): string | null {
+  if (node === 'AlterTableStmt') {
+    const head = ALTER_OBJECT[String(tree.objtype)] ?? 'ALTER TABLE';
+    for (const c of (tree.cmds as Obj[] | undefined) ?? []) {
+      const sub = String(((c.AlterTableCmd as Obj | undefined) ?? {}).subtype);
+      const what = REMOVING_ALTER_TABLE[sub];
+      if (what) return `${head} … ${tree.objtype === 'OBJECT_TYPE' && sub === 'AT_DropColumn' ? 'DROP ATTRIBUTE' : what}`;
+    }
+    return null;
+  }
+  // subtype 'X' is DROP CONSTRAINT; 'T' without a default (DROP DEFAULT) and 'N' (DROP NOT NULL) are properties
+  if (node === 'AlterDomainStmt' && tree.subtype === 'X') return 'ALTER DOMAIN … DROP CONSTRAINT';
+  if (node === 'AlterTSConfigurationStmt' && tree.kind === 'ALTER_TSCONFIG_DROP_MAPPING') {
+    return 'ALTER TEXT SEARCH CONFIGURATION … DROP MAPPING';
+  }
+  return null;
 }

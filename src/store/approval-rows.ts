@@ -32,6 +32,8 @@ export const APPROVAL_COLUMNS = {
   requestKey: 'request_key',
   grantUsedAt: 'grant_used_at',
   call: 'call',
+  standingId: 'standing_id',
+  revertOf: 'revert_of',
 } as const satisfies Record<keyof ApprovalRecord, string>;
 
 type Field = keyof typeof APPROVAL_COLUMNS;
@@ -104,6 +106,8 @@ export function newApprovalRecord(input: NewApproval, now = Date.now()): Approva
     requestKey: null,
     grantUsedAt: null,
     call: null,
+    standingId: null,
+    revertOf: null,
     ...input,
     createdAt,
     updatedAt: input.updatedAt ?? createdAt,

@@ -17,11 +17,13 @@ import { isUniqueViolation, type SqlDriver, type SqlExec } from './sql-driver.js
 import * as reviewerSql from './reviewer-sql.js';
 import * as agentSql from './agent-sql.js';
 import * as vaultSql from './vault-sql.js';
+import * as standingSql from './standing-sql.js';
 import type { AppendBatchOptions, AppendBatchResult, AppendResult, NewSecret, SecretRecord, SessionTimes, Store } from './store.js';
 import type { AgentAuth, AgentRecord } from '../domain/agent.js';
 import type { ApprovalChange, ApprovalFilter, ApprovalRecord, ApprovalUpdate, NewApproval } from '../domain/approval.js';
 import type { AuditBody, AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
 import type { ReviewerRecord, ReviewerSession } from '../domain/reviewer.js';
+import type { NewStandingApproval, StandingApproval, StandingFilter, StandingQuery, UndoRecord } from '../domain/standing.js';
 
 export interface SqlStoreOptions {
   /** apply migrations at open (default true) */
@@ -172,6 +174,40 @@ export class SqlStore implements Store {
       [value, ...s.values],
     );
     return rows.length ? rowToApproval(rows[0]) : null;
+  }
+
+  // ---- standing approvals and undo records (src/store/standing-sql.ts) ----
+
+  insertStanding(rec: NewStandingApproval): Promise<StandingApproval> {
+    return standingSql.insertStanding(this.db, rec);
+  }
+
+  getStanding(id: string): Promise<StandingApproval | null> {
+    return standingSql.getStanding(this.db, id);
+  }
+
+  listStanding(filter?: StandingFilter): Promise<StandingApproval[]> {
+    return standingSql.listStanding(this.db, filter);
+  }
+
+  findStanding(query: StandingQuery): Promise<StandingApproval[]> {
+    return standingSql.findStanding(this.db, query);
+  }
+
+  useStanding(id: string, now: number): Promise<StandingApproval | null> {
+    return standingSql.useStanding(this.db, id, now);
+  }
+
+  revokeStanding(id: string, by: string, now: number): Promise<StandingApproval | null> {
+    return standingSql.revokeStanding(this.db, id, by, now);
+  }
+
+  putApprovalUndo(approvalId: string, undo: UndoRecord): Promise<void> {
+    return standingSql.putUndo(this.db, approvalId, undo);
+  }
+
+  getApprovalUndo(approvalId: string): Promise<UndoRecord | null> {
+    return standingSql.getUndo(this.db, approvalId);
   }
 
   listApprovalChanges(since: number, limit?: number): Promise<ApprovalChange[]> {

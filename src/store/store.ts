@@ -5,6 +5,7 @@ import type { ApprovalChange, ApprovalFilter, ApprovalRecord, ApprovalStatus, Ap
 import type { AuditBody, AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
 import type { ReviewerRecord, ReviewerSession } from '../domain/reviewer.js';
 import type { PreparedAudit } from './chain-hash.js';
+import type { NewStandingApproval, StandingApproval, StandingFilter, StandingQuery, UndoRecord } from '../domain/standing.js';
 
 export interface SecretRecord {
   name: string;
@@ -74,6 +75,21 @@ export interface Store {
   findApprovalByRequestKey(requestKey: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
   /** The newest approval with this binding in one of the statuses. */
   findApprovalByBinding(binding: string, statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord | null>;
+
+  /** A standing approval ("always allow"); 409 when the id exists. */
+  insertStanding(rec: NewStandingApproval): Promise<StandingApproval>;
+  getStanding(id: string): Promise<StandingApproval | null>;
+  /** newest first; active ones only unless `all` */
+  listStanding(filter?: StandingFilter): Promise<StandingApproval[]>;
+  /** The active standing approvals of this agent for this request shape, oldest first. */
+  findStanding(query: StandingQuery): Promise<StandingApproval[]>;
+  /** Count one use atomically, only while it is active (several gateways never exceed max uses); null otherwise. */
+  useStanding(id: string, now: number): Promise<StandingApproval | null>;
+  /** Revoke once; null when unknown or already revoked. */
+  revokeStanding(id: string, by: string, now: number): Promise<StandingApproval | null>;
+  /** What an executed write keeps to be reverted (the first record for an approval stands). */
+  putApprovalUndo(approvalId: string, undo: UndoRecord): Promise<void>;
+  getApprovalUndo(approvalId: string): Promise<UndoRecord | null>;
 
   /** Approvals changed at or after `since` (ms), oldest change first (the console's live view). */
   listApprovalChanges(since: number, limit?: number): Promise<ApprovalChange[]>;

@@ -1,9 +1,11 @@
 // Two pools per upstream database: read-only sessions for auto statements (PostgreSQL itself
 // refuses a misclassified write) and read-write sessions for previews and approved execution.
+import net from 'node:net';
 import pg from 'pg';
-import type { Pool, PoolClient } from 'pg';
+import type { ClientConfig, Pool, PoolClient } from 'pg';
+import { cancelMessage } from '../../protocol/index.js';
 import type { QueryResultData } from '../domain/request.js';
-import { asAirlockError, invalidParameterValue, notInPrerequisiteState, programLimitExceeded } from '../errors.js';
+import { asAirlockError, invalidParameterValue, notInPrerequisiteState, programLimitExceeded, queryCanceled } from '../errors.js';
 import { logger } from '../logger.js';
 import { checkDatabaseName, parseUpstreamUrl, startupOption, type UpstreamTarget } from './url.js';
 import { streamQuery, toObject, txStatus, uniqueNames } from './stream.js';
@@ -33,6 +35,10 @@ export interface RunOptions {
   searchPath?: string;
   /** pg's JS parsing (numbers, Dates, JSON) instead of PostgreSQL's exact text */
   typed?: boolean;
+  /** keep rows only while their data stays within this many bytes (the result is marked `cap`) */
+  maxBytes?: number;
+  /** cancel a statement running longer than this, whatever statement_timeout the session has SET */
+  timeoutMs?: number;
 }
 
 export interface UpstreamRole {
@@ -100,28 +106,56 @@ export class UpstreamPools {
         await client.query("SELECT set_config('search_path', $1, false)", [opts.searchPath]);
       }
       let last: QueryResultData = { command: '', rowCount: null, fields: [], rows: [] };
-      for (const text of statements) {
-        const rows: Record<string, unknown>[] = [];
-        let names: string[] | undefined;
-        const max = opts.maxRows ?? Number.POSITIVE_INFINITY;
-        const result = await streamQuery(
-          client,
-          text,
-          params,
-          (row, fields) => {
-            if (rows.length >= max) return;
-            names ??= uniqueNames(fields);
-            rows.push(toObject(names, row));
-          },
-          { raw: !opts.typed },
-        );
-        last = { command: result.command, rowCount: result.rowCount, fields: result.fields, rows };
-      }
+      for (const text of statements) last = await this.runOne(client, text, params, opts);
       return last;
     } catch (err) {
       throw asAirlockError(err);
     } finally {
       client.release(this.settings.sharedBackend ? false : await resetSession(client));
+    }
+  }
+
+  /** One statement: rows kept up to maxRows / maxBytes, canceled past timeoutMs. */
+  private async runOne(client: PoolClient, text: string, params: unknown[], opts: RunOptions): Promise<QueryResultData> {
+    const rows: Record<string, unknown>[] = [];
+    let names: string[] | undefined;
+    const max = opts.maxRows ?? Number.POSITIVE_INFINITY;
+    const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    let bytes = 0;
+    let full = false;
+    let timedOut = false;
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            cancelBackend(this.target.base, client);
+          }, opts.timeoutMs);
+    try {
+      const result = await streamQuery(
+        client,
+        text,
+        params,
+        (row, fields) => {
+          if (rows.length >= max || full) return;
+          if (maxBytes !== Number.POSITIVE_INFINITY && (bytes += rowBytes(row)) > maxBytes) {
+            full = true;
+            return;
+          }
+          names ??= uniqueNames(fields);
+          rows.push(toObject(names, row));
+        },
+        { raw: !opts.typed },
+      );
+      const cap = full ? { cap: { limit: 'maxResultBytes' as const, value: maxBytes } } : {};
+      return { command: result.command, rowCount: result.rowCount, fields: result.fields, rows, ...cap };
+    } catch (err) {
+      if (timedOut && (err as { code?: string }).code === '57014') {
+        throw queryCanceled(`canceling statement due to statement timeout: it ran longer than the agent's cap of ${opts.timeoutMs} ms`);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -210,6 +244,27 @@ async function resetSession(client: PoolClient): Promise<boolean> {
   } catch {
     return true;
   }
+}
+
+/** Size of a row's data as sent (text columns; other values as their text). */
+function rowBytes(row: readonly unknown[]): number {
+  let n = 0;
+  for (const v of row) {
+    if (v === null || v === undefined) continue;
+    n += typeof v === 'string' ? Buffer.byteLength(v) : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(JSON.stringify(v) ?? '');
+  }
+  return n;
+}
+
+/** A CancelRequest for the session's running statement, over its own short connection (as libpq does). */
+function cancelBackend(base: ClientConfig, client: PoolClient): void {
+  const key = client as unknown as { processID?: number; secretKey?: number };
+  if (!key.processID) return;
+  const host = base.host ?? '127.0.0.1';
+  const port = base.port ?? 5432;
+  const socket = host.startsWith('/') ? net.connect({ path: `${host}/.s.PGSQL.${port}` }) : net.connect({ host, port });
+  socket.on('error', () => socket.destroy());
+  socket.on('connect', () => socket.end(cancelMessage(key.processID!, key.secretKey ?? 0)));
 }
 
 /** Pools for the configured upstream (config.upstream section). */

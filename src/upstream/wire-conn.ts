@@ -33,7 +33,11 @@ export interface UpstreamTarget {
   statementTimeoutMs: number;
   /** PostgreSQL ends a session idle inside a transaction this long (0: never) */
   idleInTransactionTimeoutMs?: number;
+  /** opening a connection (TCP, authentication, first ReadyForQuery) may take this long (default 10 s) */
+  connectTimeoutMs?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** The client session currently bound to a server connection. */
 export interface ServerOwner {
@@ -93,7 +97,12 @@ export class ServerConn {
     const t = this.target;
     return new Promise<void>((resolve, reject) => {
       let scram: ScramClient | null = null;
+      // an upstream that accepts and never answers (frozen, or a network partition) must not hold
+      // the statement that waits for this connection forever
+      const ms = t.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      const timer = setTimeout(() => fail(upstreamUnavailable({ upstream: `${t.host}:${t.port}`, err: `no answer within ${ms} ms` })), ms);
       const fail = (err: Error) => {
+        clearTimeout(timer);
         this.socket.destroy();
         this.closed = true;
         reject(err);
@@ -131,6 +140,7 @@ export class ServerConn {
             throw code.startsWith('28') ? invalidPassword(`upstream: ${f.M}`) : new AirlockError(`upstream: ${f.M}`, code, 503);
           }
           case Back.readyForQuery:
+            clearTimeout(timer);
             this.status = rfqStatus(buf, start);
             this.socket.off('data', onData);
             this.socket.off('error', onError);

@@ -168,7 +168,8 @@ export class WirePool {
         // UTF8 for the whole session: PostgreSQL must read statements exactly as Airlock parsed them
         client_encoding: 'UTF8',
         default_transaction_read_only: 'on',
-        statement_timeout: String(target.statementTimeoutMs),
+        // the agent's cap when it is lower than the default (set by the proxy, never by a client)
+        statement_timeout: settings.statement_timeout ?? String(target.statementTimeoutMs),
         // an agent idle inside a transaction cannot hold a server (and its locks) for long
         idle_in_transaction_session_timeout: String(target.idleInTransactionTimeoutMs ?? 0),
       });

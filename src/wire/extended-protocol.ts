@@ -16,7 +16,7 @@ import {
   parseComplete,
   rfqFor,
 } from '../../protocol/index.js';
-import { asAirlockError, invalidUtf8 } from '../errors.js';
+import { asAirlockError, invalidUtf8, type AirlockError } from '../errors.js';
 import type { Decision } from '../domain/decision.js';
 import type { GatewayRequest } from '../domain/request.js';
 import type { ClientIo, Step } from './client-io.js';
@@ -24,7 +24,8 @@ import type { HeldResult } from './held.js';
 import { blockedFrame, errorFrame, resultFrames } from './result-frames.js';
 import type { UpstreamBinding } from './session-upstream.js';
 import type { SessionContext } from './session-types.js';
-import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState, paramTypesOf } from './statement-facts.js';
+import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState, paramTypesOf, trackPrepared } from './statement-facts.js';
+import { clampedParse } from './timeout-clamp.js';
 
 interface Statement {
   sql: string;
@@ -50,8 +51,14 @@ export interface SessionParts {
   readonly ctx: SessionContext;
   readonly io: ClientIo;
   readonly up: UpstreamBinding;
+  /** timeouts a SET may not raise past (timeout-clamp.ts) */
+  readonly clampCaps: Readonly<Record<string, number>>;
+  /** SQL-level PREPAREs sent upstream (statement-facts.ts trackPrepared) */
+  readonly prepared: Map<string, string>;
   request(sql: string, params?: unknown[]): GatewayRequest;
   held(sql: string, params: unknown[] | undefined, decision: Decision): Promise<HeldResult>;
+  /** the agent's rates: `next` once the request is counted, or `refuse` with the 53400 error */
+  admitted(next: () => Step, refuse: (e: AirlockError) => Step): Step;
 }
 
 export class ExtendedProtocol {
@@ -79,10 +86,21 @@ export class ExtendedProtocol {
     this.statements.set(p.name, stmt);
     if (held) return this.s.up.synth(() => this.s.io.emit(parseComplete));
     if (!unnamedOk(p.name) || leavesSessionState(decision)) this.s.up.pinned = true;
+    trackPrepared(decision, this.s.prepared);
+    const clamped = clampedParse(decision, this.s.clampCaps, p.name, p.paramTypes);
+    if (clamped) return this.s.up.forwardExtended(clamped, 0, clamped.length);
     return this.s.up.forwardExtended(buf, start, end);
   }
 
+  /** Each Bind is one execution of a statement: counted against the agent's rates. */
   onBind(buf: Buffer, start: number, end: number): Step {
+    return this.s.admitted(
+      () => this.bind(buf, start, end),
+      (e) => this.failExtended(errorFrame(e)),
+    );
+  }
+
+  private bind(buf: Buffer, start: number, end: number): Step {
     const names = decodeBindNames(buf, start, end);
     const stmt = this.statements.get(names.statement);
     if (!stmt)

@@ -22,7 +22,7 @@ import {
   type ScramServerState,
   type ScramVerifier,
 } from '../../protocol/index.js';
-import { AirlockError, asAirlockError, featureNotSupported, invalidPassword, protocolViolation } from '../errors.js';
+import { AirlockError, asAirlockError, featureNotSupported, invalidPassword, protocolViolation, upstreamUnavailable } from '../errors.js';
 import type { Agent } from '../domain/request.js';
 import { filterStartup, type FilteredStartup } from './startup-params.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
@@ -87,7 +87,13 @@ class Handshake {
     this.socket = raw;
     this.remote = raw.remoteAddress;
     this.reader = new FrameReader(deps.maxMessageBytes, true);
-    this.timer = setTimeout(() => this.fail(protocolViolation('startup did not complete in time'), false), deps.startupTimeoutMs);
+    this.timer = setTimeout(() => this.fail(this.timedOut(), false), deps.startupTimeoutMs);
+  }
+
+  /** Past the startup bound: the client's fault, unless it is authenticated and Airlock waits for the upstream. */
+  private timedOut(): AirlockError {
+    if (this.step !== Step.completing) return protocolViolation('startup did not complete in time');
+    return upstreamUnavailable({ database: this.startup?.database, err: `no upstream connection within ${this.deps.startupTimeoutMs} ms` });
   }
 
   start(): void {
@@ -252,8 +258,10 @@ class Handshake {
     const s = this.startup!;
     const pool = this.deps.ctx.pool;
     try {
-      const key = pool.keyFor(s.database, s.settings);
-      const status = await pool.parameterStatus(s.database, key, s.settings);
+      const limits = this.deps.ctx.gateway.limits.of(this.agent!.name);
+      const settings = withTimeoutCap(s.settings, limits.statementTimeoutMs, this.deps.ctx.gateway.config.upstream.statementTimeoutMs);
+      const key = pool.keyFor(s.database, settings);
+      const status = await pool.parameterStatus(s.database, key, settings);
       await this.deps.ctx.gateway.prepareDatabase(s.database);
       if (this.step !== Step.completing) return;
       const k = this.deps.newKey();
@@ -264,16 +272,26 @@ class Handshake {
       const id: SessionIdentity = {
         agent: this.agent!,
         database: s.database,
-        settings: s.settings,
+        settings,
         poolKey: key,
         applicationName: s.applicationName,
         pid: k.pid,
         secret: k.secret,
         remote: this.remote,
+        limits,
       };
       this.deps.onReady(this.socket, this.reader, id, this.pending);
     } catch (err) {
       this.fail(asAirlockError(err));
     }
   }
+}
+
+/**
+ * An agent whose statement-time cap is below the upstream's default starts its servers with the cap
+ * as statement_timeout (a startup setting, so it keys their sub-pool); SETting more is caught by the
+ * proxy's watch (timeout-watch.ts).
+ */
+function withTimeoutCap(settings: Record<string, string>, capMs: number, defaultMs: number): Record<string, string> {
+  return capMs < defaultMs ? { ...settings, statement_timeout: String(capMs) } : settings;
 }

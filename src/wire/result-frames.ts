@@ -34,11 +34,12 @@ export function commandTag(r: QueryResultData): string {
   return cmd;
 }
 
-/** RowDescription (when the result has columns), DataRows and CommandComplete. */
+/** RowDescription (when the result has columns), DataRows, the notice of a cap that cut them, and CommandComplete. */
 export function resultFrames(r: QueryResultData, withDescription: boolean): Buffer[] {
   const out: Buffer[] = [];
   if (withDescription && r.fields.length > 0) out.push(rowDescription(r.fields));
   for (const row of r.rows) out.push(dataRow(r.fields.map((f) => toPgText(row[f.name]))));
+  if (r.cap) out.push(capNotice(r.cap.limit, r.cap.value, r.rows.length));
   out.push(commandComplete(commandTag(r)));
   return out;
 }
@@ -70,5 +71,26 @@ export function heldNotice(approvalId: string, reviewUrl: string, preview: Previ
     message: `Airlock: statement held for approval ${approvalId}`,
     detail: parts.join('; ') || undefined,
     hint: `Review at ${reviewUrl}; waiting up to ${waitSeconds} s for a decision.`,
+  });
+}
+
+/** A result cut short by the agent's cap: sent before its CommandComplete (which keeps the server's count). */
+export function capNotice(limit: 'maxRows' | 'maxResultBytes', value: number, sent: number): Buffer {
+  const what = limit === 'maxRows' ? `${value} rows` : `${value} bytes of row data (${sent} rows)`;
+  return noticeResponse({
+    severity: 'WARNING',
+    code: '01000',
+    message: `Airlock: result capped at ${what} by the agent's limit ${limit}; the remaining rows were not sent`,
+    hint: 'LIMIT or SET cannot raise this limit; narrow the query, or fetch the rest in smaller pieces.',
+  });
+}
+
+/** The statement outran the agent's statement-time cap (a SET statement_timeout cannot lift it): it is canceled. */
+export function timeoutNotice(capMs: number): Buffer {
+  return noticeResponse({
+    severity: 'WARNING',
+    code: '01000',
+    message: `Airlock: canceling the statement: it ran longer than the agent's limit statementTimeoutMs (${capMs} ms)`,
+    hint: 'SET statement_timeout cannot raise this limit.',
   });
 }

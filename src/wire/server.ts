@@ -11,6 +11,7 @@ import { handshake, type HandshakeDeps } from './handshake.js';
 import { SessionRegistry } from './session-registry.js';
 import { Session } from './session.js';
 import type { SessionContext } from './session-types.js';
+import { watchStatementTimes } from './timeout-watch.js';
 
 export interface WireServerConfig {
   host: string;
@@ -86,6 +87,8 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
   );
   server.maxConnections = 100_000;
   const port = await listen(server, config.port, config.host);
+  // statements past their agent's cap are canceled, whatever statement_timeout their session SET
+  const stopWatch = watchStatementTimes(() => registry.each(), gateway.limits.shortestTimeoutMs);
   logger.info({ port }, 'wire proxy listening');
   let stopped: Promise<void> | null = null;
   // resolves once the listener and every connection are closed
@@ -107,6 +110,7 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
     },
     close: async () => {
       unfollow();
+      stopWatch();
       const closed = stopListening();
       for (const s of registry.all()) s.close();
       for (const s of sockets) s.destroy();

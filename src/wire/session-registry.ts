@@ -51,4 +51,9 @@ export class SessionRegistry {
   all(): Session[] {
     return [...this.sessions.values()];
   }
+
+  /** the live sessions, without a copy (the caller must not add or remove any meanwhile) */
+  each(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
 }

@@ -1,6 +1,7 @@
 // What every client session shares (the gateway port, the upstream pool, settings) and what
 // identifies one session (its agent, database, startup settings and cancel key).
 import type { Agent } from '../domain/request.js';
+import type { AgentLimits } from '../domain/limits.js';
 import type { GatewayPort } from '../gateway/port.js';
 import type { WirePool } from '../upstream/wire-pool.js';
 
@@ -21,4 +22,6 @@ export interface SessionIdentity {
   pid: number;
   secret: number;
   remote?: string;
+  /** the agent's caps and rates (config `limits:`) */
+  limits: AgentLimits;
 }

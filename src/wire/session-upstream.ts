@@ -2,11 +2,14 @@
 // from the pool on the first forwarded message, lent back at every transaction boundary with
 // nothing in flight (unless session state pins it), and its ReadyForQuery count keeps proxy-made
 // answers in order behind the server's (synth, syncPoint). Frames from the server go straight to
-// the session's ClientIo.
+// the session's ClientIo, DataRows counted per result: past the agent's caps (limits.maxRows,
+// maxResultBytes) they are dropped and a NoticeResponse says so before the CommandComplete.
+import { Back } from '../../protocol/index.js';
 import type { ServerConn, ServerOwner } from '../upstream/wire-conn.js';
 import { connectionFailure, upstreamUnavailable } from '../errors.js';
 import type { ClientIo, Step } from './client-io.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
+import { capNotice } from './result-frames.js';
 
 export class UpstreamBinding implements ServerOwner {
   /** the upstream server bound to this session, if any */
@@ -22,6 +25,16 @@ export class UpstreamBinding implements ServerOwner {
   skipToSync = false;
   /** a ReadyForQuery arrived in the current upstream chunk; lend the server only after it is flushed */
   private readyPending = false;
+  /** performance.now() when what runs upstream now began (0: nothing runs): timeout-watch.ts reads it */
+  runningSince = 0;
+  /** rows and bytes forwarded in the current result, and the cap that stopped it (rows then dropped) */
+  private rows = 0;
+  private bytes = 0;
+  private capped: 'maxRows' | 'maxResultBytes' | null = null;
+  /** rows forwarded since the last ReadyForQuery, for the agent's rows budget */
+  private received = 0;
+  private readonly maxRows: number;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -29,7 +42,10 @@ export class UpstreamBinding implements ServerOwner {
     private readonly io: ClientIo,
     /** a ReadyForQuery from the server goes to the client */
     private readonly answered: () => void,
-  ) {}
+  ) {
+    this.maxRows = id.limits.maxRows;
+    this.maxBytes = id.limits.maxResultBytes;
+  }
 
   debugState(): Record<string, unknown> {
     const s = this.server;
@@ -100,6 +116,7 @@ export class UpstreamBinding implements ServerOwner {
   releaseServer(): void {
     const s = this.server;
     this.server = null;
+    this.runningSince = 0;
     if (!s) return;
     const pool = this.ctx.pool;
     pool.unlend(s, this.id.database);
@@ -122,10 +139,16 @@ export class UpstreamBinding implements ServerOwner {
     if (!s) {
       return this.acquire().then(() => {
         this.forwardedSinceSync = true;
-        this.io.forward(buf, start, end);
+        this.forward(buf, start, end);
       });
     }
     this.forwardedSinceSync = true;
+    this.forward(buf, start, end);
+  }
+
+  /** A client message goes upstream: the clock of the statement-time cap runs from the first one. */
+  forward(buf: Buffer, start: number, end: number): void {
+    if (this.runningSince === 0) this.runningSince = performance.now();
     this.io.forward(buf, start, end);
   }
 
@@ -154,16 +177,47 @@ export class UpstreamBinding implements ServerOwner {
       const err = await s.internalSync();
       this.txStatus = s.status;
       if (err) this.skipToSync = true;
+      this.stopClock();
       return err !== null;
     }
     await s.drained();
+    this.stopClock();
     return false;
+  }
+
+  /** Nothing left to answer upstream: the clock stops (else it restarts for what is still queued). */
+  private stopClock(): void {
+    const s = this.server;
+    this.runningSince = s && (s.outstanding > 0 || this.forwardedSinceSync) ? performance.now() : 0;
   }
 
   // ---- ServerOwner: frames from the upstream go straight through, merged per chunk ----
 
-  fromServer(_type: number, buf: Buffer, start: number, end: number): void {
+  fromServer(type: number, buf: Buffer, start: number, end: number): void {
+    // an error on a lent server is the server ending (57P01 on a restart...): not for the idle client
+    if (this.lent && type === Back.errorResponse) return;
+    if (type === Back.dataRow || type === Back.copyData) {
+      if (this.capped !== null) return;
+      if (this.rows >= this.maxRows) return void (this.capped = 'maxRows');
+      if (this.bytes + (end - start) > this.maxBytes) return void (this.capped = 'maxResultBytes');
+      this.rows++;
+      this.bytes += end - start;
+    } else if (type === Back.commandComplete || type === Back.errorResponse || type === Back.readyForQuery) {
+      this.resultEnd();
+    }
     this.io.fromServer(buf, start, end);
+  }
+
+  /** A result ended (or failed): the notice if a cap cut it, its rows counted, the clock restarted for the next statement. */
+  private resultEnd(): void {
+    if (this.capped !== null) {
+      this.io.emit(capNotice(this.capped, this.capped === 'maxRows' ? this.maxRows : this.maxBytes, this.rows));
+      this.capped = null;
+    }
+    this.received += this.rows;
+    this.rows = 0;
+    this.bytes = 0;
+    if (this.runningSince !== 0) this.runningSince = performance.now();
   }
 
   fromServerEnd(): void {
@@ -177,11 +231,25 @@ export class UpstreamBinding implements ServerOwner {
   serverReady(status: number): void {
     this.txStatus = status;
     this.readyPending = true;
+    this.stopClock();
+    if (this.received > 0) {
+      if (this.id.limits.rows) this.ctx.gateway.limits.chargeRows(this.id.agent.name, this.received);
+      this.received = 0;
+    }
     this.answered();
   }
 
   serverLost(err: Error): void {
+    // the dead server still counts in the pool (its slot, the agent's share, lent or not): give it
+    // back, closed, so an upstream restart does not leave the pool short of servers
+    const s = this.server;
+    const idle = this.lent;
     this.server = null;
+    this.lent = false;
+    if (s) this.ctx.pool.release(s);
+    // a client idle between transactions (lent: no session state, nothing in flight) lost nothing:
+    // its next statement takes another server; any other client is told and disconnected
+    if (idle) return;
     if (!this.io.closed) this.io.fatal(upstreamUnavailable({ lost: err.message, database: this.id.database }));
   }
 }

@@ -6,7 +6,7 @@ import { Front, decodeQuery, emptyQueryResponse, queryTextIsUtf8, rfqFor } from 
 import { AirlockError, asAirlockError, insufficientPrivilege, invalidUtf8, protocolViolation } from '../errors.js';
 import type { GatewayRequest } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
-import { errorFrame, blockedFrame, resultFrames } from './result-frames.js';
+import { errorFrame, blockedFrame, resultFrames, timeoutNotice } from './result-frames.js';
 import type net from 'node:net';
 import type { FrameReader } from '../../protocol/index.js';
 import type { ServerConn } from '../upstream/wire-conn.js';
@@ -15,7 +15,8 @@ import { UpstreamBinding } from './session-upstream.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
 import { runHeld } from './held.js';
 import { ExtendedProtocol } from './extended-protocol.js';
-import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState } from './statement-facts.js';
+import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState, trackPrepared } from './statement-facts.js';
+import { clampCaps, clampedQuery } from './timeout-clamp.js';
 import { logger } from '../logger.js';
 
 /** pino's level value of `debug`: the per-statement line is written only at that level */
@@ -26,6 +27,10 @@ export class Session implements IoOwner {
   readonly io: ClientIo;
   readonly up: UpstreamBinding;
   private readonly ext: ExtendedProtocol;
+  /** timeouts a SET may not raise past (timeout-clamp.ts) */
+  readonly clampCaps: Readonly<Record<string, number>>;
+  /** SQL-level PREPAREs sent upstream: name → text (an EXECUTE of one is decided by it) */
+  readonly prepared = new Map<string, string>();
   /** when the open round trip's first statement was classified (0: none open) */
   private startedAt = 0;
   private roundTrips = 0;
@@ -38,6 +43,7 @@ export class Session implements IoOwner {
   ) {
     this.io = new ClientIo(socket, reader, ctx.gateway, this);
     this.up = new UpstreamBinding(ctx, id, this.io, () => this.answered());
+    this.clampCaps = clampCaps(ctx.gateway.config.upstream);
     this.ext = new ExtendedProtocol(this);
   }
 
@@ -141,7 +147,7 @@ export class Session implements IoOwner {
       sql,
       params,
       client: this.id.applicationName,
-      session: { inTransaction: this.up.currentStatus() !== 0x49, searchPath: this.id.settings.search_path },
+      session: { inTransaction: this.up.currentStatus() !== 0x49, searchPath: this.id.settings.search_path, prepared: this.prepared },
     };
   }
 
@@ -165,6 +171,29 @@ export class Session implements IoOwner {
         this.io.emit(rfqFor(this.up.currentStatus()));
       });
     }
+    return this.admitted(
+      () => this.decideQuery(sql, buf, start, end),
+      (e) =>
+        this.up.synth(() => {
+          this.io.emit(errorFrame(e));
+          this.io.emit(rfqFor(this.up.currentStatus()));
+        }),
+    );
+  }
+
+  /**
+   * The agent's rates (limits.requestsPerMinute, rowsPerHour): one request counted, then `next`, or
+   * `refuse` with the 53400 error. Synchronous for agents without rates (the common, fast case).
+   */
+  admitted(next: () => Step, refuse: (e: AirlockError) => Step): Step {
+    if (!this.id.limits.gated) return next();
+    if (this.startedAt === 0) this.startedAt = performance.now();
+    return this.ctx.gateway.limits
+      .admit(this.id.agent, 'wire', { database: this.id.database })
+      .then((refused) => (refused ? refuse(refused) : next()));
+  }
+
+  private decideQuery(sql: string, buf: Buffer, start: number, end: number): Step {
     let decision: Decision;
     try {
       decision = this.ctx.gateway.decide(this.request(sql));
@@ -194,6 +223,9 @@ export class Session implements IoOwner {
     }
     if (decision.decision === 'ask') return this.heldQuery(sql, decision);
     if (leavesSessionState(decision)) this.up.pinned = true;
+    trackPrepared(decision, this.prepared);
+    const clamped = clampedQuery(decision, this.clampCaps);
+    if (clamped) [buf, start, end] = [clamped, 0, clamped.length];
     const s = this.up.tryServer();
     if (!s) {
       return this.up.acquire().then(
@@ -208,7 +240,7 @@ export class Session implements IoOwner {
   }
 
   private forwardQuery(buf: Buffer, start: number, end: number): void {
-    this.io.forward(buf, start, end);
+    this.up.forward(buf, start, end);
     this.up.server!.expectClientReady();
   }
 
@@ -235,6 +267,26 @@ export class Session implements IoOwner {
     } finally {
       this.abort = null;
     }
+  }
+
+  /**
+   * The statement running upstream has run past the agent's cap (limits.statementTimeoutMs) plus
+   * `graceMs` — its statement_timeout was SET higher: a notice, and PostgreSQL is asked to cancel it
+   * (57014). Called by timeout-watch.ts; the clock restarts, so a cancel that missed is sent again.
+   */
+  watch(now: number, graceMs: number): void {
+    const since = this.up.runningSince;
+    const cap = this.id.limits.statementTimeoutMs;
+    if (since === 0 || now - since < cap + graceMs) return;
+    const s = this.up.server;
+    if (!s || s.closed || (s.outstanding === 0 && !this.up.forwardedSinceSync)) {
+      this.up.runningSince = 0;
+      return;
+    }
+    this.up.runningSince = now;
+    this.io.emit(timeoutNotice(cap));
+    this.io.flushClient();
+    s.cancel();
   }
 
   /** CancelRequest for this session: stop waiting for a reviewer, or cancel the upstream query. */

@@ -14,6 +14,20 @@ export function leavesSessionState(d: Decision): boolean {
   return false;
 }
 
+/**
+ * An auto request on its way upstream: the session's SQL-level prepared statements as the server
+ * will hold them (PREPARE adds its text, DEALLOCATE removes), so the policy can decide an EXECUTE by
+ * the statement it runs. A PREPARE pins the session's server, so the names stay true.
+ */
+export function trackPrepared(d: Decision, prepared: Map<string, string>): void {
+  for (const s of d.statements) {
+    if (s.prepared === undefined) continue;
+    if (s.node === 'PrepareStmt') prepared.set(s.prepared, s.sql);
+    else if (s.node === 'DeallocateStmt' && s.prepared === '*') prepared.clear();
+    else if (s.node === 'DeallocateStmt') prepared.delete(s.prepared);
+  }
+}
+
 /** COPY ... FROM STDIN: the data arrives after the statement, so it can not be previewed or held. */
 export const copiesFromClient = (d: Decision) => d.statements.some((s) => s.kind === 'copy' && /\bfrom\s+stdin\b/i.test(s.sql));
 export const copyInNotHeld = () =>

@@ -2,7 +2,7 @@
 // kill and restart it without touching the machine's shared server. Runs as the postgres user
 // when the tests run as root (PostgreSQL refuses to run as root).
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,15 @@ export interface OwnCluster {
   start(): void;
   /** stop fast (connections are closed) */
   stop(): void;
+  /** `pg_ctl restart -m fast`: every session ends (57P01), then the server is back on the same port */
+  restart(): void;
   /** stop and remove everything */
   destroy(): void;
+  /** SIGSTOP / SIGCONT the postmaster: new connections are accepted by the kernel and never answered */
+  freeze(): void;
+  thaw(): void;
+  /** the server's log so far (with `log_statement: 'all'`, every statement it ran) */
+  log(): string;
 }
 
 /** A port nobody listens on right now. */
@@ -44,8 +51,10 @@ function run(bin: string, args: string[]): void {
   execFileSync(cmd[0], cmd.slice(1), { stdio: 'pipe', timeout: 60_000 });
 }
 
-/** initdb a cluster (superuser `root`, trust auth) on a free port and start it. */
-export async function startOwnCluster(): Promise<OwnCluster> {
+const postmasterPid = (data: string) => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+/** initdb a cluster (superuser `root`, trust auth) on a free port and start it, with extra server settings. */
+export async function startOwnCluster(settings: Record<string, string> = {}): Promise<OwnCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-pg-'));
   if (asRoot()) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
@@ -55,13 +64,29 @@ export async function startOwnCluster(): Promise<OwnCluster> {
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'root', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const extra = Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`);
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${extra.join('')}`;
   const cluster: OwnCluster = {
     port,
     url: (db = 'postgres') => `postgresql://root@127.0.0.1:${port}/${db}`,
     start: () => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']),
     stop: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    restart: () => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-m', 'fast', '-w', 'restart']),
+    freeze: () => process.kill(postmasterPid(data), 'SIGSTOP'),
+    thaw: () => process.kill(postmasterPid(data), 'SIGCONT'),
+    log: () => {
+      try {
+        return readFileSync(join(dir, 'log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     destroy: () => {
+      try {
+        process.kill(postmasterPid(data), 'SIGCONT'); // a frozen server would never stop
+      } catch {
+        // not running
+      }
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } catch {

@@ -22,7 +22,9 @@ export interface ServeProcess {
 export async function startServe(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-serve-'));
   const file = join(dir, 'airlock.yaml');
-  writeFileSync(file, JSON.stringify({ wire: { port: 0 }, http: { port: 0 }, ...config }));
+  // free ports unless the config names them (a `wire` or `http` section keeps port 0 unless it sets one)
+  const section = (name: string) => ({ port: 0, ...(config[name] as Record<string, unknown> | undefined) });
+  writeFileSync(file, JSON.stringify({ ...config, wire: section('wire'), http: section('http') }));
   const child = spawn(process.execPath, [AIRLOCK_BIN, 'serve', '--config', file], {
     env: { ...process.env, AIRLOCK_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -54,6 +54,7 @@ describe('airlock mcp --stdio', () => {
   it('lists the tools and runs the catalog tools', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([...TOOL_NAMES].sort());
+    for (const t of tools) expect(Object.keys(t.annotations ?? {}).length, t.name).toBe(5); // title and four hints
     expect(structured(await call('list_databases', {})).default_database).toBe(env.database);
     expect(structured(await call('list_tables', {})).tables.length).toBeGreaterThanOrEqual(5);
     expect(structured(await call('describe_table', { table: 'accounts' })).columns).toHaveLength(3);

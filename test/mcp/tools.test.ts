@@ -49,6 +49,32 @@ describe('tool list', () => {
   });
 });
 
+describe('tool annotations (tools/list)', () => {
+  it('every tool has a title and all four hints, set as the tool behaves', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.length).toBe(TOOL_NAMES.length);
+    for (const t of tools) {
+      expect(t.annotations?.title, t.name).toBe(t.title);
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+        expect(typeof t.annotations?.[hint], `${t.name}.${hint}`).toBe('boolean');
+      }
+      expect(t.annotations?.openWorldHint, t.name).toBe(false); // one database, nothing outside it
+    }
+    const hints = Object.fromEntries(
+      tools.map((t) => [t.name, [t.annotations!.readOnlyHint, t.annotations!.destructiveHint, t.annotations!.idempotentHint]]),
+    );
+    expect(hints).toEqual({
+      // writes once a reviewer approves; an approved UPDATE overwrites rows
+      query: [false, true, false],
+      approval_status: [true, false, true],
+      explain: [true, false, true],
+      list_databases: [true, false, true],
+      list_tables: [true, false, true],
+      describe_table: [true, false, true],
+    });
+  });
+});
+
 describe('query', () => {
   it('runs an auto SELECT and returns structured rows plus a fenced text table', async () => {
     const r = await call('query', { sql: 'SELECT id, owner, balance FROM accounts WHERE id <= $1 ORDER BY id', params: [2] });

@@ -86,8 +86,9 @@ const cases: [tier: 'auto' | 'ask' | 'block', sql: string, rule?: string][] = [
   ['ask', "COMMENT ON TABLE accounts IS 'x'"],
   ['ask', 'EXECUTE p1', 'ask.execute'],
   ['ask', 'DISCARD ALL'],
-  ['ask', 'SET statement_timeout = 0', 'ask.timeout'],
-  ['ask', "SET statement_timeout = '2h'", 'ask.timeout'],
+  ['auto', 'SET statement_timeout = 0', 'auto.timeout-clamped'],
+  ['auto', "SET statement_timeout = '2h'", 'auto.timeout-clamped'],
+  ['ask', "SELECT set_config('statement_timeout', '0', false)", 'ask.timeout'],
   ['ask', 'SET work_mem_typo = 1', 'ask.setting'],
   // block
   ['block', 'DROP TABLE accounts', 'block.drop'],
