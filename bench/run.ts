@@ -10,6 +10,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ['preview', './preview.ts', 'benchPreview'],
   ['mcp', './mcp.ts', 'benchMcp'],
   ['api', './api.ts', 'benchApi'],
+  ['limits', './limits.ts', 'benchLimits'],
   ['cli', './cli.ts', 'benchCli'],
 ];
 
