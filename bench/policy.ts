@@ -55,7 +55,27 @@ export async function benchPolicy(): Promise<Record<string, number>> {
     cached_median_us: pct(cached, 0.5),
     cached_p99_us: pct(cached, 0.99),
     cached_statements_per_s: (sqls.length * REPS) / totalCachedS,
+    ...shapes(),
   };
+}
+
+/**
+ * pgbench -M simple: every text new (another aid each time), one shape. µs per decision in full
+ * (shape cache off) and from the shape (the default), each over 100,000 distinct texts.
+ */
+function shapes(): Record<string, number> {
+  const texts = (offset: number) =>
+    Array.from({ length: 100_000 }, (_, i) => `SELECT abalance FROM pgbench_accounts WHERE aid = ${offset + i};`);
+  const run = (engine: PolicyEngine, list: string[]) => {
+    const t0 = process.hrtime.bigint();
+    for (const s of list) engine.decide(s);
+    return Number(process.hrtime.bigint() - t0) / 1000 / list.length;
+  };
+  const full = new PolicyEngine({ shapeCacheSize: 0 });
+  const shaped = new PolicyEngine();
+  run(full, texts(1_000_000));
+  run(shaped, texts(2_000_000));
+  return { simple_mode_full_us: run(full, texts(3_000_000)), simple_mode_shape_us: run(shaped, texts(4_000_000)) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -11,6 +11,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ['mcp', './mcp.ts', 'benchMcp'],
   ['api', './api.ts', 'benchApi'],
   ['limits', './limits.ts', 'benchLimits'],
+  ['check', './check-batch.ts', 'benchCheckBatch'],
   ['cli', './cli.ts', 'benchCli'],
 ];
 

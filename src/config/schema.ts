@@ -54,6 +54,8 @@ export const policySchema = z
     /** largest pg_sleep an auto statement may ask for, seconds */
     maxSleepSeconds: z.number().nonnegative().default(1),
     cacheSize: z.number().int().nonnegative().default(10_000),
+    /** statement shapes (texts that differ only in constants) whose shared decision is kept; 0 turns the shortcut off */
+    shapeCacheSize: z.number().int().nonnegative().default(10_000),
     rules: z.array(ruleSchema).default([]),
   })
   .strict();

@@ -6,9 +6,12 @@ import type { RequestPort } from './port.js';
 
 export type PolicyCheck = Pick<RequestPort, 'check'>;
 
-/** Load the parser and the configured rules. */
+/**
+ * Load the parser and the configured rules. No shape cache: loading its normalizer costs more than
+ * one command, or a batch of distinct statements, would save (the gateway keeps one).
+ */
 export async function openPolicyCheck(config: Partial<PolicyConfig>): Promise<PolicyCheck> {
-  await initPolicy();
-  const engine = new PolicyEngine(config);
+  await initPolicy({ shapes: false });
+  const engine = new PolicyEngine({ ...config, shapeCacheSize: 0 });
   return { check: (sql, ctx = {}) => engine.decide(sql, ctx) };
 }

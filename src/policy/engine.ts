@@ -3,15 +3,19 @@ import { analyze, type AnalyzedStatement, type FullAnalysis } from './analyze.js
 import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
 import { initParser } from '../sql/parser.js';
+import { initNormalizer, ShapeCache } from './shape-cache.js';
 import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
 import { TIER_RANK, type DatabaseCatalog, type Decision, type PolicyContext, type StatementDecision } from '../domain/decision.js';
 
-/** Load the parser; call once before the first decision. */
-export const initPolicy = initParser;
+/** Load the parser (and, unless told not to, the normalizer of the shape cache) before the first decision. */
+export const initPolicy = async (opts: { shapes?: boolean } = {}): Promise<void> => {
+  await Promise.all([initParser(), opts.shapes === false ? undefined : initNormalizer()]);
+};
 
 interface Cached {
-  analysis: FullAnalysis;
+  /** null for a decision taken from its shape: analysed only if asked for (analysisOf) */
+  analysis: FullAnalysis | null;
   decision: Decision;
 }
 
@@ -53,15 +57,34 @@ export class PolicyEngine {
   /** by SQL text; lru-cache's hit path moves an index, so a hot statement allocates nothing */
   private readonly cache: LRUCache<string, Cached> | null;
 
-  constructor(config: Partial<PolicyConfig> = {}) {
+  /** decisions shared by texts that differ only in constants (shape-cache.ts) */
+  readonly shapes: ShapeCache | null;
+
+  constructor(config: Partial<PolicyConfig> = {}, opts: { adaptiveShapes?: boolean } = {}) {
     this.config = policySchema.parse(config);
     this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : null;
+    this.shapes = this.config.shapeCacheSize > 0 ? new ShapeCache(this.config.shapeCacheSize, opts.adaptiveShapes ?? true) : null;
   }
 
   /** Analysis and default-policy decision for a SQL text, from the cache when seen before. */
   private base(sql: string): Cached {
     const hit = this.cache?.get(sql);
     if (hit) return hit;
+    const key = this.shapes && typeof sql === 'string' ? this.shapes.key(sql) : null;
+    const shaped = key === null ? null : this.shapes!.get(key, sql);
+    if (shaped) return this.remember(sql, { analysis: null, decision: shaped });
+    const entry = this.compute(sql);
+    if (key !== null) this.shapes!.set(key, sql, entry.analysis!, entry.decision);
+    return this.remember(sql, entry);
+  }
+
+  private remember(sql: string, entry: Cached): Cached {
+    // only cache reasonably small texts so a flood of huge statements cannot pin memory
+    if (typeof sql === 'string' && sql.length <= 64 * 1024) this.cache?.set(sql, entry);
+    return entry;
+  }
+
+  private compute(sql: string): Cached {
     const analysis = analyze(sql, this.config.maxStatementBytes);
     let decision: Decision;
     if (!analysis.ok) decision = refusal(`refused: ${analysis.error}`);
@@ -89,14 +112,16 @@ export class PolicyEngine {
         }),
       );
     }
-    const entry = { analysis, decision };
-    // only cache reasonably small texts so a flood of huge statements cannot pin memory
-    if (typeof sql === 'string' && sql.length <= 64 * 1024) this.cache?.set(sql, entry);
-    return entry;
+    return { analysis, decision };
   }
 
   analyze(sql: string): FullAnalysis {
-    return this.base(sql).analysis;
+    return this.analysisOf(sql, this.base(sql));
+  }
+
+  /** The entry's analysis, made now for a decision that came from its shape. */
+  private analysisOf(sql: string, entry: Cached): FullAnalysis {
+    return (entry.analysis ??= analyze(sql, this.config.maxStatementBytes));
   }
 
   /** Decide a request. Never throws: anything unexpected is a block. */
@@ -112,9 +137,10 @@ export class PolicyEngine {
     const untrusted = catalog !== undefined && (!catalog.loaded || catalog.shadowedFunctions.size > 0 || catalog.userOperators.size > 0);
     const executes = ctx.prepared !== undefined && ctx.prepared.size > 0 && base.decision.statements.some((s) => s.rule === 'ask.execute');
     if ((rules.length === 0 && !untrusted && !executes) || base.decision.statements.length === 0) return base.decision;
+    const statements = executes ? this.analysisOf(sql, base).statements : [];
     return combine(
       base.decision.statements.map((s, i) => {
-        const run = executes ? this.executeOf(s, base.analysis.statements[i], ctx) : s;
+        const run = executes ? this.executeOf(s, statements[i], ctx) : s;
         const checked = untrusted ? checkCatalog(run, catalog!) : run;
         return rules.length ? applyRules(rules, checked, ctx) : checked;
       }),

@@ -1,0 +1,111 @@
+// Decisions shared by statements that differ only in their constants (pgbench -M simple, ORMs that
+// inline values): PostgreSQL's own normalizer (libpg-query's pg_query_normalize, which replaces each
+// constant the parser found with $n and leaves every other byte of the text as it was) gives the
+// key; a decision is shared only when no constant can have taken part in it (literalFree). A text
+// that already holds a `$` (parameters, dollar quotes) is never keyed: its $n could collide with a
+// normalized constant's. The first text of a shape is always decided in full.
+import { LRUCache } from 'lru-cache';
+import type { FullAnalysis, AnalyzedStatement } from './analyze.js';
+import type { Decision } from '../domain/decision.js';
+
+let ready: Promise<void> | undefined;
+let normalize: ((sql: string) => string) | null = null;
+
+/**
+ * Load the normalizer (a second WASM module, ~0.2 s): the gateway does at start; one-shot commands
+ * such as `airlock check` do not, and their engines simply find no shapes.
+ */
+export function initNormalizer(): Promise<void> {
+  ready ??= import('@libpg-query/parser').then(async (m) => {
+    await m.loadModule();
+    normalize = m.normalizeSync;
+  });
+  return ready;
+}
+
+/** Statement types whose decision never reads a constant unless a function or setting below does. */
+const SHAPE_NODES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/** Functions whose constant arguments the policy reads (pg_sleep's length, set_config's name and value). */
+const READS_ARGUMENTS = new Set(['set_config', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until']);
+
+/** Longer texts are rarely repeated with other constants; they are decided in full. */
+const MAX_KEYED_LENGTH = 8 * 1024;
+
+/**
+ * Whether no constant took part in this analysis: one plain DML/SELECT statement, no inner
+ * statement, no setting change, and no function whose constant arguments the policy reads.
+ */
+export function literalFree(a: FullAnalysis): boolean {
+  if (!a.ok || a.statements.length !== 1) return false;
+  const s: AnalyzedStatement = a.statements[0];
+  if (!SHAPE_NODES.has(s.node) || s.inner || s.settings.length > 0) return false;
+  for (const f of s.functions) if (READS_ARGUMENTS.has(f.name.toLowerCase())) return false;
+  return true;
+}
+
+/** The statement's text as the parser cuts a lone statement: trimmed, one final `;` dropped. */
+export function loneStatementText(sql: string): string {
+  const t = sql.trim();
+  return t.endsWith(';') ? t.slice(0, -1).trim() : t;
+}
+
+export class ShapeCache {
+  private readonly shapes: LRUCache<string, Decision>;
+  /** misses seen, texts keyed and shapes found (keyed and hits halve every 1024 keyings: a recent rate) */
+  private misses = 0;
+  private keyed = 0;
+  private hits = 0;
+
+  /** `adaptive: false` keys every miss (tests that prove the shortcut changes no decision) */
+  constructor(
+    max: number,
+    private readonly adaptive = true,
+  ) {
+    this.shapes = new LRUCache({ max });
+  }
+
+  /** decisions taken from their shape so far (minus the halvings of the rate window) */
+  get found(): number {
+    return this.hits;
+  }
+
+  /**
+   * The key of a text, or null when it is not worth one or cannot have one. Normalizing costs about
+   * half a parse, so while fewer than one keyed text in 8 finds its shape (a corpus of distinct
+   * statements) only one miss in 16 is keyed; keying resumes as soon as those find shapes again.
+   */
+  key(sql: string): string | null {
+    if (normalize === null || sql.length > MAX_KEYED_LENGTH || sql.includes('$')) return null;
+    this.misses++;
+    if (this.adaptive && this.hits * 8 < this.keyed && this.misses % 16 !== 0) return null;
+    if (++this.keyed >= 1024 && this.adaptive) {
+      this.keyed >>= 1;
+      this.hits >>= 1;
+    }
+    try {
+      return normalize(sql);
+    } catch {
+      return null;
+    }
+  }
+
+  /** A decision for `sql` from a statement of the same shape, or null. */
+  get(key: string, sql: string): Decision | null {
+    const d = this.shapes.get(key);
+    if (!d) return null;
+    this.hits++;
+    const s = d.statements[0];
+    return { ...d, statements: [{ ...s, sql: loneStatementText(sql) }] };
+  }
+
+  /** Keep a decision for its shape when no constant took part in it and its text is cut as expected. */
+  set(key: string, sql: string, analysis: FullAnalysis, decision: Decision): void {
+    if (!literalFree(analysis) || decision.statements[0]?.sql !== loneStatementText(sql)) return;
+    this.shapes.set(key, decision);
+  }
+
+  get size(): number {
+    return this.shapes.size;
+  }
+}
