@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const suites: [name: string, file: string, fn: string][] = [
   ['policy', './policy.ts', 'benchPolicy'],
   ['audit', './audit.ts', 'benchAudit'],
+  ['audit-cpu', './audit-cpu.ts', 'benchAuditCpu'],
   ['preview', './preview.ts', 'benchPreview'],
   ['mcp', './mcp.ts', 'benchMcp'],
   ['api', './api.ts', 'benchApi'],
