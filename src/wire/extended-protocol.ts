@@ -59,6 +59,8 @@ export interface SessionParts {
   held(sql: string, params: unknown[] | undefined, decision: Decision): Promise<HeldResult>;
   /** the agent's rates: `next` once the request is counted, or `refuse` with the 53400 error */
   admitted(next: () => Step, refuse: (e: AirlockError) => Step): Step;
+  /** the agent has a rate to count (else admitted() is skipped: no closures on the hot path) */
+  readonly rated: boolean;
 }
 
 export class ExtendedProtocol {
@@ -94,6 +96,7 @@ export class ExtendedProtocol {
 
   /** Each Bind is one execution of a statement: counted against the agent's rates. */
   onBind(buf: Buffer, start: number, end: number): Step {
+    if (!this.s.rated) return this.bind(buf, start, end);
     return this.s.admitted(
       () => this.bind(buf, start, end),
       (e) => this.failExtended(errorFrame(e)),

@@ -171,6 +171,7 @@ export class Session implements IoOwner {
         this.io.emit(rfqFor(this.up.currentStatus()));
       });
     }
+    if (!this.rated) return this.decideQuery(sql, buf, start, end);
     return this.admitted(
       () => this.decideQuery(sql, buf, start, end),
       (e) =>
@@ -185,6 +186,10 @@ export class Session implements IoOwner {
    * The agent's rates (limits.requestsPerMinute, rowsPerHour): one request counted, then `next`, or
    * `refuse` with the 53400 error. Synchronous for agents without rates (the common, fast case).
    */
+  get rated(): boolean {
+    return this.id.limits.gated;
+  }
+
   admitted(next: () => Step, refuse: (e: AirlockError) => Step): Step {
     if (!this.id.limits.gated) return next();
     if (this.startedAt === 0) this.startedAt = performance.now();
