@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import type { ApprovalRecord } from '../domain/approval.js';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../domain/approval.js';
 import { invalidParameterValue } from '../errors.js';
-import { withAdmin, storeOption, type CommonFlags } from './context.js';
+import { withAdmin, storeOption, out, printList, type CommonFlags } from './context.js';
 import { renderApproval, renderApprovalLine, renderStanding } from './approvals-format.js';
 import { parseDuration } from '../domain/duration.js';
 
@@ -18,8 +18,6 @@ interface Flags extends CommonFlags {
   expires?: string;
   maxUses?: string;
 }
-
-const out = (text: string) => process.stdout.write(`${text}\n`);
 
 export function reviewerName(flags: { as?: string }): string {
   const name = flags.as ?? process.env.AIRLOCK_REVIEWER ?? process.env.USER;
@@ -43,8 +41,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1) throw invalidParameterValue('--limit must be a positive integer');
       await withAdmin(cmd, flags, async (gw) => {
         const rows = await gw.listApprovals({ status: flags.status as ApprovalStatus | undefined, agent: flags.agent, limit });
-        if (flags.json) for (const r of rows) out(JSON.stringify(r));
-        else out(rows.length ? rows.map(renderApprovalLine).join('\n') : 'no approvals');
+        printList(rows, flags.json, renderApprovalLine, 'no approvals');
       });
     });
 

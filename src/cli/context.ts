@@ -53,3 +53,12 @@ export const safeUser = (): string => {
 };
 
 export const storeOption = ['--store <url>', 'store URL (sqlite:PATH or postgresql://...); env AIRLOCK_STORE_URL'] as const;
+
+/** One line on stdout. */
+export const out = (text: string): void => void process.stdout.write(`${text}\n`);
+
+/** A listing: one JSON object per line with --json, else the rendered lines or `empty`. */
+export function printList<T>(rows: readonly T[], json: boolean | undefined, render: (r: T) => string, empty: string): void {
+  if (json) for (const r of rows) out(JSON.stringify(r));
+  else out(rows.length ? rows.map(render).join('\n') : empty);
+}

@@ -1,11 +1,9 @@
 // `airlock standing list|revoke`: the standing approvals ("always allow") reviewers made with
 // `airlock approvals always`, and taking one back.
 import type { Command } from 'commander';
-import { withAdmin, storeOption, type CommonFlags } from './context.js';
+import { withAdmin, storeOption, out, printList, type CommonFlags } from './context.js';
 import { reviewerName } from './approvals.js';
 import { renderStanding } from './approvals-format.js';
-
-const out = (text: string) => process.stdout.write(`${text}\n`);
 
 export function register(program: Command): void {
   const standing = program.command('standing').description('standing approvals ("always allow"): list and revoke');
@@ -20,8 +18,7 @@ export function register(program: Command): void {
     .action(async (flags: CommonFlags & { agent?: string; all?: boolean }, cmd: Command) => {
       await withAdmin(cmd, flags, async (gw) => {
         const rows = await gw.listStanding({ agent: flags.agent, all: flags.all === true, limit: 1000 });
-        if (flags.json) for (const r of rows) out(JSON.stringify(r));
-        else out(rows.length ? rows.map(renderStanding).join('\n') : 'no standing approvals');
+        printList(rows, flags.json, renderStanding, 'no standing approvals');
       });
     });
 

@@ -182,3 +182,12 @@ export async function direct<T extends Record<string, unknown> = Record<string, 
     await c.end();
   }
 }
+
+/** The reviewer API of a running gateway (port read at call time: the gateway starts in beforeAll). */
+export const reviewerApi =
+  (port: () => number, token: string) =>
+  (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`http://127.0.0.1:${port()}/api${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });

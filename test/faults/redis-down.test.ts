@@ -22,6 +22,7 @@ import {
   until,
   wireClient,
   type Agent,
+  reviewerApi,
 } from './fault-env.js';
 
 const cleanups = new Cleanups();
@@ -54,11 +55,7 @@ beforeAll(async () => {
 
 afterAll(() => cleanups.run());
 
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`http://127.0.0.1:${serve.httpPort}/api${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${reviewer.token}`, 'content-type': 'application/json' },
-  });
+const api = reviewerApi(() => serve.httpPort, reviewer.token);
 const approvalStatus = async (id: string) =>
   ((await (await api(`/approvals/${id}`)).json()) as { approval: { status: string } }).approval.status;
 const value = async () => (await direct<{ v: number }>(directUrlFor(database), 'SELECT v FROM t WHERE id = 1'))[0].v;

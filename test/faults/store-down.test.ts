@@ -25,6 +25,7 @@ import {
   wireClient,
   type Agent,
   type Outcome,
+  reviewerApi,
 } from './fault-env.js';
 
 const cleanups = new Cleanups();
@@ -57,11 +58,7 @@ beforeAll(async () => {
 
 afterAll(() => cleanups.run());
 
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`http://127.0.0.1:${serve.httpPort}/api${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${reviewer.token}`, 'content-type': 'application/json' },
-  });
+const api = reviewerApi(() => serve.httpPort, reviewer.token);
 const value = async () => (await direct<{ v: number }>(upstream.url(DB), 'SELECT v FROM t WHERE id = 1'))[0].v;
 const heldId = (message: string) => /approval ([0-9a-f-]{36})/.exec(message)?.[1];
 /** the markers of statements the upstream ran */
