@@ -2,7 +2,7 @@
 import { analyze, type AnalyzedStatement, type FullAnalysis } from './analyze.js';
 import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
-import { initParser } from '../sql/parser.js';
+import { initParser, precheck } from '../sql/parser.js';
 import { initNormalizer, ShapeCache } from './shape-cache.js';
 import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
@@ -70,7 +70,8 @@ export class PolicyEngine {
   private base(sql: string): Cached {
     const hit = this.cache?.get(sql);
     if (hit) return hit;
-    const key = this.shapes && typeof sql === 'string' ? this.shapes.key(sql) : null;
+    // only text the parser may see is keyed (a NUL would end the normalizer's C string early)
+    const key = this.shapes && precheck(sql, this.config.maxStatementBytes) === null ? this.shapes.key(sql) : null;
     const shaped = key === null ? null : this.shapes!.get(key, sql);
     if (shaped) return this.remember(sql, { analysis: null, decision: shaped });
     const entry = this.compute(sql);

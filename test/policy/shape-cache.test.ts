@@ -91,6 +91,15 @@ describe('the shape shortcut changes no decision', () => {
     expect(shaped.shapes!.found).toBe(0);
   });
 
+  it('keys only text the parser may see: a NUL, a lone surrogate or an oversized text is refused as before', () => {
+    const shaped = new PolicyEngine({ cacheSize: 0, maxStatementBytes: 64 }, { adaptiveShapes: false });
+    expect(shaped.decide('SELECT 1').decision).toBe('auto');
+    for (const sql of ['SELECT 2\u0000; DROP TABLE t', 'SELECT 3 -- \ud800', `SELECT ${'4'.repeat(80)}`]) {
+      expect(shaped.decide(sql).decision).toBe('block');
+    }
+    expect(shaped.shapes!.found).toBe(0);
+  });
+
   it('keys nothing that holds a $ (parameters, dollar quotes), and texts keep their own SQL', () => {
     const shaped = new PolicyEngine({ cacheSize: 0 }, { adaptiveShapes: false });
     shaped.decide('SELECT $1, 5');
