@@ -13,7 +13,10 @@ function errorResult(error: string) {
   return { decision: 'block', rule: 'invalid-input', reason: error, statements: [], error };
 }
 
-function judgeLine(bytes: Buffer, policy: PolicyCheck, ctx: PolicyContext): unknown {
+/** the target (and its label) serving a database: rules on targets and labels apply per line */
+export type TargetFor = (database: string) => { name: string; label: string };
+
+function judgeLine(bytes: Buffer, policy: PolicyCheck, ctx: PolicyContext, targetFor?: TargetFor): unknown {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -29,7 +32,9 @@ function judgeLine(bytes: Buffer, policy: PolicyCheck, ctx: PolicyContext): unkn
   const parsed = lineSchema.safeParse(json);
   if (!parsed.success) return errorResult(`input line must be {"sql": string}: ${parsed.error.issues[0]?.message}`);
   const { sql, agent, database } = parsed.data;
-  return policy.check(sql, { ...ctx, agent: agent ?? ctx.agent, database: database ?? ctx.database });
+  if (database === undefined || !targetFor) return policy.check(sql, { ...ctx, agent: agent ?? ctx.agent });
+  const t = targetFor(database);
+  return policy.check(sql, { ...ctx, agent: agent ?? ctx.agent, database, target: t.name, label: t.label });
 }
 
 /** Stream decisions for every line of `input` to `output`; resolves with the number of lines. */
@@ -39,6 +44,7 @@ export async function runBatch(
   policy: PolicyCheck,
   ctx: PolicyContext,
   maxLineBytes: number,
+  targetFor?: TargetFor,
 ): Promise<number> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -63,7 +69,7 @@ export async function runBatch(
     } else {
       const line = pending.length ? Buffer.concat([...pending, tail]) : tail;
       const trimmed = line.length && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
-      if (trimmed.length > 0) await emit(judgeLine(trimmed, policy, ctx));
+      if (trimmed.length > 0) await emit(judgeLine(trimmed, policy, ctx, targetFor));
     }
     pending = [];
     pendingBytes = 0;

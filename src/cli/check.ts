@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { openPolicyCheck } from '../gateway/policy-check.js';
 import { formatDecision, EXIT_CODE } from './check-format.js';
 import { runBatch } from './check-batch.js';
+import { targetOf } from '../domain/targets.js';
 
 export function register(program: Command): void {
   program
@@ -17,9 +18,13 @@ export function register(program: Command): void {
     .action(async (sql: string | undefined, opts: { json?: boolean; batch?: boolean; agent?: string; database?: string }, cmd: Command) => {
       const config = loadConfig({ file: cmd.optsWithGlobals().config });
       const policy = await openPolicyCheck(config.policy);
-      const ctx = { agent: opts.agent, database: opts.database };
+      // the target serving --database (the default target without it): rules on targets and labels apply
+      const target = targetOf(config, opts.database ?? '');
+      const ctx = { agent: opts.agent, database: opts.database, target: target.name, label: target.label };
       if (opts.batch) {
-        await runBatch(process.stdin, process.stdout, policy, ctx, config.policy.maxStatementBytes * 6 + 4096);
+        await runBatch(process.stdin, process.stdout, policy, ctx, config.policy.maxStatementBytes * 6 + 4096, (db) =>
+          targetOf(config, db),
+        );
         return;
       }
       if (sql === undefined) {

@@ -24,6 +24,9 @@ export const ruleSchema = z
     /** agents this rule applies to; all when omitted */
     agents: z.array(z.string()).optional(),
     databases: z.array(z.string()).optional(),
+    /** upstream targets (by name) and target labels (`prod`, `staging` …) this rule applies to */
+    targets: z.array(z.string()).optional(),
+    labels: z.array(z.string()).optional(),
     kinds: z.array(z.enum(STATEMENT_KINDS)).optional(),
     /** table names, optionally schema-qualified; matches read or written tables */
     tables: z.array(z.string()).optional(),
@@ -274,11 +277,25 @@ export const limitsSchema = z
   })
   .strict();
 
+/** One more upstream, for the databases it lists (the others go to `upstream`, target `default`). */
+export const targetSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a target name is letters, digits, _ and -'),
+    label: z.string().min(1),
+    url: z.string(),
+    databases: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
+    /** several upstreams in one gateway: wire clients and MCP tools choose by database name */
+    targets: z.array(targetSchema).default([]),
     upstream: z
       .object({
         url: z.string().default('postgresql://127.0.0.1:5432/postgres'),
+        /** the label of this upstream as a target (named `default`): what rules match with `labels` */
+        label: z.string().min(1).default('default'),
         statementTimeoutMs: z.number().int().positive().default(30_000),
         poolSize: z.number().int().positive().default(20),
         /** most of a database's wire connections one agent may hold (default: half the pool) */
@@ -361,11 +378,39 @@ export const configSchema = z
     /** an email notice for each new approval */
     email: emailSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTargets);
+
+/** Target names unique, each database served by one target, rules naming only known targets and labels. */
+function checkTargets(c: { targets: TargetConfig[]; upstream: { label: string }; policy: { rules: PolicyRule[] } }, ctx: z.RefinementCtx) {
+  const names = new Map<string, number>([['default', -1]]);
+  const databases = new Map<string, string>();
+  c.targets.forEach((t, i) => {
+    if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target name "${t.name}" is used twice` });
+    names.set(t.name, i);
+    t.databases.forEach((db, j) => {
+      const other = databases.get(db);
+      if (other)
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'databases', j], message: `database "${db}" is also listed at ${other}` });
+      else databases.set(db, `targets[${i}].databases[${j}]`);
+    });
+  });
+  const labels = new Set([c.upstream.label, ...c.targets.map((t) => t.label)]);
+  c.policy.rules.forEach((r, i) => {
+    r.targets?.forEach((t, j) => {
+      if (!names.has(t)) ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'targets', j], message: `no target named "${t}"` });
+    });
+    r.labels?.forEach((l, j) => {
+      if (!labels.has(l))
+        ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'labels', j], message: `no target has the label "${l}"` });
+    });
+  });
+}
 
 export type AirlockConfig = z.infer<typeof configSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
 export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
 export type McpConfig = z.infer<typeof mcpSchema>;
 export type ConsoleConfig = z.infer<typeof consoleSchema>;

@@ -156,6 +156,9 @@ export interface DatabaseCatalog {
 export interface PolicyContext {
   agent?: string;
   database?: string;
+  /** the upstream target serving the database (config `targets:`; `default` for `upstream`) and its label */
+  target?: string;
+  label?: string;
   /** the database's catalog facts; absent: no catalog check (offline `airlock check`) */
   catalog?: DatabaseCatalog;
   /** evaluation time, for time-window rules */

@@ -8,6 +8,7 @@ import type { ApiResponse } from '../domain/api-call.js';
 import { PolicyEngine, initPolicy } from '../policy/engine.js';
 import { openStore } from '../store/open.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { Targets, targetOf } from '../domain/targets.js';
 import { UpstreamPools } from '../upstream/pools.js';
 import { openQueue } from '../approvals/queue.js';
 import { Notifier } from '../approvals/webhook.js';
@@ -41,7 +42,8 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
   });
   // journaled in this thread (durable against kill -9), hashed and stored by a worker thread
   const audit = await AuditLog.open(config.store.url, { schema: opts.storeSchema, store, ...config.audit });
-  const pools = new UpstreamPools(config.upstream);
+  const targets = new Targets(config);
+  const pools = new UpstreamPools({ ...config.upstream, urlOf: (database) => targets.of(database).url });
   const queue = openQueue({ redisUrl: config.redis.url, name: opts.queueName ?? config.redis.queueName });
   const notifier = new Notifier(config.approvals.webhooks);
   const publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
@@ -100,12 +102,12 @@ export async function openParts(config: AirlockConfig, opts: PartsOptions) {
     },
     pools: () => [...pools.stats().map((p) => ({ pool: p.kind, ...p })), ...metrics.wirePools()],
   };
-  return { engine, store, audit, pools, approvals, closers, api, requests, limits, ops: { metrics, readiness, sources } };
+  return { engine, store, audit, pools, targets, approvals, closers, api, requests, limits, ops: { metrics, readiness, sources } };
 }
 
 /** Connection settings of the upstream for the wire fast path. */
 export function upstreamSettings(config: AirlockConfig, database: string): UpstreamSettings & { idleInTransactionTimeoutMs: number } {
-  const t = parseUpstreamUrl(config.upstream.url);
+  const t = parseUpstreamUrl(targetOf(config, database).url);
   return {
     host: String(t.base.host ?? '127.0.0.1'),
     port: Number(t.base.port ?? 5432),

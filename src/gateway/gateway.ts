@@ -9,6 +9,7 @@ import type { PolicyEngine } from '../policy/engine.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { UpstreamPools } from '../upstream/pools.js';
 import { CatalogCache } from '../upstream/catalog-cache.js';
+import { Targets } from '../domain/targets.js';
 import { approvalOutcome } from '../approvals/outcome.js';
 import { ApprovalService } from '../approvals/service.js';
 import { asAirlockError, insufficientPrivilege, undefinedObject } from '../errors.js';
@@ -55,12 +56,15 @@ export class Gateway implements GatewayPort {
     storeSchema?: string,
   ) {
     this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
+    this.targets = new Targets(config);
     this.admin = new AdminFacet({ config, store, audit, review: approvals.review, storeSchema });
     this.accounts = new ReviewerAccounts(config, store, audit);
     this.revocations = new RevocationWatch(store);
   }
 
   private readonly catalogs: CatalogCache;
+  /** which upstream (name, label) serves each database */
+  readonly targets: Targets;
   private readonly admin: AdminFacet;
   private readonly accounts: ReviewerAccounts;
   private readonly revocations: RevocationWatch;
@@ -84,9 +88,12 @@ export class Gateway implements GatewayPort {
    */
   decide(req: GatewayRequest): Decision {
     this.requests.admit(req);
+    const target = this.targets.of(req.database);
     const decision = this.engine.decide(req.sql, {
       agent: req.agent.name,
       database: req.database,
+      target: target.name,
+      label: target.label,
       catalog: this.catalogs.get(req.database),
       prepared: req.session?.prepared,
     });
@@ -180,7 +187,10 @@ export class Gateway implements GatewayPort {
 
   // ---- the rest of the port: policy check, approvals, audit, agents ----
 
-  check: RequestPort['check'] = (sql, ctx = {}) => this.engine.decide(sql, ctx);
+  check: RequestPort['check'] = (sql, ctx = {}) => {
+    const target = ctx.database === undefined ? null : this.targets.of(ctx.database);
+    return this.engine.decide(sql, target ? { target: target.name, label: target.label, ...ctx } : ctx);
+  };
 
   get defaultDatabase(): string {
     return this.pools.defaultDatabase;

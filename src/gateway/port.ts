@@ -75,7 +75,7 @@ export interface RequestPort {
   /** read the database's catalog (functions and operators that shadow pg_catalog's) before deciding for it */
   prepareDatabase(database: string): Promise<void>;
   /** the policy's verdict without running or auditing anything (`airlock check`, explain's pre-check) */
-  check(sql: string, ctx?: { agent?: string; database?: string }): Decision;
+  check(sql: string, ctx?: { agent?: string; database?: string; target?: string; label?: string }): Decision;
   /** upstream connection settings for the wire fast path */
   upstream(database: string): UpstreamSettings;
   /**

@@ -1,6 +1,7 @@
 // What every tool handler shares: the gateway, the agent behind this MCP session, the client's
 // name from `initialize`, and one wrapper that audits the call and turns throws into isError.
 import { randomUUID } from 'node:crypto';
+import { databaseOf } from '../domain/targets.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayPort } from '../gateway/port.js';
@@ -59,7 +60,7 @@ export class ToolContext {
   /** Run one tool call: authorize, audit (agent, client, tool), and never let an exception escape. */
   async call(
     tool: string,
-    database: string | undefined,
+    where: string | { database?: string; target?: string } | undefined,
     rpcId: RpcId | undefined,
     fn: (scope: CallScope) => Promise<CallToolResult>,
   ): Promise<CallToolResult> {
@@ -67,7 +68,13 @@ export class ToolContext {
     const agent = this.session.reauthorize ? await this.session.reauthorize().catch(() => null) : this.session.agent;
     if (!agent)
       return errorResult(invalidAuthorization('the agent token is unknown or was revoked; restart the MCP server with a valid token'));
-    const scope: CallScope = { agent, database: database ?? this.defaultDatabase, requestId: randomUUID(), client: this.clientName() };
+    let database: string;
+    try {
+      database = typeof where === 'object' ? databaseOf(this.gateway.config, where, this.defaultDatabase) : (where ?? this.defaultDatabase);
+    } catch (err) {
+      return errorResult(asAirlockError(err));
+    }
+    const scope: CallScope = { agent, database, requestId: randomUUID(), client: this.clientName() };
     this.gateway.record({
       type: 'tool.call',
       agent: agent.name,

@@ -14,6 +14,13 @@ export const databaseArg = z
   .optional()
   .describe('database to use; the gateway default when omitted (see list_databases)');
 
+export const targetArg = z
+  .string({ error: 'target must be a string (a target name)' })
+  .min(1, 'target must not be empty')
+  .max(63, 'target names are at most 63 characters')
+  .optional()
+  .describe('upstream target (see list_databases); with no database, its first database');
+
 const sqlArg = z
   .string({ error: 'sql is required and must be a string of SQL' })
   .min(1, 'sql must not be empty')
@@ -37,7 +44,7 @@ export function inputSchemas(cfg: McpConfig) {
     .optional()
     .describe(`most rows to return (default ${cfg.defaultMaxRows}, max ${cfg.maxRows}); the row count stays exact`);
   return {
-    query: z.object({ sql: sqlArg, params: paramsArg, database: databaseArg, max_rows: maxRows }),
+    query: z.object({ sql: sqlArg, params: paramsArg, database: databaseArg, target: targetArg, max_rows: maxRows }),
     approval_status: z.object({
       id: z
         .string({ error: 'id is required: the approval_id a pending query returned' })
@@ -55,6 +62,7 @@ export function inputSchemas(cfg: McpConfig) {
     list_databases: z.object({}),
     list_tables: z.object({
       database: databaseArg,
+      target: targetArg,
       schema: z
         .string({ error: 'schema must be a string' })
         .min(1)
@@ -75,11 +83,13 @@ export function inputSchemas(cfg: McpConfig) {
         .optional()
         .describe('schema of the table (default: the search_path)'),
       database: databaseArg,
+      target: targetArg,
     }),
     explain: z.object({
       sql: sqlArg.describe('one statement to plan (without EXPLAIN); it is never executed'),
       params: paramsArg,
       database: databaseArg,
+      target: targetArg,
       format: z.enum(['text', 'json'], { error: 'format must be "text" or "json"' }).optional().describe('plan format (default text)'),
     }),
   };
@@ -130,7 +140,16 @@ export type StatementOutput = z.infer<typeof statementOutput>;
 
 export const databasesOutput = z.object({
   default_database: z.string(),
-  databases: z.array(z.object({ name: z.string(), size_bytes: z.number().nullable(), comment: nullableString })),
+  databases: z.array(
+    z.object({
+      name: z.string(),
+      size_bytes: z.number().nullable(),
+      comment: nullableString,
+      /** the upstream target serving it and the target's label (prod, staging, dev …) */
+      target: z.string(),
+      label: z.string(),
+    }),
+  ),
 });
 
 export const tableSummary = z.object({

@@ -15,6 +15,7 @@ import {
   type TableOutput,
   type ToolInputs,
 } from './schemas.js';
+import { targetOf } from '../domain/targets.js';
 import { DESCRIBE_TABLE_SQL, LIST_DATABASES_SQL, LIST_TABLES_SQL } from './catalog-sql.js';
 import { cell, plural, textTable, untrusted } from './format.js';
 
@@ -50,6 +51,22 @@ export function registerCatalogTools(server: McpServer, ctx: ToolContext, inputs
   registerDescribeTable(server, ctx, inputs);
 }
 
+type DatabaseRow = { name: string; size_bytes: number | null; comment: string | null };
+
+/**
+ * The default upstream's databases, each with the target that serves it (a database another target
+ * lists is served there), then the databases other targets list that the default upstream has not.
+ */
+function withTargets(config: Parameters<typeof targetOf>[0], rows: DatabaseRow[]) {
+  const seen = new Set(rows.map((r) => r.name));
+  const others = config.targets.flatMap((t) => t.databases.filter((d) => !seen.has(d)));
+  const all = [...rows, ...others.map((name) => ({ name, size_bytes: null, comment: null }))];
+  return all.map((r) => {
+    const t = targetOf(config, r.name);
+    return { ...r, target: t.name, label: t.label };
+  });
+}
+
 function registerListDatabases(server: McpServer, ctx: ToolContext, inputs: ToolInputs): void {
   server.registerTool(
     'list_databases',
@@ -64,8 +81,8 @@ function registerListDatabases(server: McpServer, ctx: ToolContext, inputs: Tool
       ctx.call('list_databases', undefined, extra.requestId, async (s) => {
         const r = await catalog<{ name: string; size_bytes: number | null; comment: string | null }[]>(ctx, s, LIST_DATABASES_SQL, []);
         if (!r.ok) return r.result;
-        const databases = r.value ?? [];
-        const table = textTable(['name', 'size_bytes', 'comment'], databases, ctx.cfg.maxTextChars);
+        const databases = withTargets(ctx.gateway.config, r.value ?? []);
+        const table = textTable(['name', 'target', 'label', 'size_bytes', 'comment'], databases, ctx.cfg.maxTextChars);
         return {
           content: [
             { type: 'text', text: `${plural(databases.length, 'database')}; default: ${ctx.defaultDatabase}\n${untrusted(table.text)}` },
@@ -87,7 +104,7 @@ function registerListTables(server: McpServer, ctx: ToolContext, inputs: ToolInp
       annotations: annotations('List tables'),
     },
     (args: ListTablesInput, extra) =>
-      ctx.call('list_tables', args.database, extra.requestId, async (s) => {
+      ctx.call('list_tables', { database: args.database, target: args.target }, extra.requestId, async (s) => {
         const limit = ctx.cfg.maxRows;
         const r = await catalog<{ schema: string; name: string; kind: string; row_estimate: number | null; comment: string | null }[]>(
           ctx,
@@ -120,7 +137,7 @@ function registerDescribeTable(server: McpServer, ctx: ToolContext, inputs: Tool
       annotations: annotations('Describe a table'),
     },
     (args: DescribeTableInput, extra) =>
-      ctx.call('describe_table', args.database, extra.requestId, async (s) => {
+      ctx.call('describe_table', { database: args.database, target: args.target }, extra.requestId, async (s) => {
         for (const [schema, name] of candidates(args)) {
           const r = await catalog<Omit<TableOutput, 'database'>>(ctx, s, DESCRIBE_TABLE_SQL, [schema, name]);
           if (!r.ok) return r.result;

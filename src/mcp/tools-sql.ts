@@ -41,7 +41,7 @@ function registerQuery(server: McpServer, ctx: ToolContext, inputs: ToolInputs):
       annotations: { title: 'Run SQL (guarded)', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     (args: QueryInput, extra) =>
-      ctx.call('query', args.database, extra.requestId, async (s) => {
+      ctx.call('query', { database: args.database, target: args.target }, extra.requestId, async (s) => {
         const maxRows = args.max_rows ?? ctx.cfg.defaultMaxRows;
         const outcome = await ctx.gateway.query(
           {
@@ -110,7 +110,7 @@ function registerExplain(server: McpServer, ctx: ToolContext, inputs: ToolInputs
       },
     },
     (args: ExplainInput, extra) =>
-      ctx.call('explain', args.database, extra.requestId, async (s) => {
+      ctx.call('explain', { database: args.database, target: args.target }, extra.requestId, async (s) => {
         const format = args.format ?? 'text';
         const wrapped = explainText(ctx, args.sql, format);
         if ('error' in wrapped) return errorResult(wrapped.error);

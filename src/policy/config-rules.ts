@@ -44,6 +44,8 @@ export function ruleMatches(rule: PolicyRule, s: StatementDecision, ctx: PolicyC
   if (rule.integrations || rule.methods) return false; // an API rule
   if (rule.agents && !(ctx.agent && rule.agents.includes(ctx.agent))) return false;
   if (rule.databases && !(ctx.database && rule.databases.includes(ctx.database))) return false;
+  if (rule.targets && !(ctx.target && rule.targets.includes(ctx.target))) return false;
+  if (rule.labels && !(ctx.label && rule.labels.includes(ctx.label))) return false;
   if (rule.kinds && !rule.kinds.includes(s.kind)) return false;
   if (rule.tables) {
     const tables = [...s.tablesRead, ...s.tablesWritten];

@@ -16,6 +16,8 @@ export interface UpstreamSettings {
   poolSize: number;
   /** how many distinct databases may have pools at once (agents choose the names) */
   maxDatabases?: number;
+  /** the upstream URL of each database served elsewhere than `url` (config `targets:`) */
+  urlOf?: (database: string) => string;
   /** every connection runs on one backend (PGlite behind pglite-socket): no named statements, no DISCARD ALL */
   sharedBackend?: boolean;
 }
@@ -59,9 +61,21 @@ export class UpstreamPools {
   private readonly pairs = new Map<string, PoolPair>();
   private closed = false;
 
+  /** parsed target URLs other than the default one */
+  private readonly others = new Map<string, UpstreamTarget>();
+
   constructor(private readonly settings: UpstreamSettings) {
     this.target = parseUpstreamUrl(settings.url);
     this.statementTimeoutMs = settings.statementTimeoutMs;
+  }
+
+  /** The upstream that serves a database. */
+  private targetOf(database: string): UpstreamTarget {
+    const url = this.settings.urlOf?.(database) ?? this.settings.url;
+    if (url === this.settings.url) return this.target;
+    let t = this.others.get(url);
+    if (!t) this.others.set(url, (t = parseUpstreamUrl(url)));
+    return t;
   }
 
   get defaultDatabase(): string {
@@ -106,7 +120,7 @@ export class UpstreamPools {
         await client.query("SELECT set_config('search_path', $1, false)", [opts.searchPath]);
       }
       let last: QueryResultData = { command: '', rowCount: null, fields: [], rows: [] };
-      for (const text of statements) last = await this.runOne(client, text, params, opts);
+      for (const text of statements) last = await this.runOne(database, client, text, params, opts);
       return last;
     } catch (err) {
       throw asAirlockError(err);
@@ -116,7 +130,7 @@ export class UpstreamPools {
   }
 
   /** One statement: rows kept up to maxRows / maxBytes, canceled past timeoutMs. */
-  private async runOne(client: PoolClient, text: string, params: unknown[], opts: RunOptions): Promise<QueryResultData> {
+  private async runOne(database: string, client: PoolClient, text: string, params: unknown[], opts: RunOptions): Promise<QueryResultData> {
     const rows: Record<string, unknown>[] = [];
     let names: string[] | undefined;
     const max = opts.maxRows ?? Number.POSITIVE_INFINITY;
@@ -129,7 +143,7 @@ export class UpstreamPools {
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            cancelBackend(this.target.base, client);
+            cancelBackend(this.targetOf(database).base, client);
           }, opts.timeoutMs);
     try {
       const result = await streamQuery(
@@ -203,18 +217,19 @@ export class UpstreamPools {
     const max = this.settings.maxDatabases ?? 100;
     if (this.pairs.size >= max) throw programLimitExceeded(`too many upstream databases in use (limit ${max})`);
     const timeout = startupOption('statement_timeout', this.settings.statementTimeoutMs);
-    const extra = this.target.extraOptions;
+    const target = this.targetOf(database);
+    const extra = target.extraOptions;
     pair = {
-      readOnly: this.makePool(database, [extra, startupOption('default_transaction_read_only', 'on'), timeout]),
-      readWrite: this.makePool(database, [extra, timeout]),
+      readOnly: this.makePool(target, database, [extra, startupOption('default_transaction_read_only', 'on'), timeout]),
+      readWrite: this.makePool(target, database, [extra, timeout]),
     };
     this.pairs.set(database, pair);
     return pair;
   }
 
-  private makePool(database: string, options: string[]): Pool {
+  private makePool(target: UpstreamTarget, database: string, options: string[]): Pool {
     const pool = new pg.Pool({
-      ...this.target.base,
+      ...target.base,
       database,
       options: options.filter(Boolean).join(' '),
       // node-postgres sends client_encoding=UTF8 at startup; the policy refuses any change of it

@@ -40,7 +40,7 @@ describe('tool list', () => {
       expect(t.description?.length).toBeGreaterThan(40);
     }
     const query = tools.find((t) => t.name === 'query')!;
-    expect(Object.keys(query.inputSchema.properties ?? {}).sort()).toEqual(['database', 'max_rows', 'params', 'sql']);
+    expect(Object.keys(query.inputSchema.properties ?? {}).sort()).toEqual(['database', 'max_rows', 'params', 'sql', 'target']);
     expect(query.inputSchema.required).toEqual(['sql']);
     expect(query.description).toMatch(/auto/);
     expect(query.description).toMatch(/held for a human reviewer/);
