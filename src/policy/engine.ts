@@ -3,7 +3,8 @@ import { analyze, type AnalyzedStatement, type FullAnalysis } from './analyze.js
 import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
 import { initParser, precheck } from '../sql/parser.js';
-import { initNormalizer, ShapeCache } from './shape-cache.js';
+import { ShapeCache } from './shape-cache.js';
+import { initNormalizer } from '../sql/normalizer.js';
 import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
 import { TIER_RANK, type DatabaseCatalog, type Decision, type PolicyContext, type StatementDecision } from '../domain/decision.js';

@@ -5,23 +5,9 @@
 // that already holds a `$` (parameters, dollar quotes) is never keyed: its $n could collide with a
 // normalized constant's. The first text of a shape is always decided in full.
 import { LRUCache } from 'lru-cache';
+import { isNormalizerReady, normalizedText } from '../sql/normalizer.js';
 import type { FullAnalysis, AnalyzedStatement } from './analyze.js';
 import type { Decision } from '../domain/decision.js';
-
-let ready: Promise<void> | undefined;
-let normalize: ((sql: string) => string) | null = null;
-
-/**
- * Load the normalizer (a second WASM module, ~0.2 s): the gateway does at start; one-shot commands
- * such as `airlock check` do not, and their engines simply find no shapes.
- */
-export function initNormalizer(): Promise<void> {
-  ready ??= import('@libpg-query/parser').then(async (m) => {
-    await m.loadModule();
-    normalize = m.normalizeSync;
-  });
-  return ready;
-}
 
 /** Statement types whose decision never reads a constant unless a function or setting below does. */
 const SHAPE_NODES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
@@ -76,18 +62,14 @@ export class ShapeCache {
    * statements) only one miss in 16 is keyed; keying resumes as soon as those find shapes again.
    */
   key(sql: string): string | null {
-    if (normalize === null || sql.length > MAX_KEYED_LENGTH || sql.includes('$')) return null;
+    if (!isNormalizerReady() || sql.length > MAX_KEYED_LENGTH || sql.includes('$')) return null;
     this.misses++;
     if (this.adaptive && this.hits * 8 < this.keyed && this.misses % 16 !== 0) return null;
     if (++this.keyed >= 1024 && this.adaptive) {
       this.keyed >>= 1;
       this.hits >>= 1;
     }
-    try {
-      return normalize(sql);
-    } catch {
-      return null;
-    }
+    return normalizedText(sql);
   }
 
   /** A decision for `sql` from a statement of the same shape, or null. */
