@@ -32,3 +32,65 @@ export function decodeNotice(buf: Buffer, start: number, end: number): Record<st
 
 /** Status byte of ReadyForQuery. */
 export const rfqStatus = (buf: Buffer, start: number): number => buf[start + 5];
+
+/** One column of a RowDescription. */
+export interface RowField {
+  name: string;
+  /** the column's relation OID and attribute number; 0 when it is not a plain column */
+  tableID: number;
+  columnID: number;
+  dataTypeID: number;
+  /** 0 text, 1 binary */
+  format: number;
+}
+
+export function decodeRowDescription(buf: Buffer, start: number, end: number): RowField[] {
+  const cur = bodyCursor(buf, start, end);
+  const n = cur.int16();
+  const out: RowField[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = cur.cstring();
+    const tableID = cur.int32() >>> 0;
+    const columnID = cur.int16();
+    const dataTypeID = cur.int32() >>> 0;
+    cur.int16(); // type size
+    cur.int32(); // type modifier
+    out.push({ name, tableID, columnID, dataTypeID, format: cur.int16() });
+  }
+  return out;
+}
+
+/**
+ * A DataRow with some values replaced: `replace(i, value)` gets each column's bytes (null for SQL
+ * NULL) and returns the new text, null for NULL, or undefined to keep the value as it is.
+ */
+export function rewriteDataRow(
+  buf: Buffer,
+  start: number,
+  end: number,
+  replace: (i: number, value: Buffer | null) => string | null | undefined,
+): Buffer {
+  const cur = bodyCursor(buf, start, end);
+  const n = cur.int16();
+  const parts: Buffer[] = [buf.subarray(start, start + 7)];
+  let size = 7;
+  for (let i = 0; i < n; i++) {
+    const len = cur.int32();
+    const value = len < 0 ? null : cur.bytes(len);
+    const next = replace(i, value);
+    let part: Buffer;
+    if (next === undefined) part = buf.subarray(cur.pos - (len < 0 ? 4 : 4 + len), cur.pos);
+    else if (next === null) part = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    else {
+      const text = Buffer.from(next, 'utf8');
+      part = Buffer.allocUnsafe(4 + text.length);
+      part.writeInt32BE(text.length, 0);
+      text.copy(part, 4);
+    }
+    parts.push(part);
+    size += part.length;
+  }
+  const out = Buffer.concat(parts, size);
+  out.writeInt32BE(size - 1, 1);
+  return out;
+}

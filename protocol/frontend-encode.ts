@@ -22,3 +22,4 @@ export const passwordMessage = (pw: string): Buffer => Buffer.from(serialize.pas
 export const saslInitialMessage = (mech: string, data: string): Buffer => Buffer.from(serialize.sendSASLInitialResponseMessage(mech, data));
 export const saslResponseMessage = (data: string): Buffer => Buffer.from(serialize.sendSCRAMClientFinalMessage(data));
 export const cancelMessage = (pid: number, secret: number): Buffer => Buffer.from(serialize.cancel(pid, secret));
+export const describePortalMessage = (portal: string): Buffer => Buffer.from(serialize.describe({ type: 'P', name: portal }));

@@ -4,6 +4,7 @@
 // reads the libpg-query tree, never the text.
 import type { ApprovalRecord } from '../domain/approval.js';
 import { changedColumns } from '../domain/preview-diff.js';
+import { globMatch } from '../domain/glob.js';
 import { statementsOrReason } from './rewrite.js';
 import type { T } from '../sql/tree.js';
 import type { ApiRequestView, ReviewFacts, RiskHint } from '../domain/review.js';
@@ -14,8 +15,6 @@ export interface ReviewFactSettings {
   productionTargets: readonly string[];
 }
 
-const globMatch = (pattern: string, name: string) =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(name);
 
 /** UPDATE and DELETE nodes anywhere in the trees (writable CTEs too) that have no WHERE clause. */
 function unfilteredWrites(sql: string): string[] {

@@ -45,6 +45,38 @@ export const ruleSchema = z
   })
   .strict();
 
+export const MASK_MODES = ['redact', 'hash', 'partial'] as const;
+
+/** `column`, `table.column` or `schema.table.column`; each part a name or a `*` pattern (`*.email`, `public.*.*_ssn`) */
+const columnPattern = z
+  .string()
+  .regex(/^[^.\s]+(\.[^.\s]+){0,2}$/, 'expected column, table.column or schema.table.column (parts may use * patterns)');
+
+/** Columns whose values agents never see: masked in every result, and never usable in WHERE, JOIN, ORDER BY or GROUP BY. */
+export const maskRuleSchema = z
+  .object({
+    name: z.string().min(1),
+    columns: z.array(columnPattern).min(1),
+    /** redact: the value is replaced; hash: a stable salted hash (joins and counts still work); partial: the last `keep` characters */
+    mode: z.enum(MASK_MODES).default('redact'),
+    keep: z.number().int().positive().max(64).default(4),
+    /** agents, targets and labels this rule applies to; all when omitted */
+    agents: z.array(z.string()).optional(),
+    targets: z.array(z.string()).optional(),
+    labels: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const maskingSchema = z
+  .object({
+    rules: z.array(maskRuleSchema).default([]),
+    /** reviewers who see previews unmasked (everyone else, webhooks and Slack see them masked) */
+    unmaskReviewers: z.array(z.string().min(1)).default([]),
+    /** salt of the `hash` mode (AIRLOCK_MASK_SALT overrides); derived from the vault's master key when unset */
+    salt: z.string().min(16).optional(),
+  })
+  .strict();
+
 export const policySchema = z
   .object({
     maxStatementBytes: z
@@ -60,6 +92,8 @@ export const policySchema = z
     /** statement shapes (texts that differ only in constants) whose shared decision is kept; 0 turns the shortcut off */
     shapeCacheSize: z.number().int().nonnegative().default(10_000),
     rules: z.array(ruleSchema).default([]),
+    /** column masking (masking.ts): values hidden from agents, and statements that could probe them held */
+    masking: maskingSchema.prefault({}),
   })
   .strict();
 
@@ -382,7 +416,10 @@ export const configSchema = z
   .superRefine(checkTargets);
 
 /** Target names unique, each database served by one target, rules naming only known targets and labels. */
-function checkTargets(c: { targets: TargetConfig[]; upstream: { label: string }; policy: { rules: PolicyRule[] } }, ctx: z.RefinementCtx) {
+function checkTargets(
+  c: { targets: TargetConfig[]; upstream: { label: string }; policy: { rules: PolicyRule[]; masking: MaskingConfig } },
+  ctx: z.RefinementCtx,
+) {
   const names = new Map<string, number>([['default', -1]]);
   const databases = new Map<string, string>();
   c.targets.forEach((t, i) => {
@@ -396,20 +433,24 @@ function checkTargets(c: { targets: TargetConfig[]; upstream: { label: string };
     });
   });
   const labels = new Set([c.upstream.label, ...c.targets.map((t) => t.label)]);
-  c.policy.rules.forEach((r, i) => {
+  const check = (r: { targets?: string[]; labels?: string[] }, at: (string | number)[]) => {
     r.targets?.forEach((t, j) => {
-      if (!names.has(t)) ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'targets', j], message: `no target named "${t}"` });
+      if (!names.has(t)) ctx.addIssue({ code: 'custom', path: [...at, 'targets', j], message: `no target named "${t}"` });
     });
     r.labels?.forEach((l, j) => {
-      if (!labels.has(l))
-        ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'labels', j], message: `no target has the label "${l}"` });
+      if (!labels.has(l)) ctx.addIssue({ code: 'custom', path: [...at, 'labels', j], message: `no target has the label "${l}"` });
     });
-  });
+  };
+  c.policy.rules.forEach((r, i) => check(r, ['policy', 'rules', i]));
+  c.policy.masking.rules.forEach((r, i) => check(r, ['policy', 'masking', 'rules', i]));
 }
 
 export type AirlockConfig = z.infer<typeof configSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
+export type MaskRule = z.infer<typeof maskRuleSchema>;
+export type MaskingConfig = z.infer<typeof maskingSchema>;
+export type MaskMode = (typeof MASK_MODES)[number];
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
 export type McpConfig = z.infer<typeof mcpSchema>;

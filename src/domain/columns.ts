@@ -3,7 +3,18 @@
 export interface FieldInfo {
   name: string;
   dataTypeID: number;
+  /** where the column comes from (RowDescription): relation OID and attribute number, 0 for an expression */
+  tableID?: number;
+  columnID?: number;
 }
+
+/** The parts of a pg field description a result keeps. */
+export const fieldInfo = (f: FieldInfo): FieldInfo => ({
+  name: f.name,
+  dataTypeID: f.dataTypeID,
+  tableID: f.tableID ?? 0,
+  columnID: f.columnID ?? 0,
+});
 /** Field names made unique (RETURNING a.id, b.id) so rows can be objects without losing columns. */
 export function uniqueNames(fields: FieldInfo[]): string[] {
   const seen = new Map<string, number>();

@@ -130,6 +130,23 @@ export interface StatementDecision {
   clamp?: TimeoutClamp;
   /** the SQL-level prepared statement a PREPARE, EXECUTE or DEALLOCATE names (`*`: DEALLOCATE ALL) */
   prepared?: string;
+  /** column use, kept when masking rules exist */
+  columns?: ColumnUse;
+}
+
+/**
+ * How a statement uses columns, for masking (policy/masking.ts): only a plain column in the top
+ * SELECT list is masked at the door; any other use could reveal a masked value bit by bit.
+ */
+export interface ColumnUse {
+  /** columns the top-level SELECT outputs as they are (`*` for a star); the doors mask these */
+  output: string[];
+  /** output aliases: [alias, column] (ORDER BY alias sorts by the column) */
+  aliases: [string, string][];
+  /** columns used anywhere else: WHERE, JOIN, ORDER BY, GROUP BY, expressions, subqueries, CTEs */
+  used: string[];
+  /** uses that reach every column of a table: a star or row value inside an expression or subquery, NATURAL joins, positional ORDER/GROUP BY, COPY of a table */
+  probes: ('star' | 'whole-row' | 'natural' | 'positional' | 'copy')[];
 }
 
 export interface Decision {
@@ -150,6 +167,22 @@ export interface DatabaseCatalog {
   loaded: boolean;
   shadowedFunctions: ReadonlySet<string>;
   userOperators: ReadonlySet<string>;
+  /** read when masking rules exist: the columns they cover, by relation OID and attribute number */
+  columns?: ColumnOrigins;
+}
+
+/** Where a result column comes from (RowDescription's table OID and attribute number), for masking. */
+export interface ColumnOrigin {
+  schema: string;
+  table: string;
+  column: string;
+}
+
+export interface ColumnOrigins {
+  /** every user relation (table, view, materialized view, foreign or partitioned table) read */
+  relations: ReadonlySet<number>;
+  /** relation OID → attribute number → the column, for columns some masking rule covers */
+  covered: ReadonlyMap<number, ReadonlyMap<number, ColumnOrigin>>;
 }
 
 /** Who is asking, so per-agent and per-database rules can apply. */

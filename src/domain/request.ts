@@ -4,6 +4,7 @@ import type { Decision } from './decision.js';
 import type { AirlockError } from '../errors.js';
 import type { PreviewSummary } from './approval.js';
 import type { ResultCap } from './limits.js';
+import type { FieldInfo } from './columns.js';
 
 export const DOORS = ['wire', 'mcp', 'rest', 'cli', 'api'] as const;
 export type Door = (typeof DOORS)[number];
@@ -34,7 +35,7 @@ export interface GatewayRequest {
 export interface QueryResultData {
   command: string;
   rowCount: number | null;
-  fields: { name: string; dataTypeID: number }[];
+  fields: FieldInfo[];
   rows: Record<string, unknown>[];
   /** set when a limit of the agent (limits.maxRows / maxResultBytes) cut the rows short */
   cap?: ResultCap;

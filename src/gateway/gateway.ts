@@ -26,6 +26,7 @@ import type { ApiCalls } from './api-calls.js';
 import { openParts, upstreamSettings } from './gateway-parts.js';
 import type { Limits, RunCaps } from './limits.js';
 import type { ApiPort, OpsPort, RequestPort, VaultPort } from './port.js';
+import { Masking } from './masking.js';
 
 export interface GatewayOptions {
   /** BullMQ queue name (tests use their own); default "airlock-executions" */
@@ -55,14 +56,18 @@ export class Gateway implements GatewayPort {
     readonly limits: Limits, // per-agent caps and rates (limits.ts)
     storeSchema?: string,
   ) {
-    this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000);
     this.targets = new Targets(config);
+    this.masking = new Masking(config, this.targets, (database) => this.catalogs.get(database), storeSchema);
+    const covers = this.masking.active ? this.masking.covers : undefined;
+    this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000, undefined, covers);
     this.admin = new AdminFacet({ config, store, audit, review: approvals.review, storeSchema });
     this.accounts = new ReviewerAccounts(config, store, audit);
     this.revocations = new RevocationWatch(store);
   }
 
   private readonly catalogs: CatalogCache;
+  /** column masking: results, previews and wire DataRows pass through it (masking.ts) */
+  readonly masking: Masking;
   /** which upstream (name, label) serves each database */
   readonly targets: Targets;
   private readonly admin: AdminFacet;
@@ -115,7 +120,7 @@ export class Gateway implements GatewayPort {
     const refused = await this.limits.ask(req.agent, req.door, req); // the agent's budget of held requests
     if (refused) return { status: 'error', decision, error: refused };
     try {
-      return this.limits.deliver(req.agent.name, await this.approvals.hold(req, decision, this.engine.analyze(req.sql).statements));
+      return this.deliver(req.agent.name, req.database, await this.approvals.hold(req, decision, this.engine.analyze(req.sql).statements));
     } catch (err) {
       const error = asAirlockError(err);
       this.requests.failure(req, 'error', decision, error);
@@ -128,7 +133,22 @@ export class Gateway implements GatewayPort {
     const decision = rec.decision ?? { decision: 'ask', rule: 'ask', reason: 'held', statements: [] };
     // counted while it runs: the console shows whether a client still waits
     const outcome = await this.console.waiting(approvalId, () => this.approvals.awaitOutcome(approvalId, timeoutMs, decision, signal));
-    return this.limits.deliver(rec.agentName, outcome);
+    return this.deliver(rec.agentName, rec.database, outcome);
+  }
+
+  /**
+   * What an agent gets of an outcome: masked columns replaced (its result, or the rows of a held
+   * write's preview), then cut and counted by its limits.
+   */
+  private deliver<T extends GatewayOutcome>(agent: string, database: string, outcome: T): T {
+    const masker = this.masking.forAgent(agent, database);
+    if (masker && outcome.status === 'executed' && Array.isArray(outcome.result?.rows)) {
+      outcome = { ...outcome, result: this.masking.result(outcome.result, masker) };
+    } else if (masker && outcome.status === 'pending') {
+      const table = outcome.decision.statements.flatMap((s) => s.tablesWritten)[0];
+      outcome = { ...outcome, preview: this.masking.preview(outcome.preview, table, masker) };
+    }
+    return this.limits.deliver(agent, outcome);
   }
 
   upstream(database: string) {
@@ -139,6 +159,8 @@ export class Gateway implements GatewayPort {
   upstreamRole() {
     return this.pools.checkUpstreamRole();
   }
+
+  masker: RequestPort['masker'] = (agent, database) => this.masking.forAgent(agent, database);
 
   /** Read what the database adds to the trusted names (shadowing functions, own operators) before deciding for it. */
   prepareDatabase(database: string): Promise<void> {
@@ -177,7 +199,7 @@ export class Gateway implements GatewayPort {
       // several statements run one by one, each exactly as the parser split it
       const sql = decision.statements.length > 1 ? decision.statements.map((s) => s.sql) : req.sql;
       const result = await this.pools.runReadOnly(req.database, sql, req.params ?? [], { ...opts, searchPath: req.session?.searchPath });
-      return { status: 'executed', decision, result };
+      return { status: 'executed', decision, result: this.masking.result(result, this.masking.forAgent(req.agent.name, req.database)) };
     } catch (err) {
       const error = asAirlockError(err);
       this.requests.failure(req, 'execution.failed', decision, error);
@@ -205,7 +227,7 @@ export class Gateway implements GatewayPort {
       await this.approvals.awaitOutcome(id, waitMs, decision, signal);
       record = await this.approvals.get(id);
     }
-    return { record, outcome: this.limits.deliver(record.agentName, approvalOutcome(record, decision, this.approvals.reviewUrl(id))) };
+    return { record, outcome: this.deliver(record.agentName, record.database, approvalOutcome(record, decision, this.approvals.reviewUrl(id))) };
   }
 
   // ---- admin verbs (admin-facet.ts) and reviewer front ends (console-facet.ts) ----

@@ -1,6 +1,7 @@
 // The one narrow port every door (wire, MCP, reviewer API and console, CLI, API proxy) uses: verbs,
 // never the gateway's parts. `Gateway` implements all of it; the CLI's light admin gateway
 // (no parser, no upstream) implements the admin facets only.
+import type { ColumnMasker } from '../domain/masking.js';
 import type { Writable } from 'node:stream';
 import type { AirlockConfig } from '../config/schema.js';
 import type { Agent, Door, GatewayOutcome, GatewayRequest } from '../domain/request.js';
@@ -72,6 +73,8 @@ export interface RequestPort {
   hold(req: GatewayRequest, decision: Decision): Promise<GatewayOutcome>;
   /** wait until an approval is executed / denied / expired, or timeoutMs passes */
   awaitOutcome(approvalId: string, timeoutMs: number, signal?: AbortSignal): Promise<GatewayOutcome>;
+  /** the agent's column masking on a database (the wire proxy masks DataRows with it); null when no rule applies */
+  masker(agent: string, database: string): ColumnMasker | null;
   /** read the database's catalog (functions and operators that shadow pg_catalog's) before deciding for it */
   prepareDatabase(database: string): Promise<void>;
   /** the policy's verdict without running or auditing anything (`airlock check`, explain's pre-check) */

@@ -2,7 +2,8 @@
 import { parseStatements, precheck } from '../sql/parser.js';
 import { removedObject, statementKind } from './statement-kind.js';
 import { walk, constValue, type TableRef } from './walk.js';
-import type { Analysis, SettingChange, StatementAnalysis } from '../domain/decision.js';
+import { columnUse } from './column-use.js';
+import type { Analysis, ColumnUse, SettingChange, StatementAnalysis } from '../domain/decision.js';
 
 type Obj = Record<string, unknown>;
 
@@ -13,6 +14,8 @@ export interface AnalyzedStatement extends StatementAnalysis {
   options: Record<string, unknown>;
   /** functions that are blocked wherever they appear, with the reason */
   blockedFunctions: { name: string; reason: string }[];
+  /** how it uses columns (only when asked for: masking rules exist) */
+  columns?: ColumnUse;
 }
 
 export interface FullAnalysis extends Analysis {
@@ -23,14 +26,15 @@ const tableName = (t: TableRef) => (t.schema ? `${t.schema}.${t.name}` : t.name)
 const unique = (xs: string[]) => [...new Set(xs)];
 
 /** Analyse every statement of a request; fail-closed errors come back in `error`. */
-export function analyze(sql: string, maxBytes = 1024 * 1024): FullAnalysis {
+export function analyze(sql: string, maxBytes = 1024 * 1024, opts: { columns?: boolean } = {}): FullAnalysis {
   const refused = precheck(sql, maxBytes);
   if (refused) return { ok: false, error: refused, statements: [] };
   const parsed = parseStatements(sql);
   if (!parsed.ok) return { ok: false, error: parsed.error, statements: [] };
   const statements = parsed.statements.map((s, index) => {
     const a = analyzeNode(s.node, s.tree);
-    return { ...a, index, sql: s.sql, location: s.location, length: s.length };
+    const columns = opts.columns ? { columns: columnUse(s.node, s.tree) } : {};
+    return { ...a, index, sql: s.sql, location: s.location, length: s.length, ...columns };
   });
   return { ok: true, statements };
 }

@@ -4,6 +4,8 @@ import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
 import { initParser, precheck } from '../sql/parser.js';
 import { ShapeCache } from './shape-cache.js';
+import { checkMasking } from './masking.js';
+import { compileMaskRules, type CompiledMaskRule } from '../domain/masking.js';
 import { initNormalizer } from '../sql/normalizer.js';
 import { LRUCache } from 'lru-cache';
 import { policySchema, type PolicyConfig } from '../config/schema.js';
@@ -61,8 +63,12 @@ export class PolicyEngine {
   /** decisions shared by texts that differ only in constants (shape-cache.ts) */
   readonly shapes: ShapeCache | null;
 
+  /** masking rules (masking.ts): statements that could probe a masked column are held */
+  private readonly masking: CompiledMaskRule[];
+
   constructor(config: Partial<PolicyConfig> = {}, opts: { adaptiveShapes?: boolean } = {}) {
     this.config = policySchema.parse(config);
+    this.masking = compileMaskRules(this.config.masking.rules, '');
     this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : null;
     this.shapes = this.config.shapeCacheSize > 0 ? new ShapeCache(this.config.shapeCacheSize, opts.adaptiveShapes ?? true) : null;
   }
@@ -87,7 +93,7 @@ export class PolicyEngine {
   }
 
   private compute(sql: string): Cached {
-    const analysis = analyze(sql, this.config.maxStatementBytes);
+    const analysis = analyze(sql, this.config.maxStatementBytes, { columns: this.masking.length > 0 });
     let decision: Decision;
     if (!analysis.ok) decision = refusal(`refused: ${analysis.error}`);
     else if (analysis.statements.length === 0) decision = refusal('empty query: no SQL statement to run', 'empty');
@@ -110,6 +116,7 @@ export class PolicyEngine {
             flags: [...new Set([...a.flags, ...(verdict.flags ?? [])])],
             ...(verdict.clamp ? { clamp: verdict.clamp } : {}),
             ...(typeof a.options.prepared === 'string' ? { prepared: a.options.prepared } : {}),
+            ...(a.columns ? { columns: a.columns } : {}),
           };
         }),
       );
@@ -123,7 +130,7 @@ export class PolicyEngine {
 
   /** The entry's analysis, made now for a decision that came from its shape. */
   private analysisOf(sql: string, entry: Cached): FullAnalysis {
-    return (entry.analysis ??= analyze(sql, this.config.maxStatementBytes));
+    return (entry.analysis ??= analyze(sql, this.config.maxStatementBytes, { columns: this.masking.length > 0 }));
   }
 
   /** Decide a request. Never throws: anything unexpected is a block. */
@@ -138,13 +145,16 @@ export class PolicyEngine {
     const catalog = ctx.catalog;
     const untrusted = catalog !== undefined && (!catalog.loaded || catalog.shadowedFunctions.size > 0 || catalog.userOperators.size > 0);
     const executes = ctx.prepared !== undefined && ctx.prepared.size > 0 && base.decision.statements.some((s) => s.rule === 'ask.execute');
-    if ((rules.length === 0 && !untrusted && !executes) || base.decision.statements.length === 0) return base.decision;
+    const masking = this.masking;
+    if ((rules.length === 0 && !untrusted && !executes && masking.length === 0) || base.decision.statements.length === 0)
+      return base.decision;
     const statements = executes ? this.analysisOf(sql, base).statements : [];
     return combine(
       base.decision.statements.map((s, i) => {
         const run = executes ? this.executeOf(s, statements[i], ctx) : s;
         const checked = untrusted ? checkCatalog(run, catalog!) : run;
-        return rules.length ? applyRules(rules, checked, ctx) : checked;
+        const masked = masking.length ? checkMasking(masking, checked, ctx) : checked;
+        return rules.length ? applyRules(rules, masked, ctx) : masked;
       }),
     );
   }

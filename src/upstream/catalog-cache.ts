@@ -3,7 +3,7 @@
 // after start is distrusted within that interval. Decisions never wait on the upstream.
 import { logger } from '../logger.js';
 import type { DatabaseCatalog } from '../domain/decision.js';
-import { readCatalog, UNKNOWN_CATALOG } from './catalog.js';
+import { readCatalog, UNKNOWN_CATALOG, type ColumnFilter } from './catalog.js';
 import type { UpstreamPools } from './pools.js';
 
 interface Entry {
@@ -20,6 +20,8 @@ export class CatalogCache {
     private readonly pools: UpstreamPools,
     private readonly refreshMs: number,
     private readonly maxDatabases = 1000,
+    /** masking: read the columns it covers too */
+    private readonly columns?: ColumnFilter,
   ) {
     this.timer = setInterval(() => {
       for (const database of this.entries.keys()) void this.read(database);
@@ -57,7 +59,7 @@ export class CatalogCache {
       this.entries.set(database, e);
     }
     const entry = e;
-    entry.reading = readCatalog(this.pools, database).then(
+    entry.reading = readCatalog(this.pools, database, this.columns).then(
       (catalog) => {
         entry.catalog = catalog;
         entry.readAt = Date.now();

@@ -2,7 +2,7 @@
 // buffering them all: previews of million-row UPDATEs keep only a few rows plus a hash.
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { type FieldInfo, uniqueNames } from '../domain/columns.js';
+import { type FieldInfo, fieldInfo, uniqueNames } from '../domain/columns.js';
 
 export type RawRow = (string | null)[];
 export { uniqueNames, type FieldInfo };
@@ -42,7 +42,7 @@ export function streamQuery(
   let fields: FieldInfo[] = [];
   return new Promise<StreamResult>((resolve, reject) => {
     query.on('row', (row: RawRow, result?: { fields: FieldInfo[] }) => {
-      if (fields.length === 0 && result?.fields.length) fields = result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+      if (fields.length === 0 && result?.fields.length) fields = result.fields.map(fieldInfo);
       onRow(row, fields);
     });
     query.on('error', reject);
@@ -50,7 +50,7 @@ export function streamQuery(
       resolve({
         command: result.command,
         rowCount: result.rowCount,
-        fields: result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
+        fields: result.fields.map(fieldInfo),
       });
     });
     client.query(query);

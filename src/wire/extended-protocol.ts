@@ -15,6 +15,7 @@ import {
   parameterDescription,
   parseComplete,
   rfqFor,
+  describePortalMessage,
 } from '../../protocol/index.js';
 import { asAirlockError, invalidUtf8, type AirlockError } from '../errors.js';
 import type { Decision } from '../domain/decision.js';
@@ -42,6 +43,8 @@ interface Portal {
   params: (string | Buffer | null)[];
   /** a Describe of this held portal waits for the result's columns */
   describePending: boolean;
+  /** the client described this portal since its last Execute (masking then needs no Describe of its own) */
+  described?: boolean;
 }
 
 const unnamedOk = (name: string) => name === '';
@@ -133,7 +136,10 @@ export class ExtendedProtocol {
     if (t.kind === 'S') {
       const stmt = this.statements.get(t.name);
       if (!stmt) return this.failExtended(errorResponse({ code: '26000', message: `prepared statement "${t.name}" does not exist` }));
-      if (!stmt.held) return this.s.up.forwardExtended(buf, start, end);
+      if (!stmt.held) {
+        this.s.up.masking?.describeSent(false);
+        return this.s.up.forwardExtended(buf, start, end);
+      }
       return this.s.up.synth(() => {
         this.s.io.emit(parameterDescription(paramTypesOf(stmt)));
         this.s.io.emit(noData);
@@ -141,7 +147,11 @@ export class ExtendedProtocol {
     }
     const portal = this.portals.get(t.name);
     if (!portal) return this.failExtended(errorResponse({ code: '34000', message: `portal "${t.name}" does not exist` }));
-    if (!portal.stmt.held) return this.s.up.forwardExtended(buf, start, end);
+    if (!portal.stmt.held) {
+      portal.described = true;
+      this.s.up.masking?.describeSent(false);
+      return this.s.up.forwardExtended(buf, start, end);
+    }
     portal.describePending = true;
   }
 
@@ -149,8 +159,21 @@ export class ExtendedProtocol {
     const { portal: name } = decodeExecute(buf, start, end);
     const portal = this.portals.get(name);
     if (!portal) return this.failExtended(errorResponse({ code: '34000', message: `portal "${name}" does not exist` }));
-    if (!portal.stmt.held) return this.s.up.forwardExtended(buf, start, end);
+    if (!portal.stmt.held)
+      return this.s.up.masking ? this.maskedExecute(portal, name, buf, start, end) : this.s.up.forwardExtended(buf, start, end);
     return this.heldExecute(portal);
+  }
+
+  /** With masking, the rows of an Execute must follow a RowDescription: a Describe of the portal first when the client sent none. */
+  private maskedExecute(portal: Portal, name: string, buf: Buffer, start: number, end: number): Step {
+    const described = portal.described === true;
+    portal.described = false;
+    if (described) return this.s.up.forwardExtended(buf, start, end);
+    const describe = describePortalMessage(name);
+    this.s.up.masking!.describeSent(true);
+    const step = this.s.up.forwardExtended(describe, 0, describe.length);
+    if (step) return step.then(() => this.s.up.forwardExtended(buf, start, end));
+    return this.s.up.forwardExtended(buf, start, end);
   }
 
   private async heldExecute(portal: Portal): Promise<void> {
@@ -192,6 +215,7 @@ export class ExtendedProtocol {
     }
     if (this.s.up.server && this.s.up.forwardedSinceSync) {
       this.s.up.forwardedSinceSync = false;
+      this.s.up.masking?.syncSent();
       this.s.io.forward(buf, start, end);
       this.s.up.server.expectClientReady();
       return;

@@ -279,6 +279,7 @@ class Handshake {
         secret: k.secret,
         remote: this.remote,
         limits,
+        masker: this.deps.ctx.gateway.masker(this.agent!.name, s.database),
       };
       this.deps.onReady(this.socket, this.reader, id, this.pending);
     } catch (err) {

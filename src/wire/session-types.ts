@@ -2,6 +2,7 @@
 // identifies one session (its agent, database, startup settings and cancel key).
 import type { Agent } from '../domain/request.js';
 import type { AgentLimits } from '../domain/limits.js';
+import type { ColumnMasker } from '../domain/masking.js';
 import type { GatewayPort } from '../gateway/port.js';
 import type { WirePool } from '../upstream/wire-pool.js';
 
@@ -24,4 +25,6 @@ export interface SessionIdentity {
   remote?: string;
   /** the agent's caps and rates (config `limits:`) */
   limits: AgentLimits;
+  /** the agent's column masking on this database; null when no masking rule applies */
+  masker: ColumnMasker | null;
 }

@@ -10,6 +10,7 @@ import { connectionFailure, upstreamUnavailable } from '../errors.js';
 import type { ClientIo, Step } from './client-io.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
 import { capNotice } from './result-frames.js';
+import { WireMasking } from './row-masking.js';
 
 export class UpstreamBinding implements ServerOwner {
   /** the upstream server bound to this session, if any */
@@ -35,6 +36,8 @@ export class UpstreamBinding implements ServerOwner {
   private received = 0;
   private readonly maxRows: number;
   private readonly maxBytes: number;
+  /** the agent's column masking on this database (row-masking.ts); null when no rule applies */
+  readonly masking: WireMasking | null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -45,6 +48,7 @@ export class UpstreamBinding implements ServerOwner {
   ) {
     this.maxRows = id.limits.maxRows;
     this.maxBytes = id.limits.maxResultBytes;
+    this.masking = id.masker ? new WireMasking(id.masker) : null;
   }
 
   debugState(): Record<string, unknown> {
@@ -174,7 +178,9 @@ export class UpstreamBinding implements ServerOwner {
     if (this.forwardedSinceSync) {
       this.forwardedSinceSync = false;
       this.io.flushServer();
+      this.masking?.syncSent();
       const err = await s.internalSync();
+      this.masking?.synced();
       this.txStatus = s.status;
       if (err) this.skipToSync = true;
       this.stopClock();
@@ -204,6 +210,11 @@ export class UpstreamBinding implements ServerOwner {
       this.bytes += end - start;
     } else if (type === Back.commandComplete || type === Back.errorResponse || type === Back.readyForQuery) {
       this.resultEnd();
+    }
+    if (this.masking !== null) {
+      const instead = this.masking.fromServer(type, buf, start, end);
+      if (instead === null) return;
+      if (instead !== undefined) return this.io.emit(instead);
     }
     this.io.fromServer(buf, start, end);
   }
