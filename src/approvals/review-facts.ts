@@ -15,7 +15,6 @@ export interface ReviewFactSettings {
   productionTargets: readonly string[];
 }
 
-
 /** UPDATE and DELETE nodes anywhere in the trees (writable CTEs too) that have no WHERE clause. */
 function unfilteredWrites(sql: string): string[] {
   const parsed = statementsOrReason(sql);

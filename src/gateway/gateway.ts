@@ -227,7 +227,10 @@ export class Gateway implements GatewayPort {
       await this.approvals.awaitOutcome(id, waitMs, decision, signal);
       record = await this.approvals.get(id);
     }
-    return { record, outcome: this.deliver(record.agentName, record.database, approvalOutcome(record, decision, this.approvals.reviewUrl(id))) };
+    return {
+      record,
+      outcome: this.deliver(record.agentName, record.database, approvalOutcome(record, decision, this.approvals.reviewUrl(id))),
+    };
   }
 
   // ---- admin verbs (admin-facet.ts) and reviewer front ends (console-facet.ts) ----
