@@ -12,6 +12,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ['mcp', './mcp.ts', 'benchMcp'],
   ['api', './api.ts', 'benchApi'],
   ['limits', './limits.ts', 'benchLimits'],
+  ['masking', './masking.ts', 'benchMasking'],
   ['check', './check-batch.ts', 'benchCheckBatch'],
   ['cli', './cli.ts', 'benchCli'],
 ];

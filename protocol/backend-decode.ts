@@ -72,25 +72,32 @@ export function rewriteDataRow(
 ): Buffer {
   const cur = bodyCursor(buf, start, end);
   const n = cur.int16();
-  const parts: Buffer[] = [buf.subarray(start, start + 7)];
+  // one pass to find the values and their replacements, then one buffer written once
+  const from = new Int32Array(n);
+  const to = new Int32Array(n);
+  const next: (Buffer | null | undefined)[] = new Array(n);
   let size = 7;
   for (let i = 0; i < n; i++) {
+    from[i] = cur.pos;
     const len = cur.int32();
     const value = len < 0 ? null : cur.bytes(len);
-    const next = replace(i, value);
-    let part: Buffer;
-    if (next === undefined) part = buf.subarray(cur.pos - (len < 0 ? 4 : 4 + len), cur.pos);
-    else if (next === null) part = Buffer.from([0xff, 0xff, 0xff, 0xff]);
-    else {
-      const text = Buffer.from(next, 'utf8');
-      part = Buffer.allocUnsafe(4 + text.length);
-      part.writeInt32BE(text.length, 0);
-      text.copy(part, 4);
-    }
-    parts.push(part);
-    size += part.length;
+    to[i] = cur.pos;
+    const r = replace(i, value);
+    next[i] = r === undefined ? undefined : r === null ? null : Buffer.from(r, 'utf8');
+    size += r === undefined ? to[i] - from[i] : 4 + (next[i]?.length ?? 0);
   }
-  const out = Buffer.concat(parts, size);
+  const out = Buffer.allocUnsafe(size);
+  buf.copy(out, 0, start, start + 7);
   out.writeInt32BE(size - 1, 1);
+  let pos = 7;
+  for (let i = 0; i < n; i++) {
+    const r = next[i];
+    if (r === undefined) pos += buf.copy(out, pos, from[i], to[i]);
+    else if (r === null) pos = out.writeInt32BE(-1, pos);
+    else {
+      pos = out.writeInt32BE(r.length, pos);
+      pos += r.copy(out, pos);
+    }
+  }
   return out;
 }

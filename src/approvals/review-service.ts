@@ -30,6 +30,13 @@ export class ReviewService {
   }
 
   /** Review links follow the HTTP server once its real address is known (it listened on port 0). */
+  /** what notices may show of an approval (masked columns masked: gateway masking) */
+  private noticeView: (rec: ApprovalRecord) => ApprovalRecord = (rec) => rec;
+
+  setNoticeView(view: (rec: ApprovalRecord) => ApprovalRecord): void {
+    this.noticeView = view;
+  }
+
   setPublicUrl(url: string): void {
     this.deps.publicUrl = url;
   }
@@ -138,7 +145,8 @@ export class ReviewService {
   }
 
   /** What webhooks and chat notices show of an approval. */
-  eventView(rec: ApprovalRecord) {
+  eventView(shown: ApprovalRecord) {
+    const rec = this.noticeView(shown);
     const p = rec.preview;
     return {
       id: rec.id,

@@ -53,6 +53,7 @@ export async function startAll(
   const gateway = await Gateway.open(config, opts);
   try {
     const role = await upstreamAtStart(gateway, config.upstream.url);
+    if (role) await gateway.checkMasking();
     if (!opts.sandboxUpstream && (role?.superuser || role?.bypassRls)) {
       logger.warn(
         { role: role.role },

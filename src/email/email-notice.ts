@@ -71,7 +71,7 @@ export class EmailNotices {
 
   private async send(id: string): Promise<void> {
     try {
-      const rec = await this.gateway.getApproval(id);
+      const rec = this.gateway.reviewView(await this.gateway.getApproval(id), null);
       if (rec.status !== 'pending' || rec.approvals.length > 0) return; // a vote, not a new approval
       const { subject, text } = noticeText(rec, this.gateway.reviewFacts(rec), this.gateway.reviewUrl(id));
       await this.transport.sendMail({ from: this.config.from, to: this.config.to, subject, text });

@@ -12,7 +12,7 @@ import { CatalogCache } from '../upstream/catalog-cache.js';
 import { Targets } from '../domain/targets.js';
 import { approvalOutcome } from '../approvals/outcome.js';
 import { ApprovalService } from '../approvals/service.js';
-import { asAirlockError, insufficientPrivilege, undefinedObject } from '../errors.js';
+import { asAirlockError, configError, insufficientPrivilege, undefinedObject } from '../errors.js';
 import type { GatewayPort } from './port.js';
 import { logger } from '../logger.js';
 import { ConsoleFacet } from './console-facet.js';
@@ -60,6 +60,8 @@ export class Gateway implements GatewayPort {
     this.masking = new Masking(config, this.targets, (database) => this.catalogs.get(database), storeSchema);
     const covers = this.masking.active ? this.masking.covers : undefined;
     this.catalogs = new CatalogCache(pools, config.upstream.catalogRefreshSeconds * 1000, undefined, covers);
+    // webhook notices show previews as a reviewer without the unmask permission would see them
+    if (this.masking.active) approvals.review.setNoticeView((rec) => this.masking.forReviewer(rec, null));
     this.admin = new AdminFacet({ config, store, audit, review: approvals.review, storeSchema });
     this.accounts = new ReviewerAccounts(config, store, audit);
     this.revocations = new RevocationWatch(store);
@@ -161,6 +163,24 @@ export class Gateway implements GatewayPort {
   }
 
   masker: RequestPort['masker'] = (agent, database) => this.masking.forAgent(agent, database);
+
+  /**
+   * Start-up (the upstream answers): every masking column named without `*` exists in one of the
+   * databases the config names, else a config error naming the key; nothing starts half-configured.
+   */
+  async checkMasking(): Promise<void> {
+    if (!this.masking.active) return;
+    const databases = [this.pools.defaultDatabase, ...this.config.targets.flatMap((t) => t.databases)];
+    const catalogs = [];
+    for (const db of databases) {
+      await this.catalogs.prepare(db);
+      const c = this.catalogs.get(db).columns;
+      if (!c) return; // a database that cannot be read: no verdict (its decisions fail closed)
+      catalogs.push(c);
+    }
+    const unknown = this.masking.unknownColumns(catalogs);
+    if (unknown.length) throw configError(`invalid config:\n${unknown.map((u) => `${u} in ${databases.join(', ')}`).join('\n')}`);
+  }
 
   /** Read what the database adds to the trusted names (shadowing functions, own operators) before deciding for it. */
   prepareDatabase(database: string): Promise<void> {
@@ -301,6 +321,7 @@ export class Gateway implements GatewayPort {
   signOut: ReviewersPort['signOut'] = (token, reviewer) => this.accounts.signOut(token, reviewer);
   watchApprovals: ReviewPort['watchApprovals'] = (listener) => this.console.watchApprovals(listener);
   reviewFacts: ReviewPort['reviewFacts'] = (rec) => this.console.reviewFacts(rec);
+  reviewView: ReviewPort['reviewView'] = (rec, reviewer) => this.masking.forReviewer(rec, reviewer);
   effectivePolicy: ReviewPort['effectivePolicy'] = (agent) => this.console.effectivePolicy(agent);
   listIntegrations: ReviewPort['listIntegrations'] = async () => ({
     integrations: this.api.integrations(),

@@ -16,7 +16,7 @@ import {
   type FieldOrigin,
   type MaskText,
 } from '../domain/masking.js';
-import type { PreviewSummary } from '../domain/approval.js';
+import type { ApprovalRecord, PreviewSummary } from '../domain/approval.js';
 import type { QueryResultData } from '../domain/request.js';
 import { uniqueNames } from '../domain/columns.js';
 import type { Targets } from '../domain/targets.js';
@@ -71,6 +71,7 @@ class AgentMasker implements ColumnMasker {
 
 export class Masking {
   private readonly rules: CompiledMaskRule[];
+  private readonly unmask: ReadonlySet<string>;
   private readonly maskers = new Map<string, ColumnMasker | null>();
   /** results already masked (an outcome can pass two deliveries): a hash is never hashed again */
   private readonly masked = new WeakSet<QueryResultData>();
@@ -82,6 +83,7 @@ export class Masking {
     storeSchema?: string,
   ) {
     this.rules = compileMaskRules(config.policy.masking.rules, maskSalt(config, storeSchema));
+    this.unmask = new Set(config.policy.masking.unmaskReviewers);
   }
 
   get active(): boolean {
@@ -92,14 +94,20 @@ export class Masking {
   readonly covers = (schema: string, table: string, column: string): boolean =>
     this.rules.some((r) => r.patterns.some((p) => patternCovers(p, schema, table, column)));
 
-  /** The agent's masker on this database; null when no rule applies (nothing to do). */
-  forAgent(agent: string, database: string): ColumnMasker | null {
+  /**
+   * The agent's masker on this database; null when no rule applies (nothing to do). Without an
+   * agent: a reviewer's, with every rule of the database's target whichever agent it names.
+   */
+  forAgent(agent: string | null, database: string): ColumnMasker | null {
     if (this.rules.length === 0) return null;
-    const key = `${agent}\0${database}`;
+    const key = `${agent ?? ''}\0${database}`;
     const hit = this.maskers.get(key);
     if (hit !== undefined) return hit;
     const t = this.targets.of(database);
-    const rules = this.rules.filter((r) => ruleApplies(r.rule, { agent, target: t.name, label: t.label }));
+    const scope = { target: t.name, label: t.label };
+    const rules = this.rules.filter((r) =>
+      agent === null ? ruleApplies({ ...r.rule, agents: undefined }, scope) : ruleApplies(r.rule, { agent, ...scope }),
+    );
     const masker = rules.length ? new AgentMasker(rules, () => this.catalog(database).columns) : null;
     if (this.maskers.size >= 10_000) this.maskers.clear();
     this.maskers.set(key, masker);
@@ -136,6 +144,36 @@ export class Masking {
       return out;
     };
     return { ...p, ...(p.rows ? { rows: p.rows.map(maskRow) } : {}), ...(p.before ? { before: p.before.map(maskRow) } : {}) };
+  }
+
+  /** Config keys of column patterns without `*` that cover no column of these catalogs (typos would silently mask nothing). */
+  unknownColumns(catalogs: readonly ColumnOrigins[]): string[] {
+    const out: string[] = [];
+    this.rules.forEach((r, i) =>
+      r.patterns.forEach((p, j) => {
+        if (r.rule.columns[j].includes('*')) return;
+        const found = catalogs.some((c) =>
+          [...c.covered.values()].some((cols) => [...cols.values()].some((o) => patternCovers(p, o.schema, o.table, o.column))),
+        );
+        if (!found) out.push(`policy.masking.rules.${i}.columns.${j}: no column "${r.rule.columns[j]}"`);
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * An approval as a reviewer (null: a webhook, Slack or email notice) may see it: the preview's
+   * rows and the executed result masked, unless the reviewer is in `unmaskReviewers`.
+   */
+  forReviewer(rec: ApprovalRecord, reviewer: string | null): ApprovalRecord {
+    if (this.rules.length === 0 || rec.call || (reviewer !== null && this.unmask.has(reviewer))) return rec;
+    const masker = this.forAgent(null, rec.database);
+    if (!masker) return rec;
+    const table = rec.decision?.statements.flatMap((s) => s.tablesWritten)[0];
+    const preview = rec.preview ? this.preview(rec.preview, table, masker) : rec.preview;
+    const r = rec.result as QueryResultData | null;
+    const result = r && Array.isArray(r.rows) && Array.isArray(r.fields) ? this.result(r, masker) : rec.result;
+    return preview === rec.preview && result === rec.result ? rec : { ...rec, preview, result };
   }
 }
 

@@ -172,6 +172,8 @@ export interface ReviewPort {
   watchApprovals(listener: ApprovalListener): () => void;
   /** risk hints, changed cells, target, API request, and how many clients wait on it here */
   reviewFacts(rec: ApprovalRecord): ReviewFacts;
+  /** an approval as this reviewer may see it (null: a notice): masked columns masked unless the reviewer may unmask */
+  reviewView(rec: ApprovalRecord, reviewer: string | null): ApprovalRecord;
   /** the built-in tiers and the configured rules that apply to an agent (all rules without one) */
   effectivePolicy(agent?: string): EffectivePolicy;
   /** API integrations and vault secret names, never values */

@@ -56,7 +56,8 @@ export function approvalsApi(gateway: GatewayPort): Router {
   router.get('/approvals', async (req, res) => {
     try {
       const q = parse(listQuery, req.query, 'query');
-      res.json({ approvals: await gateway.listApprovals(q) });
+      const reviewer = String(res.locals.reviewer);
+      res.json({ approvals: (await gateway.listApprovals(q)).map((r) => gateway.reviewView(r, reviewer)) });
     } catch (err) {
       sendError(res, err);
     }
@@ -64,7 +65,7 @@ export function approvalsApi(gateway: GatewayPort): Router {
 
   router.get('/approvals/:id', async (req, res) => {
     try {
-      res.json({ approval: await gateway.getApproval(req.params.id) });
+      res.json({ approval: gateway.reviewView(await gateway.getApproval(req.params.id), String(res.locals.reviewer)) });
     } catch (err) {
       sendError(res, err);
     }

@@ -89,7 +89,7 @@ export class SlackApprovals {
 
   /** Post the approval's message once, then keep it in step with the record. */
   private async sync(id: string): Promise<void> {
-    const rec = await this.gateway.getApproval(id);
+    const rec = this.gateway.reviewView(await this.gateway.getApproval(id), null);
     const msg = approvalMessage(rec, this.gateway.reviewFacts(rec), this.gateway.reviewUrl(id));
     const known = this.posted.get(id);
     if (!known) {

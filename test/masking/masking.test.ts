@@ -39,6 +39,7 @@ beforeAll(async () => {
     policy: {
       masking: {
         salt: 'a-test-salt-of-16-chars',
+        unmaskReviewers: ['dba'],
         rules: [
           { name: 'emails', columns: ['*.email'], mode: 'hash', agents: [masked] },
           { name: 'ssn', columns: ['public.people.ssn'], mode: 'partial', keep: 4, agents: [masked] },
@@ -202,6 +203,19 @@ describe('masking through MCP', () => {
       const json = JSON.stringify([r, held, probe]);
       expect(leaks(json)).toEqual([]);
       expect(json).toContain('Bobby');
+      // reviewers: masked unless they may unmask; notices (webhook, Slack, email) always masked
+      const rec = await lg.gw.getApproval(structured(held).approval_id as string);
+      expect(leaks(JSON.stringify(rec.preview))).not.toEqual([]);
+      const seen = lg.gw.reviewView(rec, 'carol');
+      expect(leaks(JSON.stringify(seen))).toEqual([]);
+      expect(JSON.stringify(seen.preview)).toContain('Bobby');
+      expect(leaks(JSON.stringify(lg.gw.reviewView(rec, 'dba').preview))).toEqual([
+        'bob@real.example',
+        '987-65-4321',
+        '+1-555-0199',
+        '87654',
+      ]);
+      expect(leaks(JSON.stringify(lg.gw.approvals.review.eventView(rec)))).toEqual([]);
     } finally {
       await mcp.close();
     }
@@ -209,6 +223,20 @@ describe('masking through MCP', () => {
 });
 
 describe('masking config', () => {
+  it('a column named without * that no table has stops the start, naming the key', async () => {
+    await expect(lg.gw.checkMasking()).resolves.toBeUndefined();
+    const typo = await limitedGateway({
+      database: db,
+      limits: {},
+      policy: { masking: { rules: [{ name: 't', columns: ['*.email', 'people.emial'], mode: 'redact' }] } },
+    });
+    try {
+      await expect(typo.gw.checkMasking()).rejects.toThrow(/policy\.masking\.rules\.0\.columns\.1: no column "people\.emial"/);
+    } finally {
+      await typo.close();
+    }
+  });
+
   it('names the key of a bad column pattern or an unknown target', () => {
     const bad = () =>
       parseConfig({

@@ -28,7 +28,8 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string
 }
 
 /** What the console shows of an approval: the record without internal hashes, plus review facts. */
-export function approvalView(gateway: GatewayPort, rec: ApprovalRecord) {
+export function approvalView(gateway: GatewayPort, stored: ApprovalRecord, reviewer: string) {
+  const rec = gateway.reviewView(stored, reviewer);
   const { binding: _binding, requestKey: _requestKey, ...shown } = rec;
   return { ...shown, reviewUrl: gateway.reviewUrl(rec.id), facts: gateway.reviewFacts(rec) };
 }
@@ -76,7 +77,8 @@ export function approvalRoutes(gateway: GatewayPort): Router {
         limit: q.limit,
       });
       const shown = recs.filter((r) => (!q.door || r.door === q.door) && (!q.database || r.database === q.database));
-      res.json({ approvals: shown.map((r) => approvalView(gateway, r)), now: Date.now() });
+      const reviewer = sessionOf(res).reviewer;
+      res.json({ approvals: shown.map((r) => approvalView(gateway, r, reviewer)), now: Date.now() });
     } catch (err) {
       sendError(res, err);
     }
@@ -86,7 +88,7 @@ export function approvalRoutes(gateway: GatewayPort): Router {
     try {
       const rec = await gateway.getApproval(req.params.id);
       const history = await gateway.listAudit({ approvalId: rec.id, order: 'asc', limit: 500 });
-      res.json({ approval: approvalView(gateway, rec), history, now: Date.now() });
+      res.json({ approval: approvalView(gateway, rec, sessionOf(res).reviewer), history, now: Date.now() });
     } catch (err) {
       sendError(res, err);
     }
@@ -100,7 +102,7 @@ export function approvalRoutes(gateway: GatewayPort): Router {
         const text = comment?.trim() || undefined;
         const rec =
           action === 'approve' ? await gateway.approve(req.params.id, reviewer, text) : await gateway.deny(req.params.id, reviewer, text);
-        res.json({ approval: approvalView(gateway, rec) });
+        res.json({ approval: approvalView(gateway, rec, reviewer) });
       } catch (err) {
         sendError(res, err);
       }
