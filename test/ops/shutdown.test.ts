@@ -93,6 +93,7 @@ describe('SIGTERM', () => {
     s.child.kill('SIGTERM');
     expect(await slow).toBe('cut off');
     expect((await exited).code).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(900);
+    // well before the 3 s statement would have ended (a loaded 2-core machine needs slack beyond the 300 ms grace)
+    expect(Date.now() - signalledAt).toBeLessThan(2500);
   });
 });
