@@ -15,6 +15,11 @@ const PROBE_TEXT: Record<ColumnUse['probes'][number], string> = {
   copy: 'COPY of the whole table',
 };
 
+/** Catalog views that hold sample values of every column (most common values, histogram bounds). */
+const STATISTICS = new Set(['pg_stats', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_statistic', 'pg_statistic_ext_data']);
+const readsStatistics = (s: StatementDecision) =>
+  s.tablesRead.some((t) => STATISTICS.has(t.startsWith('pg_catalog.') ? t.slice('pg_catalog.'.length) : t));
+
 /** The patterns of the rules for this agent and target that could cover a table this statement reads or writes. */
 function patternsFor(rules: readonly CompiledMaskRule[], s: StatementDecision, ctx: PolicyContext): ColumnPattern[] {
   const tables = s.tablesRead.length + s.tablesWritten.length === 0 ? null : [...s.tablesRead, ...s.tablesWritten];
@@ -41,6 +46,14 @@ export function maskedUse(use: ColumnUse, patterns: readonly ColumnPattern[]): s
 /** The statement's verdict once masking is considered: auto becomes ask when a masked column could be probed. */
 export function checkMasking(rules: readonly CompiledMaskRule[], s: StatementDecision, ctx: PolicyContext): StatementDecision {
   if (s.decision !== 'auto' || rules.length === 0) return s;
+  if (readsStatistics(s) && rules.some((r) => ruleApplies(r.rule, ctx))) {
+    return {
+      ...s,
+      decision: 'ask',
+      rule: 'ask.masked-column',
+      reason: 'a masked value could be revealed: the statistics views hold sample values of every column',
+    };
+  }
   const patterns = patternsFor(rules, s, ctx);
   if (patterns.length === 0) return s;
   const why = s.columns ? maskedUse(s.columns, patterns) : 'its use of columns is unknown';
