@@ -32,9 +32,9 @@ export function analyze(sql: string, maxBytes = 1024 * 1024, opts: { columns?: b
   const parsed = parseStatements(sql);
   if (!parsed.ok) return { ok: false, error: parsed.error, statements: [] };
   const statements = parsed.statements.map((s, index) => {
-    const a = analyzeNode(s.node, s.tree);
-    const columns = opts.columns ? { columns: columnUse(s.node, s.tree) } : {};
-    return { ...a, index, sql: s.sql, location: s.location, length: s.length, ...columns };
+    const a = analyzeNode(s.node, s.tree, { index, sql: s.sql, location: s.location, length: s.length });
+    if (opts.columns) a.columns = columnUse(s.node, s.tree);
+    return a;
   });
   return { ok: true, statements };
 }
@@ -147,7 +147,12 @@ const INNER_QUERY: Record<string, string> = {
   CopyStmt: 'query',
 };
 
-function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' | 'sql' | 'location' | 'length'> {
+/** where a statement sits in its request (an explained or prepared statement inside another: nowhere) */
+type Position = Pick<AnalyzedStatement, 'index' | 'sql' | 'location' | 'length'>;
+const INSIDE: Position = { index: 0, sql: '', location: 0, length: 0 };
+
+// one object literal of a fixed shape per statement: spreading it into another cost ~7% of `check --batch`
+function analyzeNode(node: string, tree: Obj, at: Position = INSIDE): AnalyzedStatement {
   const facts = walk(node, tree);
   let kind = statementKind(node, tree);
   if (kind === 'read' || kind === 'write') {
@@ -161,8 +166,7 @@ function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' |
   const innerWrapped = innerField ? (tree[innerField] as Obj | undefined) : undefined;
   if (innerWrapped && typeof innerWrapped === 'object') {
     const innerNode = Object.keys(innerWrapped)[0];
-    const a = analyzeNode(innerNode, innerWrapped[innerNode] as Obj);
-    inner = { ...a, index: 0, sql: '', location: 0, length: 0 };
+    inner = analyzeNode(innerNode, innerWrapped[innerNode] as Obj);
   }
   let innerKind: StatementAnalysis['innerKind'];
   if (node === 'ExplainStmt') {
@@ -198,6 +202,10 @@ function analyzeNode(node: string, tree: Obj): Omit<AnalyzedStatement, 'index' |
   const settings = settingsOf(node, tree, facts.functions);
   if (facts.flags.has('sequence-advance') || kind === 'notify') facts.flags.add('escapes-rollback');
   return {
+    index: at.index,
+    sql: at.sql,
+    location: at.location,
+    length: at.length,
     node,
     kind,
     innerKind,
