@@ -113,7 +113,7 @@ export class PolicyEngine {
             tablesWritten: a.tablesWritten,
             functions: a.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name)),
             operators: a.operators,
-            flags: [...new Set([...a.flags, ...(verdict.flags ?? [])])],
+            flags: verdict.flags?.length ? [...new Set([...a.flags, ...verdict.flags])] : a.flags,
             ...(verdict.clamp ? { clamp: verdict.clamp } : {}),
             ...(typeof a.options.prepared === 'string' ? { prepared: a.options.prepared } : {}),
             ...(a.columns ? { columns: a.columns } : {}),
