@@ -11,6 +11,7 @@ import { maskValue, type ColumnMasker, type MaskText } from '../domain/masking.j
 
 const OWN = 0;
 const INJECTED = 1;
+/** a Sync, or a simple Query: each ends with a ReadyForQuery, and an error skips nothing past it */
 const SYNC = 2;
 
 const allNull = () => null;
@@ -29,6 +30,7 @@ export class WireMasking {
     this.sent.push(injected ? INJECTED : OWN);
   }
 
+  /** a Sync (or a simple Query) went upstream: a ReadyForQuery answers it */
   syncSent(): void {
     this.sent.push(SYNC);
   }
@@ -86,7 +88,7 @@ export class WireMasking {
   /** A RowDescription or NoData answering a Describe: swallowed when the Describe was ours. */
   private replyToDescribe(): null | undefined {
     const head = this.sent[0];
-    if (head !== OWN && head !== INJECTED) return undefined; // a simple Query's RowDescription
+    if (head !== OWN && head !== INJECTED) return undefined; // a simple Query's RowDescription (its marker is ahead)
     this.sent.shift();
     return head === INJECTED ? null : undefined;
   }

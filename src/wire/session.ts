@@ -245,6 +245,7 @@ export class Session implements IoOwner {
   }
 
   private forwardQuery(buf: Buffer, start: number, end: number): void {
+    this.up.masking?.syncSent(); // answered by its own ReadyForQuery, like a Sync
     this.up.forward(buf, start, end);
     this.up.server!.expectClientReady();
   }

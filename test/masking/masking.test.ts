@@ -114,6 +114,17 @@ describe('masking on the wire', () => {
       expect(bin.map((f) => f.type).join('')).toBe('2TDsDCZ');
       const nullEmail = bin.filter((f) => f.type === 'D').every((f) => f.body.readInt32BE(2 + 4 + 4) === -1);
       expect(nullEmail).toBe(true);
+      // a simple Query pipelined ahead of an undescribed Execute: each RowDescription reaches its own reader
+      raw.send(
+        Buffer.concat([
+          fe.query('SELECT email FROM people WHERE id = 1'),
+          fe.bind({ statement: 's1', portal: '', values: [] }),
+          fe.execute({ portal: '' }),
+          fe.sync(),
+        ]),
+      );
+      expect((await raw.untilReady()).map((f) => f.type).join('')).toBe('TDCZ');
+      expect((await raw.untilReady()).map((f) => f.type).join('')).toBe('2DDCZ');
       // an error in a batch: the Describe the server skipped is not waited for, the next batch still masks
       raw.send(Buffer.concat([fe.bind({ statement: 'nope', portal: '', values: [] }), fe.execute({ portal: '' }), fe.sync()]));
       expect((await raw.untilReady()).map((f) => f.type).join('')).toBe('EZ');
