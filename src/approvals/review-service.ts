@@ -29,7 +29,6 @@ export class ReviewService {
     return `${this.deps.publicUrl.replace(/\/$/, '')}/approvals/${id}`;
   }
 
-  /** Review links follow the HTTP server once its real address is known (it listened on port 0). */
   /** what notices may show of an approval (masked columns masked: gateway masking) */
   private noticeView: (rec: ApprovalRecord) => ApprovalRecord = (rec) => rec;
 
@@ -37,6 +36,7 @@ export class ReviewService {
     this.noticeView = view;
   }
 
+  /** Review links follow the HTTP server once its real address is known (it listened on port 0). */
   setPublicUrl(url: string): void {
     this.deps.publicUrl = url;
   }

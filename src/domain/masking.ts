@@ -32,14 +32,14 @@ export function patternTable(p: ColumnPattern, table: string): boolean {
 export const patternCovers = (p: ColumnPattern, schema: string, table: string, column: string): boolean =>
   globMatch(p.column, column) && (p.table === null || globMatch(p.table, table)) && (p.schema === null || globMatch(p.schema, schema));
 
-/** Who a masking rule is for (all agents, targets and labels when a list is omitted). */
-export interface MaskScope {
-  agent?: string;
-  target?: string;
-  label?: string;
+/** Who a rule (a policy rule or a masking rule) is for: all agents, targets and labels when a list is omitted. */
+export interface RuleScope {
+  agents?: readonly string[];
+  targets?: readonly string[];
+  labels?: readonly string[];
 }
 
-export const ruleApplies = (r: MaskRule, s: MaskScope): boolean =>
+export const ruleApplies = (r: RuleScope, s: { agent?: string; target?: string; label?: string }): boolean =>
   (!r.agents || (s.agent !== undefined && r.agents.includes(s.agent))) &&
   (!r.targets || (s.target !== undefined && r.targets.includes(s.target))) &&
   (!r.labels || (s.label !== undefined && r.labels.includes(s.label)));

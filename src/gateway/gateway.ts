@@ -147,8 +147,7 @@ export class Gateway implements GatewayPort {
     if (masker && outcome.status === 'executed' && Array.isArray(outcome.result?.rows)) {
       outcome = { ...outcome, result: this.masking.result(outcome.result, masker) };
     } else if (masker && outcome.status === 'pending') {
-      const table = outcome.decision.statements.flatMap((s) => s.tablesWritten)[0];
-      outcome = { ...outcome, preview: this.masking.preview(outcome.preview, table, masker) };
+      outcome = { ...outcome, preview: this.masking.preview(outcome.preview, outcome.decision, masker) };
     }
     return this.limits.deliver(agent, outcome);
   }

@@ -3,7 +3,7 @@
 // number each covered column has). Results, previews and (on the wire) DataRows pass through it.
 import { createHmac } from 'node:crypto';
 import type { AirlockConfig } from '../config/schema.js';
-import type { ColumnOrigins, DatabaseCatalog } from '../domain/decision.js';
+import type { ColumnOrigins, DatabaseCatalog, Decision } from '../domain/decision.js';
 import { globMatch } from '../domain/glob.js';
 import {
   compileMaskRules,
@@ -132,8 +132,9 @@ export class Masking {
     return masked;
   }
 
-  /** A write's preview with the masked columns of its table replaced (rows and before-images). */
-  preview(p: PreviewSummary, table: string | undefined, masker: ColumnMasker | null): PreviewSummary {
+  /** A write's preview with the masked columns of the table it writes replaced (rows and before-images). */
+  preview(p: PreviewSummary, decision: Decision | null, masker: ColumnMasker | null): PreviewSummary {
+    const table = decision?.statements.flatMap((s) => s.tablesWritten)[0];
     if (!masker || table === undefined || (!p.rows?.length && !p.before?.length)) return p;
     const maskRow = (row: Record<string, unknown>) => {
       const out: Record<string, unknown> = {};
@@ -169,8 +170,7 @@ export class Masking {
     if (this.rules.length === 0 || rec.call || (reviewer !== null && this.unmask.has(reviewer))) return rec;
     const masker = this.forAgent(null, rec.database);
     if (!masker) return rec;
-    const table = rec.decision?.statements.flatMap((s) => s.tablesWritten)[0];
-    const preview = rec.preview ? this.preview(rec.preview, table, masker) : rec.preview;
+    const preview = rec.preview ? this.preview(rec.preview, rec.decision, masker) : rec.preview;
     const r = rec.result as QueryResultData | null;
     const result = r && Array.isArray(r.rows) && Array.isArray(r.fields) ? this.result(r, masker) : rec.result;
     return preview === rec.preview && result === rec.result ? rec : { ...rec, preview, result };

@@ -3,6 +3,7 @@
 import type { PolicyRule } from '../config/schema.js';
 import type { PolicyContext, StatementDecision, Tier } from '../domain/decision.js';
 import { stricter } from '../domain/decision.js';
+import { ruleApplies } from '../domain/masking.js';
 
 const DAY_INDEX = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } as const;
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -42,10 +43,8 @@ function tableMatches(pattern: string, table: string): boolean {
 /** Does a rule select this statement (ignoring its time window)? */
 export function ruleMatches(rule: PolicyRule, s: StatementDecision, ctx: PolicyContext): boolean {
   if (rule.integrations || rule.methods) return false; // an API rule
-  if (rule.agents && !(ctx.agent && rule.agents.includes(ctx.agent))) return false;
+  if (!ruleApplies(rule, ctx)) return false;
   if (rule.databases && !(ctx.database && rule.databases.includes(ctx.database))) return false;
-  if (rule.targets && !(ctx.target && rule.targets.includes(ctx.target))) return false;
-  if (rule.labels && !(ctx.label && rule.labels.includes(ctx.label))) return false;
   if (rule.kinds && !rule.kinds.includes(s.kind)) return false;
   if (rule.tables) {
     const tables = [...s.tablesRead, ...s.tablesWritten];

@@ -65,10 +65,13 @@ export class PolicyEngine {
 
   /** masking rules (masking.ts): statements that could probe a masked column are held */
   private readonly masking: CompiledMaskRule[];
+  /** column use is analysed only when masking rules need it */
+  private readonly analyzeOpts: { columns: boolean };
 
   constructor(config: Partial<PolicyConfig> = {}, opts: { adaptiveShapes?: boolean } = {}) {
     this.config = policySchema.parse(config);
     this.masking = compileMaskRules(this.config.masking.rules, '');
+    this.analyzeOpts = { columns: this.masking.length > 0 };
     this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : null;
     this.shapes = this.config.shapeCacheSize > 0 ? new ShapeCache(this.config.shapeCacheSize, opts.adaptiveShapes ?? true) : null;
   }
@@ -93,7 +96,7 @@ export class PolicyEngine {
   }
 
   private compute(sql: string): Cached {
-    const analysis = analyze(sql, this.config.maxStatementBytes, { columns: this.masking.length > 0 });
+    const analysis = analyze(sql, this.config.maxStatementBytes, this.analyzeOpts);
     let decision: Decision;
     if (!analysis.ok) decision = refusal(`refused: ${analysis.error}`);
     else if (analysis.statements.length === 0) decision = refusal('empty query: no SQL statement to run', 'empty');
@@ -130,7 +133,7 @@ export class PolicyEngine {
 
   /** The entry's analysis, made now for a decision that came from its shape. */
   private analysisOf(sql: string, entry: Cached): FullAnalysis {
-    return (entry.analysis ??= analyze(sql, this.config.maxStatementBytes, { columns: this.masking.length > 0 }));
+    return (entry.analysis ??= analyze(sql, this.config.maxStatementBytes, this.analyzeOpts));
   }
 
   /** Decide a request. Never throws: anything unexpected is a block. */
