@@ -136,6 +136,9 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
   const busy = opts.busyTimeoutMs ?? 10_000;
   const driver = new SqliteDriver(db, busy);
   try {
+    // 16 KiB pages for a new file (an existing one keeps its size): the audit table's rows are a few
+    // hundred bytes and arrive hundreds per commit; bigger pages mean fewer WAL frames and B-tree splits
+    await driver.exec('PRAGMA page_size = 16384');
     if (path !== ':memory:' && path !== '') await driver.all('PRAGMA journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commit.
     await driver.exec('PRAGMA synchronous = NORMAL');
