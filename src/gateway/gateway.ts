@@ -108,9 +108,13 @@ export class Gateway implements GatewayPort {
     return decision;
   }
 
-  /** Before any result goes back to an agent: everything audited so far is durable, or this throws 58030. */
-  ensureAudited(): void {
-    this.requests.ensureDurable();
+  /** Before any result goes back to an agent: everything audited so far (or up to a mark) is durable, or this throws 58030. */
+  ensureAudited(upTo?: number): void {
+    this.requests.ensureDurable(upTo);
+  }
+
+  auditMark(): number {
+    return this.requests.mark;
   }
 
   /** Audit a decision already made (a prepared statement run again); throws 58030 like decide(). */

@@ -65,8 +65,14 @@ export interface RequestPort {
   decide(req: GatewayRequest): Decision;
   /** audit a decision made earlier (a prepared statement run again); throws 58030 like decide */
   auditDecision(req: GatewayRequest, decision: Decision): void;
-  /** before any result goes back to an agent: its audit events are durable, or this throws 58030 */
-  ensureAudited(): void;
+  /**
+   * before any result goes back to an agent: its audit events are durable, or this throws 58030.
+   * With `upTo` (an auditMark() taken after the caller's own events), only those must be: events
+   * of other sessions since then are committed by their own results or within a few ms.
+   */
+  ensureAudited(upTo?: number): void;
+  /** how many audit events were appended so far */
+  auditMark(): number;
   /** the whole flow for request/response doors: run auto, hold ask, refuse block (audited) */
   query(req: GatewayRequest, opts?: { maxRows?: number }): Promise<GatewayOutcome>;
   /** ask tier: reuse a one-time grant, or create an approval with its preview */

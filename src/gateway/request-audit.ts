@@ -108,8 +108,13 @@ export class RequestAudit {
     });
   }
 
-  /** Before any result goes back to an agent: everything audited so far is durable, or 58030. */
-  ensureDurable(): void {
-    this.audit.ensureDurable();
+  /** Before any result goes back to an agent: everything audited so far (or the first upTo events) is durable, or 58030. */
+  ensureDurable(upTo?: number): void {
+    this.audit.ensureDurable(upTo);
+  }
+
+  /** Events audited so far: the mark of what a caller has appended. */
+  get mark(): number {
+    return this.audit.mark;
   }
 }

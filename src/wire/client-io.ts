@@ -46,6 +46,8 @@ export class ClientIo {
   /** The server socket paused because the client reads slowly; resumed on drain or close. */
   pausedServer: ServerConn | null = null;
   private stallTimer: NodeJS.Timeout | undefined;
+  /** audit events up to this mark include every one this session appended: durable before its next output */
+  private auditMark = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -100,12 +102,16 @@ export class ClientIo {
 
   private run(type: number, buf: Buffer, start: number, end: number): void {
     let step: Step;
+    const before = this.gateway.auditMark();
     try {
       step = this.owner.dispatch(type, buf, start, end);
     } catch (err) {
+      this.noteAudited(before);
       this.failed(err);
       return;
     }
+    // a synchronous step runs alone: what it appended is this session's own
+    this.noteAudited(before);
     if (step) {
       this.busy = true;
       step.then(
@@ -118,7 +124,15 @@ export class ClientIo {
     }
   }
 
+  /** Events appended since `before` were this session's: its next output waits for them. */
+  private noteAudited(before: number): void {
+    const now = this.gateway.auditMark();
+    if (now > before) this.auditMark = now;
+  }
+
   private resume(): void {
+    // an async step's events may interleave with other sessions': all appended so far, to be safe
+    this.auditMark = this.gateway.auditMark();
     this.busy = false;
     this.pump();
   }
@@ -186,7 +200,8 @@ export class ClientIo {
   /** Nothing goes back to the client before its audit events are durable; if they cannot be, the session ends. */
   private audited(): boolean {
     try {
-      this.gateway.ensureAudited();
+      // while an async step runs, its events interleave with other sessions': everything, to be safe
+      this.gateway.ensureAudited(this.busy ? undefined : this.auditMark);
       return true;
     } catch (err) {
       const e = asAirlockError(err);

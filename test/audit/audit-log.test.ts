@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AuditLog, canonicalJson, redact, verifyChain } from '../../src/audit/index.js';
+import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { TARGETS, useStoreTarget, type StoreTarget } from '../store/fixtures.js';
 
@@ -175,5 +176,39 @@ describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
     expect(events[20]).toMatchObject({ type: 'error', data: { dropped: 15 } });
     log.append({ type: 'request' }); // after close: dropped with a log line, never thrown
     expect(log.pending).toBe(0);
+  });
+});
+
+describe('AuditLog journal commits', () => {
+  it('ensureDurable(mark) writes the journal only when the caller’s own events are not in it yet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-journal-'));
+    const journalDir = join(dir, 'journal');
+    const url = `sqlite:${join(dir, 'store.sqlite')}`;
+    const store = await openStore(url);
+    const log = await AuditLog.open(url, { journalDir, worker: false, store });
+    const journalText = () =>
+      readdirSync(journalDir)
+        .map((f) => readFileSync(join(journalDir, f), 'utf8'))
+        .join('');
+    try {
+      log.append({ type: 'request', requestId: 'a' });
+      const mine = log.mark;
+      expect(journalText()).toBe(''); // nobody waits yet: committed within a few ms, not at once
+      log.ensureDurable(mine);
+      expect(journalText().split('\n').filter(Boolean)).toHaveLength(1);
+      log.append({ type: 'request', requestId: 'b' }); // another session's event
+      log.ensureDurable(mine); // mine is journaled already: no write for b's sake
+      expect(journalText()).not.toContain('"b"');
+      log.ensureDurable(log.mark);
+      expect(journalText()).toContain('"b"');
+      log.append({ type: 'request', requestId: 'c' });
+      await new Promise((r) => setTimeout(r, 50)); // the quiet commit
+      expect(journalText()).toContain('"c"');
+      await log.flush();
+    } finally {
+      await log.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
