@@ -40,7 +40,7 @@ if (store) {
   const scan = setInterval(() => void recover(), ORPHAN_SCAN_MS);
   scan.unref();
   port.on('message', (m: ToWorker) => {
-    if (m.t === 'chunk') writer.write(m.chunk);
+    if (m.t === 'chunks') for (const c of m.chunks) writer.write(c);
     else if (m.t === 'kick') writer.kick();
     else if (m.t === 'close') {
       clearInterval(scan);

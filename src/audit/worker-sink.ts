@@ -11,7 +11,7 @@ import type { AuditChunk } from './chunk-writer.js';
 import { within, type AuditSink, type SinkEvents, type WriterSettings } from './sink.js';
 
 /** main → worker */
-export type ToWorker = { t: 'chunk'; chunk: AuditChunk } | { t: 'kick' } | { t: 'close' };
+export type ToWorker = { t: 'chunks'; chunks: AuditChunk[] } | { t: 'kick' } | { t: 'close' };
 
 /** worker → main */
 export type FromWorker =
@@ -74,6 +74,8 @@ export class WorkerSink implements AuditSink {
   private stored = 0;
   private closed = false;
   private worker: Worker | null = null;
+  /** chunks not yet posted: sent together after the current callback, off the path of the result it releases */
+  private outbox: AuditChunk[] = [];
 
   private constructor(
     worker: Worker,
@@ -90,17 +92,27 @@ export class WorkerSink implements AuditSink {
 
   write(chunk: AuditChunk): void {
     this.unconfirmed.push(chunk);
-    this.post({ t: 'chunk', chunk });
+    // the chunk is journaled already (durable); handing it over can wait until the result is on its way
+    if (this.outbox.push(chunk) === 1) setImmediate(this.sendOutbox);
     this.updateRef();
   }
 
+  private readonly sendOutbox = (): void => {
+    if (!this.outbox.length) return;
+    const chunks = this.outbox;
+    this.outbox = [];
+    this.post({ t: 'chunks', chunks });
+  };
+
   kick(): void {
+    this.sendOutbox();
     this.post({ t: 'kick' });
   }
 
   /** Let the worker store what it has (bounded), close its store and end. */
   async close(): Promise<void> {
     this.closed = true;
+    this.sendOutbox();
     const w = this.worker;
     this.worker = null;
     if (!w) return;
@@ -135,7 +147,8 @@ export class WorkerSink implements AuditSink {
           if (this.closed) return void w.terminate();
           this.attach(w);
           // what the dead worker had not confirmed goes again; applied ranges are skipped by journal offset
-          for (const chunk of this.unconfirmed) this.post({ t: 'chunk', chunk });
+          this.outbox = [];
+          if (this.unconfirmed.length) this.post({ t: 'chunks', chunks: this.unconfirmed.slice() });
         },
         (err: Error) => {
           logger.error({ err: err.message }, 'audit worker restart failed; retrying');
