@@ -9,6 +9,7 @@ import type { Door, GatewayRequest } from '../domain/request.js';
 import type { AuditInput } from '../domain/audit.js';
 import type { Tier } from '../domain/decision.js';
 import { auditUnavailable, type AirlockError } from '../errors.js';
+import { shapeOrigin } from '../policy/shape-cache.js';
 import type { GatewayMetrics } from './metrics.js';
 
 const AUDIT_SQL_CHARS = 4096;
@@ -18,7 +19,9 @@ const sqlOf = (req: GatewayRequest) => (typeof req.sql === 'string' ? req.sql.sl
 /** the constant parts of a decision's audit line, memoized because cached decisions repeat */
 const auditParts = new WeakMap<Decision, DecisionLineParts>();
 function partsOf(decision: Decision): DecisionLineParts {
-  let p = auditParts.get(decision);
+  // a decision taken from its shape shares its parts with the shape's (only its SQL text differs)
+  const origin = shapeOrigin(decision) ?? decision;
+  let p = auditParts.get(origin);
   if (!p) {
     const tables = new Set<string>();
     for (const st of decision.statements) {
@@ -30,7 +33,7 @@ function partsOf(decision: Decision): DecisionLineParts {
       decision.statements.map((st) => st.kind),
       [...tables],
     );
-    auditParts.set(decision, p);
+    auditParts.set(origin, p);
   }
   return p;
 }

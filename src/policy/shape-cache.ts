@@ -36,6 +36,14 @@ export function loneStatementText(sql: string): string {
   return t.endsWith(';') ? t.slice(0, -1).trim() : t;
 }
 
+const origins = new WeakMap<Decision, Decision>();
+
+/**
+ * The decision a shaped one was copied from: the same in every field but its statement's text, so
+ * what is derived from those fields alone (an audit line's constant parts) can be kept per shape.
+ */
+export const shapeOrigin = (d: Decision): Decision | undefined => origins.get(d);
+
 export class ShapeCache {
   private readonly shapes: LRUCache<string, Decision>;
   /** misses seen, texts keyed and shapes found (keyed and hits halve every 1024 keyings: a recent rate) */
@@ -78,7 +86,9 @@ export class ShapeCache {
     if (!d) return null;
     this.hits++;
     const s = d.statements[0];
-    return { ...d, statements: [{ ...s, sql: loneStatementText(sql) }] };
+    const out = { ...d, statements: [{ ...s, sql: loneStatementText(sql) }] };
+    origins.set(out, d);
+    return out;
   }
 
   /** Keep a decision for its shape when no constant took part in it and its text is cut as expected. */

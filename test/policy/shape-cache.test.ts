@@ -6,6 +6,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { scanSync } from '@libpg-query/parser';
 import { PolicyEngine, initPolicy } from '../../src/policy/index.js';
+import { shapeOrigin } from '../../src/policy/shape-cache.js';
+import type { Decision } from '../../src/domain/decision.js';
 import { readJsonl } from '../helpers/corpus.js';
 
 beforeAll(async () => {
@@ -110,5 +112,11 @@ describe('the shape shortcut changes no decision', () => {
     expect(shaped.shapes!.found).toBe(1);
     expect(d.statements[0].sql).toBe('SELECT abalance FROM pgbench_accounts WHERE aid = 42');
     expect(d.decision).toBe('auto');
+    // its origin (whose audit-line parts it shares) differs from it only in the statement's text
+    const withoutText = (x: Decision) => ({ ...x, statements: x.statements.map((st) => ({ ...st, sql: '' })) });
+    const origin = shapeOrigin(d)!;
+    expect(origin.statements[0].sql).toBe('SELECT abalance FROM pgbench_accounts WHERE aid = 1');
+    expect(withoutText(origin)).toEqual(withoutText(d));
+    expect(shapeOrigin(shaped.decide('SELECT abalance FROM pgbench_branches WHERE bid = 1;'))).toBeUndefined();
   });
 });
