@@ -48,13 +48,6 @@ export interface AuditHealth {
 
 /** how long close() keeps trying to store what is left (the journal keeps it for replay anyway) */
 const CLOSE_BOUND_MS = 5000;
-/**
- * Events nobody waits for are committed (one journal write, one hand-off to the writer) this long
- * after the first of them. A result going back to an agent commits at once (ensureDurable), so the
- * wait only lets the events of many sessions in flight share that one write: on the wire it cut
- * journal writes and hand-offs from about one per statement to a fraction of one.
- */
-const QUIET_COMMIT_MS = 2;
 
 export class AuditLog {
   private lines: string[] = [];
@@ -136,7 +129,11 @@ export class AuditLog {
     };
   }
 
-  /** Queue an event; it is redacted and encoded now, committed within QUIET_COMMIT_MS or when a result waits for it. */
+  /**
+   * Queue an event; it is redacted and encoded now, committed at the end of the tick (on the wire:
+   * while the statement it records runs upstream, so its result need not wait for the write) or
+   * sooner when a result waits for it.
+   */
   append(event: AuditInput): void {
     if (this.accepting(event.type)) this.push(encodeAuditLine(event));
   }
@@ -166,11 +163,11 @@ export class AuditLog {
     if (this.lines.length >= this.maxBatch) this.commitQuietly();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setTimeout(this.onQuietTimer, QUIET_COMMIT_MS);
+      setImmediate(this.onImmediate);
     }
   }
 
-  private readonly onQuietTimer = () => {
+  private readonly onImmediate = () => {
     this.scheduled = false;
     this.commitQuietly();
   };
