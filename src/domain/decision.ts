@@ -202,3 +202,16 @@ export interface PolicyContext {
    */
   prepared?: ReadonlyMap<string, string>;
 }
+
+/** Who a rule (a policy rule or a masking rule) is for: all agents, targets and labels when a list is omitted. */
+export interface RuleScope {
+  agents?: readonly string[];
+  targets?: readonly string[];
+  labels?: readonly string[];
+}
+
+/** Does a rule apply in this context (its agent, target and label)? */
+export const ruleApplies = (r: RuleScope, s: Pick<PolicyContext, 'agent' | 'target' | 'label'>): boolean =>
+  (!r.agents || (s.agent !== undefined && r.agents.includes(s.agent))) &&
+  (!r.targets || (s.target !== undefined && r.targets.includes(s.target))) &&
+  (!r.labels || (s.label !== undefined && r.labels.includes(s.label)));

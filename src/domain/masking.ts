@@ -1,5 +1,5 @@
 // Column masking, the pure part: which columns a rule covers (by `schema.table.column` patterns),
-// which rules apply to an agent, and what an agent sees in place of a value.
+// and what an agent sees in place of a value (which rules apply to whom: ruleApplies in decision.ts).
 import { hash } from 'node:crypto';
 import type { MaskMode, MaskRule } from '../config/schema.js';
 import { globMatch } from './glob.js';
@@ -31,18 +31,6 @@ export function patternTable(p: ColumnPattern, table: string): boolean {
 /** Does the pattern cover this column of this relation (both known, as in the catalog)? */
 export const patternCovers = (p: ColumnPattern, schema: string, table: string, column: string): boolean =>
   globMatch(p.column, column) && (p.table === null || globMatch(p.table, table)) && (p.schema === null || globMatch(p.schema, schema));
-
-/** Who a rule (a policy rule or a masking rule) is for: all agents, targets and labels when a list is omitted. */
-export interface RuleScope {
-  agents?: readonly string[];
-  targets?: readonly string[];
-  labels?: readonly string[];
-}
-
-export const ruleApplies = (r: RuleScope, s: { agent?: string; target?: string; label?: string }): boolean =>
-  (!r.agents || (s.agent !== undefined && r.agents.includes(s.agent))) &&
-  (!r.targets || (s.target !== undefined && r.targets.includes(s.target))) &&
-  (!r.labels || (s.label !== undefined && r.labels.includes(s.label)));
 
 /** A rule with its patterns parsed once. */
 export interface CompiledMaskRule {

@@ -3,14 +3,13 @@
 // number each covered column has). Results, previews and (on the wire) DataRows pass through it.
 import { createHmac } from 'node:crypto';
 import type { AirlockConfig } from '../config/schema.js';
-import type { ColumnOrigins, DatabaseCatalog, Decision } from '../domain/decision.js';
+import { ruleApplies, type ColumnOrigins, type DatabaseCatalog, type Decision } from '../domain/decision.js';
 import { globMatch } from '../domain/glob.js';
 import {
   compileMaskRules,
   maskValue,
   patternCovers,
   patternTable,
-  ruleApplies,
   type ColumnMasker,
   type CompiledMaskRule,
   type FieldOrigin,

@@ -68,7 +68,7 @@ export interface RequestPort {
   /**
    * before any result goes back to an agent: its audit events are durable, or this throws 58030.
    * With `upTo` (an auditMark() taken after the caller's own events), only those must be: events
-   * of other sessions since then are committed by their own results or within a few ms.
+   * of other sessions since then are committed by their own results or at the end of the tick.
    */
   ensureAudited(upTo?: number): void;
   /** how many audit events were appended so far */

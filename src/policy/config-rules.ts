@@ -2,8 +2,7 @@
 // window. A rule can only make a verdict stricter unless it is explicitly marked `unsafe: true`.
 import type { PolicyRule } from '../config/schema.js';
 import type { PolicyContext, StatementDecision, Tier } from '../domain/decision.js';
-import { stricter } from '../domain/decision.js';
-import { ruleApplies } from '../domain/masking.js';
+import { ruleApplies, stricter } from '../domain/decision.js';
 
 const DAY_INDEX = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } as const;
 const formatters = new Map<string, Intl.DateTimeFormat>();

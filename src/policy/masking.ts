@@ -5,7 +5,8 @@
 // one bit at a time: such a statement is `ask` with that reason. Never relaxes a verdict.
 import type { ColumnUse, PolicyContext, StatementDecision } from '../domain/decision.js';
 import { globMatch } from '../domain/glob.js';
-import { patternTable, ruleApplies, type ColumnPattern, type CompiledMaskRule } from '../domain/masking.js';
+import { ruleApplies } from '../domain/decision.js';
+import { patternTable, type ColumnPattern, type CompiledMaskRule } from '../domain/masking.js';
 
 const PROBE_TEXT: Record<ColumnUse['probes'][number], string> = {
   star: 'a * inside an expression or subquery',
