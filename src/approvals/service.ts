@@ -21,6 +21,9 @@ import { connectionFailure, undefinedObject, asAirlockError, internalError } fro
 import { logger } from '../logger.js';
 import type { Auditor, AuditEventType } from '../domain/audit.js';
 
+/** how long a request approved by a standing approval waits when another queue worker runs it */
+const CLAIMED_ELSEWHERE_WAIT_MS = 30_000;
+
 export interface ApprovalServiceDeps {
   store: Store;
   audit: Auditor;
@@ -125,20 +128,27 @@ export class ApprovalService {
     };
   }
 
-  /** Execute an approval made without a reviewer now; a lost connection leaves it to the queue (then the request waits). */
+  /**
+   * Execute an approval made without a reviewer now, for the waiting request. A sweeper (of this
+   * gateway or another) may have handed it to a queue worker first: then the request waits for that
+   * worker's result, a bounded time. A lost connection leaves it to the queue (the request gets
+   * `pending`, with the approval's id).
+   */
   private async runNow(rec: ApprovalRecord, decision: Decision): Promise<GatewayOutcome> {
-    await this.execute(rec.id).catch(async (err: Error) => {
+    let ran = true;
+    await this.execute(rec.id, true).catch(async (err: Error) => {
+      ran = false;
       logger.warn({ err: err.message, id: rec.id }, 'approved by a standing approval; execution left to the queue');
       await this.deps.queue.enqueue(rec.id).catch(() => undefined);
     });
-    const now = await this.get(rec.id);
-    if (FINAL.includes(now.status)) return this.awaitOutcome(rec.id, 0, decision); // marks the one-time grant used
+    const now = await this.settled(rec.id, ran ? CLAIMED_ELSEWHERE_WAIT_MS : 0);
+    if (now && FINAL.includes(now.status)) return this.awaitOutcome(rec.id, 0, decision); // marks the one-time grant used
     return {
       status: 'pending',
       decision,
       approvalId: rec.id,
       reviewUrl: this.reviewUrl(rec.id),
-      preview: now.preview ?? { available: false },
+      preview: now?.preview ?? { available: false },
     };
   }
 
@@ -185,10 +195,14 @@ export class ApprovalService {
     }
   }
 
-  /** Queue handler: run an approved statement once; safe to call again after a crash. */
-  async execute(id: string): Promise<void> {
+  /**
+   * Queue handler: run an approved statement once; safe to call again after a crash. `fresh`: only
+   * claim an approval still `approved` (one this gateway just made), never resume an `executing`
+   * one, which another worker is running.
+   */
+  async execute(id: string, fresh = false): Promise<void> {
     let rec = await this.deps.store.getApproval(id);
-    if (!rec || FINAL.includes(rec.status) || rec.status === 'pending') return;
+    if (!rec || FINAL.includes(rec.status) || rec.status === 'pending' || (fresh && rec.status !== 'approved')) return;
     if (rec.status === 'executing' && rec.call && !this.deps.calls?.idempotent(rec.call)) {
       // sent or not, nobody knows: a call that is not idempotent is never sent a second time
       await this.finish(id, ['executing'], 'failed', { error: 'the gateway stopped while the call was in flight; not sent again' });
@@ -243,23 +257,28 @@ export class ApprovalService {
 
   /** Wait for an approval to reach a final state, or time out with 57014 naming it. */
   async awaitOutcome(id: string, timeoutMs: number, decision: Decision, signal?: AbortSignal): Promise<GatewayOutcome> {
+    const rec = await this.settled(id, timeoutMs, signal);
+    if (!rec) return { status: 'error', decision, approvalId: id, error: undefinedObject(`approval ${id} does not exist`) };
+    if (!FINAL.includes(rec.status)) return approvalOutcome(rec, decision, this.reviewUrl(id), true);
+    // the waiting agent got the result: a later identical request is a new request, not this grant
+    if (rec.status === 'executed' && rec.grantUsedAt === null) {
+      await this.deps.store.updateApproval(id, {
+        fromStatus: ['executed'],
+        expectVersion: rec.version,
+        patch: { grantUsedAt: Date.now() },
+      });
+    }
+    return approvalOutcome(rec, decision, this.reviewUrl(id));
+  }
+
+  /** The approval once final, or as it stands when `timeoutMs` ran out (null: it does not exist). */
+  private async settled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ApprovalRecord | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rec = await this.deps.store.getApproval(id);
-      if (!rec) return { status: 'error', decision, approvalId: id, error: undefinedObject(`approval ${id} does not exist`) };
-      if (FINAL.includes(rec.status)) {
-        // the waiting agent got the result: a later identical request is a new request, not this grant
-        if (rec.status === 'executed' && rec.grantUsedAt === null) {
-          await this.deps.store.updateApproval(id, {
-            fromStatus: ['executed'],
-            expectVersion: rec.version,
-            patch: { grantUsedAt: Date.now() },
-          });
-        }
-        return approvalOutcome(rec, decision, this.reviewUrl(id));
-      }
+      if (!rec || FINAL.includes(rec.status)) return rec;
       const left = deadline - Date.now();
-      if (left <= 0 || signal?.aborted) return approvalOutcome(rec, decision, this.reviewUrl(id), true);
+      if (left <= 0 || signal?.aborted) return rec;
       await sleepUntilChange(this.events, id, Math.min(left, 250), signal);
     }
   }

@@ -200,6 +200,32 @@ describe('standing approvals shared by two gateways', () => {
     const [after] = await a.listStanding({ all: true });
     expect(after).toMatchObject({ id: rule.id, uses: 3 });
   });
+
+  it('a request approved by a standing approval gets its result when another gateway runs it first', async () => {
+    const spec = testConfig({ database: db.name, store: 'postgres' });
+    const a = await Gateway.open(spec.config, spec.opts);
+    open.push(a);
+    const b = await Gateway.open(spec.config, { ...spec.opts, queueName: `${spec.opts.queueName}-b` });
+    open.push(b);
+    const agent = await newAgent(a);
+    await always(a, agent, 'UPDATE items SET total = $1 WHERE id = $2', {}, [1, 90]);
+    // what a sweeper does: right after gateway a read its new approval, gateway b's queue worker claims it
+    const get = a.store.getApproval.bind(a.store);
+    let taken = '';
+    a.store.getApproval = async (id) => {
+      const rec = await get(id);
+      if (!taken && rec?.status === 'approved' && rec.standingId) {
+        taken = id;
+        void b.approvals.execute(id);
+        while ((await get(id))?.status === 'approved') await new Promise((r) => setTimeout(r, 5));
+      }
+      return rec;
+    };
+    const out = await ask(a, agent, 'UPDATE items SET total = $1 WHERE id = $2', [2, 91]);
+    expect(taken).not.toBe('');
+    expect(out).toMatchObject({ status: 'executed', approvalId: taken, result: { rowCount: 1 } });
+    expect((await db.admin.query('SELECT total FROM items WHERE id = 91')).rows[0].total).toBe(2);
+  });
 });
 
 describe('standing approvals of API methods', () => {
