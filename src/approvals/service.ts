@@ -17,6 +17,7 @@ import { driftText } from './execution-text.js';
 import { createCallApproval } from './call-approval.js';
 import { createSqlApproval, type NewApprovalDeps } from './sql-approval.js';
 import { StandingService } from './standing.js';
+import { leaseEnd, leaseLive, takeOver, underLease } from './execution-lease.js';
 import { connectionFailure, undefinedObject, asAirlockError, internalError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Auditor, AuditEventType } from '../domain/audit.js';
@@ -89,14 +90,18 @@ export class ApprovalService {
       concurrency: 4,
       onExhausted: (id, err) => this.finish(id, ['approved', 'executing'], 'failed', { error: err.message }).then(() => undefined),
     });
-    await this.enqueueApproved(['approved', 'executing']);
-    // approvals decided by another process (CLI, another gateway) reach the queue even when it is in-process
-    this.sweeper = setInterval(() => void Promise.all([this.expireDue(), this.enqueueApproved(['approved'])]).catch(() => undefined), 1000);
+    await this.enqueueApproved();
+    // approvals decided by another process (CLI, another gateway) reach the queue even when it is
+    // in-process, and a dead gateway's executions are taken over once their leases lapse
+    this.sweeper = setInterval(() => void Promise.all([this.expireDue(), this.enqueueApproved()]).catch(() => undefined), 1000);
     this.sweeper.unref();
   }
 
-  private async enqueueApproved(statuses: readonly ApprovalStatus[]): Promise<void> {
-    for (const rec of await this.deps.store.listApprovalsByStatus(statuses)) {
+  /** To the queue: approved work, and executing work whose worker's lease lapsed (it died). */
+  private async enqueueApproved(): Promise<void> {
+    const now = Date.now();
+    for (const rec of await this.deps.store.listApprovalsByStatus(['approved', 'executing'])) {
+      if (rec.status === 'executing' && leaseLive(rec, now)) continue;
       await this.deps.queue.enqueue(rec.id).catch((err) => logger.warn({ err: err.message, id: rec.id }, 'could not enqueue approval'));
     }
   }
@@ -203,6 +208,12 @@ export class ApprovalService {
   async execute(id: string, fresh = false): Promise<void> {
     let rec = await this.deps.store.getApproval(id);
     if (!rec || FINAL.includes(rec.status) || rec.status === 'pending' || (fresh && rec.status !== 'approved')) return;
+    if (rec.status === 'executing') {
+      // another worker's while its lease is live; else a dead worker's, taken over by one of us
+      const taken = await takeOver(this.deps.store, rec);
+      if (!taken) return;
+      rec = taken;
+    }
     if (rec.status === 'executing' && rec.call && !this.deps.calls?.idempotent(rec.call)) {
       // sent or not, nobody knows: a call that is not idempotent is never sent a second time
       await this.finish(id, ['executing'], 'failed', { error: 'the gateway stopped while the call was in flight; not sent again' });
@@ -224,13 +235,19 @@ export class ApprovalService {
       const claimed = await this.deps.store.updateApproval(id, {
         fromStatus: ['approved'],
         expectVersion: rec.version,
-        patch: { status: 'executing', attempts: rec.attempts + 1 },
+        patch: { status: 'executing', attempts: rec.attempts + 1, leaseUntil: leaseEnd() },
       });
       if (!claimed) return; // another worker claimed it
       rec = claimed;
       this.audit('execution.started', rec, {});
     }
-    if (rec.call) return this.executeCall(rec, rec.call);
+    const running = rec;
+    await underLease(this.deps.store, id, () => (running.call ? this.executeCall(running, running.call) : this.executeStatement(running)));
+  }
+
+  /** Run an approved statement (claimed: `executing`) exactly once, and record how it ended. */
+  private async executeStatement(rec: ApprovalRecord): Promise<void> {
+    const id = rec.id;
     const p = rec.preview;
     const outcome = await executeApproved(this.deps.pools, {
       approvalId: id,

@@ -62,6 +62,8 @@ export interface ApprovalRecord {
   standingId?: string | null;
   /** a reviewer's revert of this (executed) approval; null otherwise */
   revertOf?: string | null;
+  /** while `executing`: until when (ms) its worker holds it; renewed while it runs, then left to lapse */
+  leaseUntil?: number | null;
 }
 
 /** The exact API call an approval covers; `database` holds the integration and `sql` the request line. */

@@ -34,6 +34,7 @@ export const APPROVAL_COLUMNS = {
   call: 'call',
   standingId: 'standing_id',
   revertOf: 'revert_of',
+  leaseUntil: 'lease_until',
 } as const satisfies Record<keyof ApprovalRecord, string>;
 
 type Field = keyof typeof APPROVAL_COLUMNS;
@@ -41,7 +42,7 @@ const FIELDS = Object.keys(APPROVAL_COLUMNS) as Field[];
 const JSON_FIELDS = new Set<Field>(['params', 'decision', 'preview', 'approvals', 'result', 'call']);
 const INT_FIELDS = new Set<Field>(['createdAt', 'updatedAt', 'expiresAt', 'requiredApprovals', 'attempts', 'version']);
 /** integer columns where NULL means "not yet" */
-const NULLABLE_INT_FIELDS = new Set<Field>(['grantUsedAt']);
+const NULLABLE_INT_FIELDS = new Set<Field>(['grantUsedAt', 'leaseUntil']);
 const TEXT_FIELDS = new Set<Field>(['id', 'status', 'agentId', 'agentName', 'door', 'database', 'sql', 'binding']);
 
 export function assertStatus(s: unknown): asserts s is ApprovalStatus {
@@ -108,6 +109,7 @@ export function newApprovalRecord(input: NewApproval, now = Date.now()): Approva
     call: null,
     standingId: null,
     revertOf: null,
+    leaseUntil: null,
     ...input,
     createdAt,
     updatedAt: input.updatedAt ?? createdAt,

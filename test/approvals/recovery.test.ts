@@ -86,6 +86,57 @@ describe.each([
   }, 60_000);
 });
 
+describe('two gateways on one store and queue', () => {
+  it('a gateway starting beside a live one leaves what the live one is executing alone', async () => {
+    const { config, opts } = testConfig({ database: db.name, store: 'postgres', redis: true });
+    const live = await Gateway.open(config, opts);
+    const locker = new pg.Client({ connectionString: DATABASE_URL.replace(/\/[^/?]*(\?|$)/, `/${db.name}$1`) });
+    let started: Gateway | undefined;
+    try {
+      await locker.connect();
+      const { agent } = await live.store.createAgent(`lease-${Math.random().toString(36).slice(2, 7)}`);
+      const held = await live.query({
+        agent,
+        door: 'api',
+        database: db.name,
+        sql: 'UPDATE accounts SET balance = balance + 1 WHERE id = 3',
+      });
+      if (held.status !== 'pending') throw new Error(`expected pending, got ${held.status}`);
+      const before = Number((await db.admin.query('SELECT balance FROM accounts WHERE id = 3')).rows[0].balance);
+      // the row is locked, so the live gateway's execution stays `executing` as long as the test likes
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM accounts WHERE id = 3 FOR UPDATE');
+      await live.approvals.approve(held.approvalId, 'rita');
+      for (let i = 0; (await live.approvals.get(held.approvalId)).status !== 'executing'; i++) {
+        if (i > 200) throw new Error('never started executing');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      // another gateway starts (its recovery looks at every `executing` approval) and its queue
+      // handler is called for this one directly, as a duplicate delivery would: neither waits on
+      // the live execution nor takes it over
+      started = await Gateway.open(config, { ...opts, queueName: `${opts.queueName}-2` });
+      const direct = await Promise.race([
+        started.approvals.execute(held.approvalId).then(() => 'returned'),
+        new Promise((r) => setTimeout(() => r('blocked on the live execution'), 3000)),
+      ]);
+      expect(direct).toBe('returned');
+      expect((await live.approvals.get(held.approvalId)).status).toBe('executing');
+      await locker.query('COMMIT');
+      const done = await live.approvals.awaitOutcome(held.approvalId, 20_000, held.decision);
+      expect(done).toMatchObject({ status: 'executed', result: { rowCount: 1 } });
+      expect(Number((await db.admin.query('SELECT balance FROM accounts WHERE id = 3')).rows[0].balance)).toBe(before + 1);
+      await live.audit.flush();
+      const ran = await live.store.listAudit({ approvalId: held.approvalId, type: 'execution.executed' });
+      expect(ran).toHaveLength(1);
+    } finally {
+      await locker.end().catch(() => undefined);
+      await started?.close();
+      await live.close();
+      if (opts.storeSchema) await dropStoreSchema(opts.storeSchema);
+    }
+  }, 60_000);
+});
+
 describe('Redis unreachable', () => {
   it('fails ask-tier requests closed with a clear error while auto requests still run', async () => {
     const { config, opts } = testConfig({ database: db.name, redis: 'redis://127.0.0.1:1' });
