@@ -8,6 +8,7 @@ const suites: [name: string, file: string, fn: string][] = [
   ['policy', './policy.ts', 'benchPolicy'],
   ['audit', './audit.ts', 'benchAudit'],
   ['audit-cpu', './audit-cpu.ts', 'benchAuditCpu'],
+  ['audit-layouts', './audit-layouts.ts', 'benchAuditLayouts'],
   ['preview', './preview.ts', 'benchPreview'],
   ['mcp', './mcp.ts', 'benchMcp'],
   ['api', './api.ts', 'benchApi'],
