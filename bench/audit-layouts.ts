@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { decisionLineParts, decodeAuditLines, encodeDecisionLine } from '../src/audit/audit-line.js';
 import { GENESIS_HASH, preparedHash, type PreparedAudit } from '../src/store/chain-hash.js';
 import { openStore } from '../src/store/open.js';
+import { AUDIT_COLUMNS, auditRow } from '../src/store/audit-sql.js';
 
 const BATCH = 690;
 const BATCHES = Number(process.env.AIRLOCK_BENCH_LAYOUT_BATCHES ?? 250);
@@ -47,29 +48,9 @@ type Row = [PreparedAudit, string, string];
 type Layout = (rows: Row[], text: string, seq: number) => void;
 
 function rowPerEvent(db: Database.Database): Layout {
-  const st = db.prepare(
-    'INSERT INTO audit_events (seq, ts, type, agent, door, database, decision, rule, request_id, approval_id, data, tables, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
-  );
+  const st = db.prepare(`INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
   return (rows, _text, seq) => {
-    for (const [p, prev, hash] of rows) {
-      const b = p.body;
-      st.run(
-        ++seq,
-        b.ts,
-        b.type,
-        b.agent,
-        b.door,
-        b.database,
-        b.decision,
-        b.rule,
-        b.request_id,
-        b.approval_id,
-        p.dataText,
-        p.tables,
-        prev,
-        hash,
-      );
-    }
+    for (const [p, prev, hash] of rows) st.run(auditRow(++seq, p, prev, hash));
   };
 }
 

@@ -42,6 +42,27 @@ export const AUDIT_COLUMN_TYPES = [
   'text',
 ] as const;
 
+/** One event's values in AUDIT_COLUMNS order. */
+export function auditRow(seq: number, p: PreparedAudit, prevHash: string, hash: string): unknown[] {
+  const b = p.body;
+  return [
+    seq,
+    b.ts,
+    b.type,
+    b.agent,
+    b.door,
+    b.database,
+    b.decision,
+    b.rule,
+    b.request_id,
+    b.approval_id,
+    p.dataText,
+    p.tables,
+    prevHash,
+    hash,
+  ];
+}
+
 /**
  * Extend the chain. Must run inside a transaction holding the audit lock, so the last
  * seq/hash read here is still the last when the rows commit.
@@ -64,23 +85,7 @@ export async function appendAuditRows(
   const rows: unknown[][] = [];
   for (const p of events) {
     const hash = preparedHash(prev, p);
-    const b = p.body;
-    rows.push([
-      ++seq,
-      b.ts,
-      b.type,
-      b.agent,
-      b.door,
-      b.database,
-      b.decision,
-      b.rule,
-      b.request_id,
-      b.approval_id,
-      p.dataText,
-      p.tables,
-      prev,
-      hash,
-    ]);
+    rows.push(auditRow(++seq, p, prev, hash));
     prev = hash;
   }
   await insert(tx, AUDIT_COLUMNS, rows);

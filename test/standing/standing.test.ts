@@ -180,13 +180,18 @@ describe('standing approvals', () => {
 });
 
 describe('standing approvals shared by two gateways', () => {
-  it('concurrent uses never exceed the maximum', async () => {
+  /** two gateways on one PostgreSQL store, each with its own queue, and an agent */
+  async function twoGateways() {
     const spec = testConfig({ database: db.name, store: 'postgres' });
     const a = await Gateway.open(spec.config, spec.opts);
     open.push(a);
     const b = await Gateway.open(spec.config, { ...spec.opts, queueName: `${spec.opts.queueName}-b` });
     open.push(b);
-    const agent = await newAgent(a);
+    return { a, b, agent: await newAgent(a) };
+  }
+
+  it('concurrent uses never exceed the maximum', async () => {
+    const { a, b, agent } = await twoGateways();
     const rule = await always(a, agent, 'UPDATE items SET status = $1 WHERE id = $2', { maxUses: 3 }, ['race-0', 1]);
     const outs = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
@@ -202,12 +207,7 @@ describe('standing approvals shared by two gateways', () => {
   });
 
   it('a request approved by a standing approval gets its result when another gateway runs it first', async () => {
-    const spec = testConfig({ database: db.name, store: 'postgres' });
-    const a = await Gateway.open(spec.config, spec.opts);
-    open.push(a);
-    const b = await Gateway.open(spec.config, { ...spec.opts, queueName: `${spec.opts.queueName}-b` });
-    open.push(b);
-    const agent = await newAgent(a);
+    const { a, b, agent } = await twoGateways();
     await always(a, agent, 'UPDATE items SET total = $1 WHERE id = $2', {}, [1, 90]);
     // what a sweeper does: right after gateway a read its new approval, gateway b's queue worker claims it
     const get = a.store.getApproval.bind(a.store);
