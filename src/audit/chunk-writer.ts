@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import type { PreparedAudit } from '../store/chain-hash.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
 import { decodeAuditLines } from './audit-line.js';
 import { appendCheckpointFile, checkpointSigner } from './checkpoints.js';
@@ -139,12 +140,12 @@ export class ChunkWriter {
   }
 
   private async apply(chunks: AuditChunk[]): Promise<void> {
-    const text = chunks.length === 1 ? chunks[0].text : chunks.map((c) => c.text).join('');
-    await this.appendLines(text, chunks[chunks.length - 1].journal);
+    // chunk by chunk: joining them first would copy the batch into one large string (fresh pages)
+    const events = chunks.length === 1 ? decodeAuditLines(chunks[0].text) : chunks.flatMap((c) => decodeAuditLines(c.text));
+    await this.appendEvents(events, chunks[chunks.length - 1].journal);
   }
 
-  private async appendLines(text: string, journal: { name: string; end: number } | undefined): Promise<void> {
-    const events = decodeAuditLines(text);
+  private async appendEvents(events: PreparedAudit[], journal: { name: string; end: number } | undefined): Promise<void> {
     const now = Date.now();
     const wantCheckpoint =
       this.sign !== null && (this.queue.length === 0 || now - this.lastCheckpoint >= (this.opts.checkpointEveryMs ?? 1000));
@@ -177,7 +178,7 @@ export class ChunkWriter {
           continue;
         }
         offset += bytes;
-        await this.appendLines(text, { name, end: offset });
+        await this.appendEvents(decodeAuditLines(text), { name, end: offset });
         events += text.split('\n').length - 1;
       }
       removeJournal(path);
