@@ -38,7 +38,8 @@ const otherThreads = () =>
       .map((t) => [t, threadCpuUs(t)]),
   );
 
-const allCpuUs = () => {
+/** CPU µs of the whole process, every thread. */
+export const allCpuUs = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };

@@ -16,15 +16,11 @@ import { decisionLineParts, decodeAuditLines, encodeDecisionLine } from '../src/
 import { GENESIS_HASH, preparedHash, type PreparedAudit } from '../src/store/chain-hash.js';
 import { openStore } from '../src/store/open.js';
 import { AUDIT_COLUMNS, auditRow } from '../src/store/audit-sql.js';
+import { allCpuUs } from './audit-cpu.js';
 
 const BATCH = 690;
 const BATCHES = Number(process.env.AIRLOCK_BENCH_LAYOUT_BATCHES ?? 250);
 const WARM = 30;
-
-const cpuUs = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 
 function batchTexts(): string[] {
   const parts = decisionLineParts(
@@ -100,26 +96,26 @@ export async function benchAuditLayouts(): Promise<Record<string, number>> {
     let prevBlock = GENESIS_HASH;
     batchTexts().forEach((text, b) => {
       // a chain of blocks instead: one sha256 over the previous block's hash and the text as journaled
-      const tb = cpuUs();
+      const tb = allCpuUs();
       prevBlock = createHash('sha256').update(prevBlock).update(text).digest('hex');
-      if (b >= WARM) blockHashUs += cpuUs() - tb;
-      const t0 = cpuUs();
+      if (b >= WARM) blockHashUs += allCpuUs() - tb;
+      const t0 = allCpuUs();
       const rows: Row[] = [];
       for (const p of decodeAuditLines(text)) {
         const hash = preparedHash(prev, p);
         rows.push([p, prev, hash]);
         prev = hash;
       }
-      if (b >= WARM) hashUs += cpuUs() - t0;
+      if (b >= WARM) hashUs += allCpuUs() - t0;
       for (const t of targets) {
-        const t1 = cpuUs();
+        const t1 = allCpuUs();
         t.db.exec('BEGIN IMMEDIATE');
         t.write(rows, text, b * BATCH);
-        const t2 = cpuUs();
+        const t2 = allCpuUs();
         t.db.exec('COMMIT');
         if (b >= WARM) {
           t.insert += t2 - t1;
-          t.commit += cpuUs() - t2;
+          t.commit += allCpuUs() - t2;
         }
       }
     });

@@ -147,7 +147,7 @@ export class ApprovalService {
       await this.deps.queue.enqueue(rec.id).catch(() => undefined);
     });
     const now = await this.settled(rec.id, ran ? CLAIMED_ELSEWHERE_WAIT_MS : 0);
-    if (now && FINAL.includes(now.status)) return this.awaitOutcome(rec.id, 0, decision); // marks the one-time grant used
+    if (now && FINAL.includes(now.status)) return this.finalOutcome(now, decision);
     return {
       status: 'pending',
       decision,
@@ -213,15 +213,15 @@ export class ApprovalService {
       const taken = await takeOver(this.deps.store, rec);
       if (!taken) return;
       rec = taken;
-    }
-    if (rec.status === 'executing' && rec.call && !this.deps.calls?.idempotent(rec.call)) {
-      // sent or not, nobody knows: a call that is not idempotent is never sent a second time
-      await this.finish(id, ['executing'], 'failed', { error: 'the gateway stopped while the call was in flight; not sent again' });
-      return;
-    }
-    if (rec.status === 'executing' && !rec.call && (await wasExecuted(this.deps.pools, rec.database, id))) {
-      await this.finish(id, ['executing'], 'executed', { result: { note: 'executed before a restart; result not kept' } });
-      return;
+      if (rec.call && !this.deps.calls?.idempotent(rec.call)) {
+        // sent or not, nobody knows: a call that is not idempotent is never sent a second time
+        await this.finish(id, ['executing'], 'failed', { error: 'the gateway stopped while the call was in flight; not sent again' });
+        return;
+      }
+      if (!rec.call && (await wasExecuted(this.deps.pools, rec.database, id))) {
+        await this.finish(id, ['executing'], 'executed', { result: { note: 'executed before a restart; result not kept' } });
+        return;
+      }
     }
     const agent = await this.deps.store.findAgentByName(rec.agentName);
     // a revert is a reviewer's work, not the agent's: it runs after the agent was revoked too
@@ -277,15 +277,20 @@ export class ApprovalService {
     const rec = await this.settled(id, timeoutMs, signal);
     if (!rec) return { status: 'error', decision, approvalId: id, error: undefinedObject(`approval ${id} does not exist`) };
     if (!FINAL.includes(rec.status)) return approvalOutcome(rec, decision, this.reviewUrl(id), true);
+    return this.finalOutcome(rec, decision);
+  }
+
+  /** The outcome of a final approval for the agent waiting on it, marking its one-time grant used. */
+  private async finalOutcome(rec: ApprovalRecord, decision: Decision): Promise<GatewayOutcome> {
     // the waiting agent got the result: a later identical request is a new request, not this grant
     if (rec.status === 'executed' && rec.grantUsedAt === null) {
-      await this.deps.store.updateApproval(id, {
+      await this.deps.store.updateApproval(rec.id, {
         fromStatus: ['executed'],
         expectVersion: rec.version,
         patch: { grantUsedAt: Date.now() },
       });
     }
-    return approvalOutcome(rec, decision, this.reviewUrl(id));
+    return approvalOutcome(rec, decision, this.reviewUrl(rec.id));
   }
 
   /** The approval once final, or as it stands when `timeoutMs` ran out (null: it does not exist). */
