@@ -16,6 +16,7 @@ import { decisionLineParts, decodeAuditLines, encodeDecisionLine } from '../src/
 import { GENESIS_HASH, preparedHash, type PreparedAudit } from '../src/store/chain-hash.js';
 import { openStore } from '../src/store/open.js';
 import { AUDIT_COLUMNS, auditRow } from '../src/store/audit-sql.js';
+import { blockRow, INSERT_BLOCK } from '../src/store/audit-blocks.js';
 import { allCpuUs } from './audit-cpu.js';
 
 const BATCH = 690;
@@ -50,17 +51,21 @@ function rowPerEvent(db: Database.Database): Layout {
   };
 }
 
-/** The cheapest block there could be: the batch's journal text as it came, and its hashes. */
+/** The store's layout since migration 0010: a block per batch (its journal text, hashes and summaries). */
 function blockPerBatch(db: Database.Database): Layout {
-  db.exec(
-    'CREATE TABLE audit_blocks (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, min_ts INTEGER, max_ts INTEGER, body TEXT NOT NULL, hashes TEXT NOT NULL)',
-  );
-  db.exec('CREATE INDEX audit_blocks_ts_idx ON audit_blocks (max_ts)');
-  const st = db.prepare('INSERT INTO audit_blocks VALUES (?, ?, ?, ?, ?, ?)');
+  const st = db.prepare(INSERT_BLOCK);
   return (rows, text, seq) => {
     let hashes = '';
     for (const r of rows) hashes += r[2];
-    st.run(seq + 1, seq + rows.length, rows[0][0].body.ts, rows[rows.length - 1][0].body.ts, text, hashes);
+    st.run(
+      blockRow(
+        seq + 1,
+        rows.map((r) => r[0]),
+        rows[0][1],
+        hashes,
+        text,
+      ),
+    );
   };
 }
 

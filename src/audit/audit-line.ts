@@ -3,23 +3,13 @@
 // already holds the redacted, canonical data text, so the writer never serializes data again.
 import { cleanText, prepareAudit, tablesOf, type PreparedAudit } from '../store/chain-hash.js';
 import { canonicalJson } from '../domain/canonical-json.js';
+import { preparedLine } from '../store/audit-lines.js';
 import type { AuditBody } from '../domain/audit.js';
 import { toAuditBody } from './events.js';
 import { type AuditInput } from '../domain/audit.js';
 import { SECRET_KEY } from './redact.js';
 
-type Header = [
-  ts: number,
-  type: string,
-  agent: string | null,
-  door: string | null,
-  database: string | null,
-  decision: string | null,
-  rule: string | null,
-  requestId: string | null,
-  approvalId: string | null,
-  tables: string | null,
-];
+export { decodeAuditLines } from '../store/audit-lines.js';
 
 /** Plain values and arrays of them: nothing that redact() would copy or drop. */
 function isPlain(v: unknown): boolean {
@@ -69,10 +59,7 @@ export function encodeAuditLine(input: AuditInput, now = Date.now()): string {
       toAuditBody({ type: 'error', data: { message: 'unauditable event', cause: String(err), eventType: String(input?.type) } }, now),
     );
   }
-  const b = p.body;
-  const header: Header = [b.ts, b.type, b.agent, b.door, b.database, b.decision, b.rule, b.request_id, b.approval_id, p.tables];
-  // JSON text never holds a raw tab or newline, so both are safe separators
-  return `${JSON.stringify(header)}\t${p.dataText}\n`;
+  return preparedLine(p);
 }
 
 /** The parts of a decision event that are the same every time a (cached) decision is audited. */
@@ -116,42 +103,4 @@ export function encodeDecisionLine(
   const header = `[${f.ts},"decision",${jsonText(f.agent)},${jsonText(f.door)},${jsonText(f.database)},${p.tier},${p.rule},${jsonText(f.requestId)},null,${p.tablesColumn}]`;
   const client = f.client === undefined ? '' : `"client":${JSON.stringify(f.client)},`;
   return `${header}\t{${client}"kinds":${p.kinds},"reason":${p.reason},"sql":${f.sql === null ? 'null' : JSON.stringify(f.sql)},"tables":${p.tables}}\n`;
-}
-
-/** Decode complete lines (a trailing partial line, as a crash can leave, is ignored). */
-export function decodeAuditLines(text: string): PreparedAudit[] {
-  const out: PreparedAudit[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) break;
-    const tab = text.indexOf('\t', start);
-    let h: Header | null = null;
-    if (tab > start && tab < nl) {
-      try {
-        h = JSON.parse(text.slice(start, tab)) as Header;
-      } catch {
-        h = null; // a damaged line (disk corruption): skipped, and the chain says nothing false
-      }
-    }
-    if (h) {
-      out.push({
-        body: {
-          ts: h[0],
-          type: h[1],
-          agent: h[2],
-          door: h[3],
-          database: h[4],
-          decision: h[5],
-          rule: h[6],
-          request_id: h[7],
-          approval_id: h[8],
-        },
-        dataText: text.slice(tab + 1, nl),
-        tables: h[9],
-      });
-    }
-    start = nl + 1;
-  }
-  return out;
 }

@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import type { PreparedAudit } from '../store/chain-hash.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
 import { decodeAuditLines } from './audit-line.js';
 import { appendCheckpointFile, checkpointSigner } from './checkpoints.js';
@@ -140,16 +139,22 @@ export class ChunkWriter {
   }
 
   private async apply(chunks: AuditChunk[]): Promise<void> {
-    // chunk by chunk: joining them first would copy the batch into one large string (fresh pages)
-    const events = chunks.length === 1 ? decodeAuditLines(chunks[0].text) : chunks.flatMap((c) => decodeAuditLines(c.text));
-    await this.appendEvents(events, chunks[chunks.length - 1].journal);
+    const lines = chunks.length === 1 ? chunks[0].text : chunks.map((c) => c.text).join('');
+    await this.appendLines(lines, chunks[chunks.length - 1].journal);
   }
 
-  private async appendEvents(events: PreparedAudit[], journal: { name: string; end: number } | undefined): Promise<void> {
+  /** Store complete journal lines as one block (the store keeps the text as is, decoded once here). */
+  private async appendLines(lines: string, journal: { name: string; end: number } | undefined): Promise<void> {
+    const events = decodeAuditLines(lines);
+    if (!events.length) return;
     const now = Date.now();
     const wantCheckpoint =
       this.sign !== null && (this.queue.length === 0 || now - this.lastCheckpoint >= (this.opts.checkpointEveryMs ?? 1000));
-    const r = await this.store.appendAuditBatch(events, { journal, ...(wantCheckpoint && this.sign ? { checkpoint: this.sign } : {}) });
+    const r = await this.store.appendAuditBatch(events, {
+      journal,
+      lines,
+      ...(wantCheckpoint && this.sign ? { checkpoint: this.sign } : {}),
+    });
     if (r.checkpoint) this.noteCheckpoint(r.checkpoint);
   }
 
@@ -178,7 +183,7 @@ export class ChunkWriter {
           continue;
         }
         offset += bytes;
-        await this.appendEvents(decodeAuditLines(text), { name, end: offset });
+        await this.appendLines(text, { name, end: offset });
         events += text.split('\n').length - 1;
       }
       removeJournal(path);

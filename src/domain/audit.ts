@@ -69,7 +69,7 @@ export interface AuditEvent extends AuditBody {
   hash: string;
 }
 
-/** A signed head of the chain, kept outside audit_events so that a truncated tail is detectable. */
+/** A signed head of the chain, kept outside the chain's tables so that a truncated tail is detectable. */
 export interface AuditCheckpoint {
   seq: number;
   hash: string;

@@ -1,10 +1,12 @@
-// Audit rows in SQL for both dialects: extending the chain inside a locked transaction,
-// filtered listing, and row mapping.
+// The audit chain in SQL for both dialects: extending it by a block inside a locked transaction, and
+// reading the rows of audit_events that stores from before blocks (migration 0010) still hold.
 import { invalidParameterValue } from '../errors.js';
 import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js';
 import type { Row, SqlExec } from './sql-driver.js';
 import type { AppendBatchOptions, AppendBatchResult } from './store.js';
 import type { AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
+import { blockRow, INSERT_BLOCK } from './audit-blocks.js';
+import { parseDataText, preparedLine } from './audit-lines.js';
 
 export const AUDIT_COLUMNS = [
   'seq',
@@ -23,24 +25,6 @@ export const AUDIT_COLUMNS = [
   'hash',
 ] as const;
 const SELECT = `SELECT seq, ts, type, agent, door, database, decision, rule, request_id, approval_id, data, prev_hash, hash FROM audit_events`;
-
-/** Column types, for drivers that bind whole columns (PostgreSQL unnest). */
-export const AUDIT_COLUMN_TYPES = [
-  'bigint',
-  'bigint',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-] as const;
 
 /** One event's values in AUDIT_COLUMNS order. */
 export function auditRow(seq: number, p: PreparedAudit, prevHash: string, hash: string): unknown[] {
@@ -63,14 +47,23 @@ export function auditRow(seq: number, p: PreparedAudit, prevHash: string, hash: 
   ];
 }
 
+/** The chain's head: the newest block, or (a store from before blocks) the newest row. */
+async function chainHead(tx: SqlExec): Promise<{ seq: number; hash: string }> {
+  const block = (
+    await tx.all<{ last_seq: unknown; hash: string }>('SELECT last_seq, hash FROM audit_blocks ORDER BY first_seq DESC LIMIT 1')
+  )[0];
+  if (block) return { seq: Number(block.last_seq), hash: block.hash };
+  const row = (await tx.all<{ seq: unknown; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'))[0];
+  return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+}
+
 /**
- * Extend the chain. Must run inside a transaction holding the audit lock, so the last
- * seq/hash read here is still the last when the rows commit.
+ * Extend the chain by one block. Must run inside a transaction holding the audit lock, so the head
+ * read here is still the head when the block commits.
  */
-export async function appendAuditRows(
+export async function appendAuditBlock(
   tx: SqlExec,
   events: readonly PreparedAudit[],
-  insert: (tx: SqlExec, columns: readonly string[], rows: unknown[][]) => Promise<void>,
   opts: AppendBatchOptions = {},
 ): Promise<AppendBatchResult> {
   const journal = opts.journal;
@@ -78,17 +71,17 @@ export async function appendAuditRows(
     const done = await tx.all<{ applied: unknown }>('SELECT applied FROM audit_journal WHERE journal = ?', [journal.name]);
     if (done.length && Number(done[0].applied) >= journal.end) return { firstSeq: 0, lastSeq: 0, lastHash: '', skipped: true };
   }
-  const last = (await tx.all<{ seq: unknown; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'))[0];
-  let seq = last ? Number(last.seq) : 0;
-  let prev = last ? last.hash : GENESIS_HASH;
-  const firstSeq = seq + 1;
-  const rows: unknown[][] = [];
+  const head = await chainHead(tx);
+  const firstSeq = head.seq + 1;
+  let prev = head.hash;
+  let hashes = '';
   for (const p of events) {
-    const hash = preparedHash(prev, p);
-    rows.push(auditRow(++seq, p, prev, hash));
-    prev = hash;
+    prev = preparedHash(prev, p);
+    hashes += prev;
   }
-  await insert(tx, AUDIT_COLUMNS, rows);
+  const seq = head.seq + events.length;
+  const lines = opts.lines ?? events.map(preparedLine).join('');
+  await tx.run(INSERT_BLOCK, blockRow(firstSeq, events, head.hash, hashes, lines));
   if (journal) {
     await tx.run(
       `INSERT INTO audit_journal (journal, applied, updated_at) VALUES (?, ?, ?)
@@ -97,8 +90,8 @@ export async function appendAuditRows(
     );
   }
   let checkpoint: AuditCheckpoint | undefined;
-  if (opts.checkpoint && rows.length) {
-    const root = firstSeq === 1 ? String(rows[0][AUDIT_COLUMNS.indexOf('hash')]) : await rootHash(tx);
+  if (opts.checkpoint) {
+    const root = firstSeq === 1 ? hashes.slice(0, 64) : await rootHash(tx);
     checkpoint = opts.checkpoint({ seq, hash: prev, root, ts: Date.now() });
     await tx.run('INSERT INTO audit_checkpoints (seq, hash, root, ts, mac) VALUES (?, ?, ?, ?, ?)', [
       checkpoint.seq,
@@ -111,8 +104,13 @@ export async function appendAuditRows(
   return { firstSeq, lastSeq: seq, lastHash: prev, ...(checkpoint ? { checkpoint } : {}) };
 }
 
-const rootHash = async (tx: SqlExec) =>
-  String((await tx.all<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = 1'))[0]?.hash ?? '');
+/** The hash of seq 1: which chain this is. */
+async function rootHash(tx: SqlExec): Promise<string> {
+  const row = (await tx.all<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = 1'))[0];
+  if (row) return String(row.hash);
+  const block = (await tx.all<{ hashes: string }>('SELECT substr(hashes, 1, 64) AS hashes FROM audit_blocks WHERE first_seq = 1'))[0];
+  return String(block?.hashes ?? '');
+}
 
 export function rowToCheckpoint(row: Row): AuditCheckpoint {
   return { seq: Number(row.seq), hash: String(row.hash), root: String(row.root), ts: Number(row.ts), mac: String(row.mac) };
@@ -179,13 +177,7 @@ export function auditPageQuery(fromSeq: number, pageSize: number): { sql: string
 }
 
 export function rowToAuditEvent(row: Row): AuditEvent {
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(String(row.data)) as Record<string, unknown>;
-  } catch {
-    // A corrupted row must still be listable; its hash will not verify.
-    data = { $invalid_json: String(row.data) };
-  }
+  const data = parseDataText(String(row.data));
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     seq: Number(row.seq),

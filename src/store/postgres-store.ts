@@ -76,14 +76,6 @@ class PostgresDriver implements SqlDriver {
     }
   }
 
-  async bulkInsert(tx: SqlExec, table: string, columns: readonly string[], types: readonly string[], rows: unknown[][]): Promise<void> {
-    if (!rows.length) return;
-    // One JSON parameter: serialized natively, parsed in C, and the statement stays tiny.
-    const spec = columns.map((c, i) => `${c} ${types[i]}`).join(', ');
-    const json = JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]]))));
-    await tx.run(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM json_to_recordset(?::json) AS x(${spec})`, [json]);
-  }
-
   close(): Promise<void> {
     return this.pool.end();
   }

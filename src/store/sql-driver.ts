@@ -21,24 +21,7 @@ export interface SqlDriver extends SqlExec {
    * across processes (SQLite: BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock).
    */
   transaction<T>(fn: (tx: SqlExec) => Promise<T>, lock?: string): Promise<T>;
-  /** Insert many rows at once, the fastest way the dialect offers; types are PostgreSQL type names. */
-  bulkInsert(tx: SqlExec, table: string, columns: readonly string[], types: readonly string[], rows: unknown[][]): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Multi-row INSERT ... VALUES in chunks of `chunkRows` (kept under the bound-parameter limit). */
-export async function insertValues(
-  tx: SqlExec,
-  table: string,
-  columns: readonly string[],
-  rows: unknown[][],
-  chunkRows: number,
-): Promise<void> {
-  const rowSql = `(${columns.map(() => '?').join(',')})`;
-  for (let i = 0; i < rows.length; i += chunkRows) {
-    const chunk = rows.slice(i, i + chunkRows);
-    await tx.run(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${chunk.map(() => rowSql).join(',')}`, chunk.flat());
-  }
 }
 
 /** Is this a unique-constraint violation, in either dialect? */

@@ -10,10 +10,11 @@ import {
   patchAssignments,
   rowToApproval,
 } from './approval-rows.js';
-import { appendAuditRows, AUDIT_COLUMN_TYPES, auditPageQuery, auditQuery, rowToAuditEvent, rowToCheckpoint } from './audit-sql.js';
+import { appendAuditBlock, auditPageQuery, auditQuery, rowToAuditEvent, rowToCheckpoint } from './audit-sql.js';
+import { iterateBlockEvents, listBlockEvents } from './audit-blocks.js';
 import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
-import { isUniqueViolation, type SqlDriver, type SqlExec } from './sql-driver.js';
+import { isUniqueViolation, type SqlDriver } from './sql-driver.js';
 import * as reviewerSql from './reviewer-sql.js';
 import * as agentSql from './agent-sql.js';
 import * as vaultSql from './vault-sql.js';
@@ -283,9 +284,7 @@ export class SqlStore implements Store {
 
   async appendAuditBatch(events: readonly PreparedAudit[], opts: AppendBatchOptions = {}): Promise<AppendBatchResult> {
     if (!events.length) return { firstSeq: 0, lastSeq: 0, lastHash: '' };
-    const insert = (tx: SqlExec, cols: readonly string[], rows: unknown[][]) =>
-      this.db.bulkInsert(tx, 'audit_events', cols, AUDIT_COLUMN_TYPES, rows);
-    return this.db.transaction((tx) => appendAuditRows(tx, events, insert, opts), 'audit');
+    return this.db.transaction((tx) => appendAuditBlock(tx, events, opts), 'audit');
   }
 
   async journalApplied(name: string): Promise<number> {
@@ -301,9 +300,21 @@ export class SqlStore implements Store {
     return (await this.db.all('SELECT seq, hash, root, ts, mac FROM audit_checkpoints ORDER BY seq')).map(rowToCheckpoint);
   }
 
+  /**
+   * Blocks hold every event since migration 0010; rows of audit_events only older ones (a store from
+   * before), so newest first reads blocks then rows, oldest first rows then blocks.
+   */
   async listAudit(filter: AuditFilter = {}): Promise<AuditEvent[]> {
-    const q = auditQuery(filter);
-    return (await this.db.all(q.sql, q.params)).map(rowToAuditEvent);
+    auditQuery(filter); // an invalid filter fails before anything is read
+    const limit = filter.limit ?? 100;
+    const rows = async (n: number) => {
+      const q = auditQuery({ ...filter, limit: n });
+      return (await this.db.all(q.sql, q.params)).map(rowToAuditEvent);
+    };
+    const blocks = (n: number) => listBlockEvents(this.db, filter, n);
+    const [from, thenFrom] = filter.order === 'asc' ? [rows, blocks] : [blocks, rows];
+    const first = await from(limit);
+    return first.length >= limit ? first : first.concat(await thenFrom(limit - first.length));
   }
 
   async *iterateAudit(fromSeq = 1): AsyncIterable<AuditEvent> {
@@ -312,9 +323,10 @@ export class SqlStore implements Store {
       const q = auditPageQuery(next, PAGE);
       const rows = await this.db.all(q.sql, q.params);
       for (const r of rows) yield rowToAuditEvent(r);
-      if (rows.length < PAGE) return;
+      if (rows.length < PAGE) break;
       next = Number(rows[rows.length - 1].seq) + 1;
     }
+    yield* iterateBlockEvents(this.db, fromSeq);
   }
 
   /** Idempotent: a second close waits for the first. */

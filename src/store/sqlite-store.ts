@@ -33,12 +33,6 @@ async function retryBusy<T>(fn: () => T | Promise<T>, ms: number): Promise<T> {
 /** What SQLite can bind: booleans as 0/1, dates as ms, undefined as NULL. */
 const bindable = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Date ? v.getTime() : v === undefined ? null : v);
 const bind = (params: readonly unknown[]) => params.map(bindable);
-/** The row as is when SQLite can bind every value already (the audit rows: no copy per row). */
-const bindRow = (row: readonly unknown[]) => {
-  for (const v of row) if (v !== null && typeof v !== 'string' && typeof v !== 'number') return bind(row);
-  return row;
-};
-
 const STATEMENT_CACHE = 256;
 
 class SqliteDriver implements SqlDriver {
@@ -110,12 +104,6 @@ class SqliteDriver implements SqlDriver {
   /** Serialized; any failure marked as the store's own (never shown to an agent). */
   private run_<T>(fn: () => Promise<T>): Promise<T> {
     return this.mutex.run(fn).catch((err: unknown) => Promise.reject(markStoreError(err)));
-  }
-
-  async bulkInsert(tx: SqlExec, table: string, columns: readonly string[], _types: readonly string[], rows: unknown[][]): Promise<void> {
-    // inside the caller's transaction: one prepared single-row INSERT per row is SQLite's fastest path
-    const st = this.prepare(`INSERT INTO ${table} (${columns.join(',')}) VALUES (${columns.map(() => '?').join(',')})`);
-    for (const r of rows) st.run(bindRow(r));
   }
 
   close(): Promise<void> {

@@ -31,6 +31,8 @@ export interface AppendBatchOptions {
   journal?: { name: string; end: number };
   /** sign the new head and store it as a checkpoint in the same transaction */
   checkpoint?: (head: { seq: number; hash: string; root: string; ts: number }) => AuditCheckpoint;
+  /** the journal text the events were decoded from (decodeAuditLines gives exactly them), stored as is */
+  lines?: string;
 }
 
 export interface AppendBatchResult extends AppendResult {

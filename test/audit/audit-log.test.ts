@@ -148,11 +148,11 @@ describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
     const log = AuditLog.inThread(store, { maxBatch: 10 });
     for (let i = 0; i < 5; i++) log.append({ type: 'request', requestId: `before-${i}` });
     await log.flush();
-    await target.raw('ALTER TABLE audit_events RENAME TO audit_events_away');
+    await target.raw('ALTER TABLE audit_blocks RENAME TO audit_blocks_away');
     for (let i = 0; i < 25; i++) log.append({ type: 'request', requestId: `during-${i}` });
-    await expect(log.flush()).rejects.toThrow(/audit_events/);
+    await expect(log.flush()).rejects.toThrow(/audit_blocks/);
     expect(log.pending).toBe(25);
-    await target.raw('ALTER TABLE audit_events_away RENAME TO audit_events');
+    await target.raw('ALTER TABLE audit_blocks_away RENAME TO audit_blocks');
     // the background retry gets there on its own
     const deadline = Date.now() + 5000;
     while (log.pending && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -165,11 +165,11 @@ describe.each(TARGETS)('AuditLog on $kind', ({ make }) => {
 
   it('drops beyond maxQueue while the store is down and records how many were lost', async () => {
     const log = AuditLog.inThread(store, { maxBatch: 10, maxQueue: 20 });
-    await target.raw('ALTER TABLE audit_events RENAME TO audit_events_away');
+    await target.raw('ALTER TABLE audit_blocks RENAME TO audit_blocks_away');
     for (let i = 0; i < 35; i++) log.append({ type: 'request', requestId: `r-${i}` });
     expect(log.pending).toBe(20);
     await expect(log.flush()).rejects.toThrow();
-    await target.raw('ALTER TABLE audit_events_away RENAME TO audit_events');
+    await target.raw('ALTER TABLE audit_blocks_away RENAME TO audit_blocks');
     await log.close();
     const events = await store.listAudit({ order: 'asc' });
     expect(events.length).toBe(21);

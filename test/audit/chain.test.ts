@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AuditLog, chainHash, exportJsonl, verifyChain, type AuditInput } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/store.js';
-import { ph, TARGETS, useStoreTarget, type StoreTarget } from '../store/fixtures.js';
+import { TARGETS, useStoreTarget, type StoreTarget } from '../store/fixtures.js';
+import { alterEvent, deleteEvent, setDataText, storedAuditText } from '../store/audit-tamper.js';
 
 const event = (i: number, over: Partial<AuditInput> = {}): AuditInput => ({
   type: i % 2 ? 'decision' : 'request',
@@ -80,7 +81,7 @@ describe.each(TARGETS)('audit chain on $kind', ({ make }) => {
     const log = AuditLog.inThread(store);
     for (let i = 1; i <= 30; i++) log.append(event(i));
     await log.flush();
-    await target.raw(`UPDATE audit_events SET data = ${ph(target.kind, 1)} WHERE seq = 17`, [JSON.stringify({ i: 17, sql: 'SELECT 0' })]);
+    await setDataText(target, 17, JSON.stringify({ i: 17, sql: 'SELECT 0' }));
     expect(await verifyChain(store)).toMatchObject({ ok: false, firstBrokenSeq: 17, count: 16, lastSeq: 16 });
   });
 
@@ -88,14 +89,14 @@ describe.each(TARGETS)('audit chain on $kind', ({ make }) => {
     const log = AuditLog.inThread(store);
     for (let i = 1; i <= 30; i++) log.append(event(i));
     await log.flush();
-    await target.raw('DELETE FROM audit_events WHERE seq = 23');
+    await deleteEvent(target, 23);
     expect(await verifyChain(store)).toMatchObject({ ok: false, firstBrokenSeq: 23, count: 22 });
-    // a forger who also fixes the row's own hash is caught at the next row
+    // a forger who also fixes the event's own hash is caught at the next event
     const [ev9] = await store.listAudit({ afterSeq: 8, limit: 1, order: 'asc' });
     const newHash = chainHash(ev9.prev_hash, { ...ev9, agent: 'mallory' });
-    await target.raw(`UPDATE audit_events SET agent = 'mallory', hash = ${ph(target.kind, 1)} WHERE seq = 9`, [newHash]);
-    expect(await verifyChain(store)).toMatchObject({ ok: false, firstBrokenSeq: 10, reason: expect.stringContaining('prev_hash') });
-    await target.raw(`UPDATE audit_events SET data = 'not json' WHERE seq = 1`);
+    await alterEvent(target, 9, (e) => ({ ...e, body: { ...e.body, agent: 'mallory' } }), newHash);
+    expect(await verifyChain(store)).toMatchObject({ ok: false, firstBrokenSeq: 10, count: 9 });
+    await setDataText(target, 1, 'not json');
     expect(await verifyChain(store)).toMatchObject({ ok: false, firstBrokenSeq: 1, count: 0 });
     expect((await store.listAudit({ limit: 1, order: 'asc' }))[0].data).toEqual({ $invalid_json: 'not json' });
   });
@@ -166,8 +167,8 @@ describe.each(TARGETS)('audit chain on $kind', ({ make }) => {
       }),
     );
     await log.flush();
-    const rows = await target.raw('SELECT data FROM audit_events');
-    const text = JSON.stringify(rows);
+    const text = await storedAuditText(target);
+    expect(text).toContain('"user":"bob"');
     for (const secret of ['hunter2', 'Bearer abc', 'al_x', '"k"']) expect(text).not.toContain(secret);
     expect((await store.listAudit())[0].data).toEqual({ user: 'bob', headers: { accept: 'json' }, list: [{ ok: 1 }] });
   });

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/index.js';
 import { loadMigrations } from '../../src/store/migrate.js';
 import { openStore } from '../../src/store/open.js';
 import { TARGETS, type StoreTarget } from '../store/fixtures.js';
+import { alterEvent, deleteEvent, sqliteRaw } from '../store/audit-tamper.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** the CLI under test; AIRLOCK_CLI_ENTRY can point elsewhere (e.g. a trimmed entry while main.ts is broken) */
@@ -140,8 +140,8 @@ describe('airlock migrate / agents / audit (sqlite file)', () => {
 
     const target = lines.find((l) => l.data.sql === 'select 20')!;
     // bypass the store: this is what someone with write access to the file would do
-    const raw = new Database(url.slice('sqlite:'.length), { timeout: 10_000 });
-    raw.prepare(`UPDATE audit_events SET decision = 'auto' WHERE seq = ?`).run(target.seq);
+    const raw = sqliteRaw(url.slice('sqlite:'.length));
+    await alterEvent(raw, target.seq, (e) => ({ ...e, body: { ...e.body, decision: 'auto' } }));
     raw.close();
     const broken = await airlock(['audit', 'verify', '--store', url]);
     expect(broken.code).not.toBe(0);
@@ -190,7 +190,7 @@ describe('airlock audit verify on PostgreSQL (AIRLOCK_STORE_URL)', () => {
     await log.close();
     const env = { AIRLOCK_STORE_URL: target.url };
     expect(JSON.parse((await airlock(['audit', 'verify', '--json'], env)).stdout)).toMatchObject({ ok: true, count: 12 });
-    await target.raw('DELETE FROM audit_events WHERE seq = 5');
+    await deleteEvent(target, 5);
     const r = await airlock(['audit', 'verify', '--json'], env);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, firstBrokenSeq: 5, count: 4 });

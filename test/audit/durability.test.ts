@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runCli } from '../helpers/cli.js';
+import { deleteAfter, sqliteRaw } from '../store/audit-tamper.js';
 import { DATABASE_URL, uniqueName } from '../helpers/env.js';
 import { startOwnCluster, type OwnCluster } from '../helpers/own-cluster.js';
 import { startServe, type ServeProcess } from '../helpers/serve-process.js';
@@ -252,13 +253,13 @@ describe('audit durability', () => {
     const head = `${intact.lastSeq}:${intact.headHash}`;
     expect((await verify(storeUrl, ['--head', head])).code).toBe(0);
 
-    const db = new Database(new URL(storeUrl.replace('sqlite:', 'file:')).pathname);
-    db.prepare('DELETE FROM audit_events WHERE seq > ?').run(intact.lastSeq - 3);
+    const db = sqliteRaw(new URL(storeUrl.replace('sqlite:', 'file:')).pathname);
+    await deleteAfter(db, intact.lastSeq - 3);
     const cut = await verify(storeUrl);
     expect(cut.code).toBe(1);
     expect(cut.stdout).toMatch(/deleted from the end/);
     // the store's own checkpoints deleted too: the file outside the store still knows
-    db.prepare('DELETE FROM audit_checkpoints').run();
+    await db.raw('DELETE FROM audit_checkpoints');
     db.close();
     const cut2 = await verify(storeUrl);
     expect(cut2.code).toBe(1);

@@ -43,7 +43,7 @@ describe.each(TARGETS)('store on $kind', ({ make }) => {
         // more runners than libuv's 4 threadpool threads: waiting for the lock must not starve its holder
         const runners = await Promise.all(Array.from({ length: 8 }, () => fresh.open({ migrate: false })));
         const applied = await Promise.all(runners.map((s) => s.migrate()));
-        expect(applied.flat().sort()).toEqual(ALL_VERSIONS);
+        expect(applied.flat().sort((a, b) => a - b)).toEqual(ALL_VERSIONS);
         expect(applied.filter((a) => a.length).length).toBe(1);
         const rows = await fresh.raw('SELECT version FROM schema_migrations ORDER BY version');
         expect(rows.map((r) => Number(r.version))).toEqual(ALL_VERSIONS);

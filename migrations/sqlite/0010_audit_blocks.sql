@@ -1,0 +1,23 @@
+-- Audit blocks: from this version the chain is stored one row per appended batch instead of one row
+-- per event (a batch's insert and index upkeep cost more than everything else in the audit path).
+-- A block holds its events' journal lines as written, the chain hash of each event (64 hex each,
+-- in order), the hash before its first event, and summaries of the filtered columns so that a
+-- filtered listing decodes only blocks that can match. The per-event chain itself is unchanged:
+-- every event still has hash = sha256(prev_hash + canonical body), so exports and verify read the
+-- same. Rows already in audit_events stay where they are, and the chain continues from them.
+CREATE TABLE audit_blocks (
+  first_seq INTEGER PRIMARY KEY,
+  last_seq  INTEGER NOT NULL,
+  min_ts    INTEGER NOT NULL,
+  max_ts    INTEGER NOT NULL,
+  agents    TEXT NOT NULL, -- ",a,b," distinct non-null values, as the tables column (not hashed)
+  types     TEXT NOT NULL,
+  decisions TEXT NOT NULL,
+  approvals TEXT NOT NULL,
+  prev_hash TEXT NOT NULL, -- the hash before its first event
+  hash      TEXT NOT NULL, -- the hash of its last event (the chain's head when it is the newest)
+  hashes    TEXT NOT NULL,
+  lines     TEXT NOT NULL
+);
+CREATE INDEX audit_blocks_last_idx ON audit_blocks (last_seq);
+CREATE INDEX audit_blocks_ts_idx ON audit_blocks (max_ts);

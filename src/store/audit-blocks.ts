@@ -1,0 +1,185 @@
+// Audit blocks (migration 0010): the chain stored one row per appended batch — the batch's lines as
+// journaled, every event's chain hash, and summaries of the filtered columns. Listing decodes only
+// the blocks whose summaries can match and filters their events exactly as the row query does.
+import { decodeAuditLines, parseDataText } from './audit-lines.js';
+import type { PreparedAudit } from './chain-hash.js';
+import type { Row, SqlExec } from './sql-driver.js';
+import type { AuditEvent, AuditFilter } from '../domain/audit.js';
+
+export const BLOCK_COLUMNS = [
+  'first_seq',
+  'last_seq',
+  'min_ts',
+  'max_ts',
+  'agents',
+  'types',
+  'decisions',
+  'approvals',
+  'prev_hash',
+  'hash',
+  'hashes',
+  'lines',
+] as const;
+
+export const INSERT_BLOCK = `INSERT INTO audit_blocks (${BLOCK_COLUMNS.join(', ')}) VALUES (${BLOCK_COLUMNS.map(() => '?').join(', ')})`;
+const SELECT_BLOCK = 'SELECT first_seq, prev_hash, hashes, lines FROM audit_blocks';
+/** blocks decoded per query round trip (a block holds up to one batch: hundreds of events) */
+const BLOCK_PAGE = 8;
+const HASH_HEX = 64;
+
+/** ",a,b," of the distinct values, like the tables column: a LIKE '%,a,%' finds a superset. */
+const summary = (values: Set<string>) => (values.size ? `,${[...values].join(',')},` : '');
+
+/** One block's values in BLOCK_COLUMNS order; `hashes` is every event's hash, in order, concatenated. */
+export function blockRow(firstSeq: number, events: readonly PreparedAudit[], prevHash: string, hashes: string, lines: string): unknown[] {
+  let minTs = Infinity;
+  let maxTs = -Infinity;
+  const agents = new Set<string>();
+  const types = new Set<string>();
+  const decisions = new Set<string>();
+  const approvals = new Set<string>();
+  for (const { body: b } of events) {
+    if (b.ts < minTs) minTs = b.ts;
+    if (b.ts > maxTs) maxTs = b.ts;
+    if (b.agent !== null) agents.add(b.agent);
+    types.add(b.type);
+    if (b.decision !== null) decisions.add(b.decision);
+    if (b.approval_id !== null) approvals.add(b.approval_id);
+  }
+  const last = firstSeq + events.length - 1;
+  const head = hashes.slice(-HASH_HEX);
+  return [
+    firstSeq,
+    last,
+    minTs,
+    maxTs,
+    summary(agents),
+    summary(types),
+    summary(decisions),
+    summary(approvals),
+    prevHash,
+    head,
+    hashes,
+    lines,
+  ];
+}
+
+/** An event of a block, decoded; data stays text until the event is returned. */
+interface Entry {
+  seq: number;
+  p: PreparedAudit;
+  prevHash: string;
+  hash: string;
+}
+
+function blockEntries(row: Row): Entry[] {
+  const hashes = String(row.hashes);
+  const first = Number(row.first_seq);
+  let prev = String(row.prev_hash);
+  return decodeAuditLines(String(row.lines)).map((p, i) => {
+    const hash = hashes.slice(i * HASH_HEX, (i + 1) * HASH_HEX);
+    const e = { seq: first + i, p, prevHash: prev, hash };
+    prev = hash;
+    return e;
+  });
+}
+
+/** The same event, field for field, that a row of audit_events gives. */
+function toEvent({ seq, p, prevHash, hash }: Entry): AuditEvent {
+  const b = p.body;
+  return {
+    seq,
+    ts: b.ts,
+    type: b.type,
+    agent: b.agent,
+    door: b.door,
+    database: b.database,
+    decision: b.decision,
+    rule: b.rule,
+    request_id: b.request_id,
+    approval_id: b.approval_id,
+    data: parseDataText(p.dataText),
+    prev_hash: prevHash,
+    hash,
+  };
+}
+
+/** The row query's WHERE clause (auditQuery) as a predicate on decoded events. */
+function matcher(f: AuditFilter): (e: Entry) => boolean {
+  const q = f.search ? f.search.toLowerCase() : null;
+  const has = (v: string | null) => v !== null && v.toLowerCase().includes(q!);
+  const table = f.table === undefined ? null : f.table.toLowerCase();
+  const eq = (want: string | undefined, v: string | null) => want === undefined || v === want;
+  return ({ seq, p }) => {
+    const b = p.body;
+    if (!eq(f.agent, b.agent) || !eq(f.door, b.door) || !eq(f.database, b.database)) return false;
+    if (!eq(f.decision, b.decision) || !eq(f.type, b.type) || !eq(f.approvalId, b.approval_id)) return false;
+    if (f.since !== undefined && b.ts < Math.trunc(f.since)) return false;
+    if (f.until !== undefined && b.ts > Math.trunc(f.until)) return false;
+    if (f.afterSeq !== undefined && seq <= Math.trunc(f.afterSeq)) return false;
+    if (f.beforeSeq !== undefined && seq >= Math.trunc(f.beforeSeq)) return false;
+    if (table !== null) {
+      const t = p.tables ?? '';
+      if (!t.includes(`,${table},`) && !t.includes(`.${table},`)) return false;
+    }
+    if (q === null) return true;
+    return has(p.dataText) || has(b.type) || has(b.agent) || has(b.rule) || has(b.approval_id) || has(b.request_id) || has(b.database);
+  };
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Blocks that can hold a match, by their summaries and seq/ts ranges; keyset-paged by first_seq. */
+function blockQuery(f: AuditFilter, desc: boolean, cursor: number | null): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const cond = (sql: string, value: unknown) => {
+    where.push(sql);
+    params.push(value);
+  };
+  const holds = (col: string, v: string | undefined) => v !== undefined && cond(`${col} LIKE ? ESCAPE '\\'`, `%,${likeEscape(v)},%`);
+  holds('agents', f.agent);
+  holds('types', f.type);
+  holds('decisions', f.decision);
+  holds('approvals', f.approvalId);
+  if (f.since !== undefined) cond('max_ts >= ?', Math.trunc(f.since));
+  if (f.until !== undefined) cond('min_ts <= ?', Math.trunc(f.until));
+  if (f.afterSeq !== undefined) cond('last_seq > ?', Math.trunc(f.afterSeq));
+  if (f.beforeSeq !== undefined) cond('first_seq < ?', Math.trunc(f.beforeSeq));
+  if (cursor !== null) cond(desc ? 'first_seq < ?' : 'first_seq > ?', cursor);
+  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  return { sql: `${SELECT_BLOCK}${clause} ORDER BY first_seq ${desc ? 'DESC' : 'ASC'} LIMIT ${BLOCK_PAGE}`, params };
+}
+
+/** Up to `limit` events of the blocks matching `f` (validated by auditQuery), newest first unless asc. */
+export async function listBlockEvents(db: Pick<SqlExec, 'all'>, f: AuditFilter, limit: number): Promise<AuditEvent[]> {
+  const desc = f.order !== 'asc';
+  const match = matcher(f);
+  const out: AuditEvent[] = [];
+  for (let cursor: number | null = null; ;) {
+    const q = blockQuery(f, desc, cursor);
+    const rows = await db.all(q.sql, q.params);
+    for (const row of rows) {
+      const entries = blockEntries(row);
+      if (desc) entries.reverse();
+      for (const e of entries) {
+        if (!match(e)) continue;
+        out.push(toEvent(e));
+        if (out.length >= limit) return out;
+      }
+    }
+    if (rows.length < BLOCK_PAGE) return out;
+    cursor = Number(rows[rows.length - 1].first_seq);
+  }
+}
+
+/** Every stored block's events from `fromSeq` on, in seq order (verify, export). */
+export async function* iterateBlockEvents(db: Pick<SqlExec, 'all'>, fromSeq: number): AsyncIterable<AuditEvent> {
+  let rows = await db.all(`${SELECT_BLOCK} WHERE last_seq >= ? ORDER BY first_seq ASC LIMIT ${BLOCK_PAGE}`, [Math.trunc(fromSeq)]);
+  while (rows.length) {
+    for (const row of rows) for (const e of blockEntries(row)) if (e.seq >= fromSeq) yield toEvent(e);
+    if (rows.length < BLOCK_PAGE) return;
+    const cursor = Number(rows[rows.length - 1].first_seq);
+    rows = await db.all(`${SELECT_BLOCK} WHERE first_seq > ? ORDER BY first_seq ASC LIMIT ${BLOCK_PAGE}`, [cursor]);
+  }
+}
