@@ -21,3 +21,11 @@ CREATE TABLE audit_blocks (
 );
 CREATE INDEX audit_blocks_last_idx ON audit_blocks (last_seq);
 CREATE INDEX audit_blocks_ts_idx ON audit_blocks (max_ts);
+-- A gateway of an earlier version still running on this store would go on appending rows, forking
+-- the chain: its appends fail instead (its doors then refuse requests, since nothing runs unaudited).
+CREATE FUNCTION audit_events_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_events is read-only since migration 0010 (audit blocks): stop gateways older than this store before starting upgraded ones' USING ERRCODE = '55000';
+END
+$$;
+CREATE TRIGGER audit_events_frozen BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_frozen();

@@ -1,8 +1,11 @@
 // Audit blocks (migration 0010): a store written by the previous version (a row per event) goes on
 // in blocks as one chain, and every filter over blocks gives exactly what the row query gives.
 import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog, exportJsonl, verifyChain, type AuditInput } from '../../src/audit/index.js';
 import { encodeAuditLine } from '../../src/audit/audit-line.js';
 import { decodeAuditLines } from '../../src/store/audit-lines.js';
@@ -10,7 +13,8 @@ import { AUDIT_COLUMNS, auditRow } from '../../src/store/audit-sql.js';
 import { GENESIS_HASH, preparedHash } from '../../src/store/chain-hash.js';
 import type { AuditFilter } from '../../src/domain/audit.js';
 import type { Store } from '../../src/store/store.js';
-import { TARGETS, useStoreTarget, type StoreTarget } from '../store/fixtures.js';
+import { defaultMigrationsDir } from '../../src/store/migrate.js';
+import { TARGETS, type StoreTarget } from '../store/fixtures.js';
 
 const T0 = 1_790_000_000_000;
 
@@ -26,6 +30,22 @@ const event = (i: number): AuditInput => ({
   approvalId: i % 7 === 0 ? `ap-${i % 3}` : null,
   data: { i, sql: `SELECT ${i} FROM Orders`, tables: i % 4 === 0 ? ['public.orders'] : ['users', `s${i % 2}.items`], note: 'Größe ✓' },
 });
+
+/** The migrations of the version before audit blocks (0001–0009), to open a store as it did. */
+const PREVIOUS = mkdtempSync(join(tmpdir(), 'airlock-migrations-'));
+for (const dialect of ['sqlite', 'postgres']) {
+  mkdirSync(join(PREVIOUS, dialect));
+  for (const f of readdirSync(join(defaultMigrationsDir(), dialect)).filter((f) => Number(f.slice(0, 4)) < 10))
+    copyFileSync(join(defaultMigrationsDir(), dialect, f), join(PREVIOUS, dialect, f));
+}
+afterAll(() => rmSync(PREVIOUS, { recursive: true, force: true }));
+
+/** A target whose store is at the previous version's schema (nothing but rows to write to). */
+async function previousVersion(make: () => Promise<StoreTarget>): Promise<{ target: StoreTarget }> {
+  const target = await make();
+  await target.open({ migrationsDir: PREVIOUS });
+  return { target };
+}
 
 /** What the previous version wrote: a row per event in audit_events, chained from genesis. */
 async function writeRows(target: StoreTarget, inputs: AuditInput[]): Promise<void> {
@@ -76,47 +96,53 @@ const FILTERS: AuditFilter[] = [
 const EMPTY = new Set(FILTERS.filter((f) => f.agent === 'nobody' || f.agent === 'carol' || f.search === 'l%'));
 
 describe.each(TARGETS)('audit blocks on $kind', ({ make }) => {
-  let target: StoreTarget;
-  let store: Store;
-  useStoreTarget(make, (t, s) => ((target = t), (store = s)));
-
   it('a store written as rows goes on in blocks: one chain for verify, export and every filter', async () => {
     const inputs = Array.from({ length: 90 }, (_, i) => event(i + 1));
-    await writeRows(target, inputs.slice(0, 40));
-    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 40 });
-    await appendBlocks(store, inputs.slice(40), 11);
-    expect(Number((await target.raw('SELECT COUNT(*) AS n FROM audit_blocks'))[0].n)).toBeGreaterThanOrEqual(5);
-    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 90, lastSeq: 90 });
+    const { target } = await previousVersion(make);
+    try {
+      await writeRows(target, inputs.slice(0, 40));
+      const store = await target.open(); // migration 0010
+      expect(await verifyChain(store)).toMatchObject({ ok: true, count: 40 });
+      await appendBlocks(store, inputs.slice(40), 11);
+      expect(Number((await target.raw('SELECT COUNT(*) AS n FROM audit_blocks'))[0].n)).toBeGreaterThanOrEqual(5);
+      expect(await verifyChain(store)).toMatchObject({ ok: true, count: 90, lastSeq: 90 });
+      // a gateway of the previous version still appending rows would fork the chain: refused
+      await expect(writeRows(target, inputs.slice(0, 1))).rejects.toThrow(/read-only since migration 0010/);
 
-    const all = await store.listAudit({ order: 'asc', limit: 1000 });
-    expect(all.map((e) => e.seq)).toEqual(inputs.map((_, i) => i + 1));
-    expect(all.map((e) => e.request_id)).toEqual(inputs.map((e) => e.requestId));
-    expect(all[40].prev_hash).toBe(all[39].hash);
-    expect((await store.listAudit({ limit: 3 })).map((e) => e.seq)).toEqual([90, 89, 88]);
+      const all = await store.listAudit({ order: 'asc', limit: 1000 });
+      expect(all.map((e) => e.seq)).toEqual(inputs.map((_, i) => i + 1));
+      expect(all.map((e) => e.request_id)).toEqual(inputs.map((e) => e.requestId));
+      expect(all[40].prev_hash).toBe(all[39].hash);
+      expect((await store.listAudit({ limit: 3 })).map((e) => e.seq)).toEqual([90, 89, 88]);
 
-    // the export reads the same either side of the switch, and re-verifies from its lines alone
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (c: Buffer) => (text += c.toString()));
-    expect(await exportJsonl(store, out)).toBe(90);
-    let prev = GENESIS_HASH;
-    for (const line of text
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>)) {
-      const { seq: _s, prev_hash, hash, ...body } = line;
-      expect(prev_hash).toBe(prev);
-      expect(createHash('sha256').update(String(prev_hash)).update(canonical(body)).digest('hex')).toBe(hash);
-      prev = String(hash);
+      // the export reads the same either side of the switch, and re-verifies from its lines alone
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (c: Buffer) => (text += c.toString()));
+      expect(await exportJsonl(store, out)).toBe(90);
+      let prev = GENESIS_HASH;
+      for (const line of text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)) {
+        const { seq: _s, prev_hash, hash, ...body } = line;
+        expect(prev_hash).toBe(prev);
+        expect(createHash('sha256').update(String(prev_hash)).update(canonical(body)).digest('hex')).toBe(hash);
+        prev = String(hash);
+      }
+    } finally {
+      await target.cleanup();
     }
   });
 
   it('every filter over blocks gives exactly what the row query gives over the same events', async () => {
     const inputs = Array.from({ length: 120 }, (_, i) => event(i + 1));
-    const rows = await make();
+    const rows = await previousVersion(make);
+    const blocks = await make();
     try {
-      const rowStore = await rows.open();
-      await writeRows(rows, inputs);
+      await writeRows(rows.target, inputs);
+      const rowStore = await rows.target.open(); // migrated: its blocks stay empty, the rows answer
+      const store = await blocks.open();
       await appendBlocks(store, inputs, 13);
       for (const f of FILTERS) {
         for (const order of ['asc', 'desc'] as const) {
@@ -126,7 +152,8 @@ describe.each(TARGETS)('audit blocks on $kind', ({ make }) => {
         }
       }
     } finally {
-      await rows.cleanup();
+      await rows.target.cleanup();
+      await blocks.cleanup();
     }
   });
 });
