@@ -23,8 +23,8 @@ export const BLOCK_COLUMNS = [
 
 export const INSERT_BLOCK = `INSERT INTO audit_blocks (${BLOCK_COLUMNS.join(', ')}) VALUES (${BLOCK_COLUMNS.map(() => '?').join(', ')})`;
 const SELECT_BLOCK = 'SELECT first_seq, prev_hash, hashes, lines FROM audit_blocks';
-/** blocks decoded per query round trip (a block holds up to one batch: hundreds of events) */
-const BLOCK_PAGE = 8;
+/** blocks per query round trip: at most this many (a block holds up to a batch: hundreds of events) */
+const BLOCK_PAGE = 16;
 const HASH_HEX = 64;
 
 /** ",a,b," of the distinct values, like the tables column: a LIKE '%,a,%' finds a superset. */
@@ -130,7 +130,7 @@ function matcher(f: AuditFilter): (e: Entry) => boolean {
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Blocks that can hold a match, by their summaries and seq/ts ranges; keyset-paged by first_seq. */
-function blockQuery(f: AuditFilter, desc: boolean, cursor: number | null): { sql: string; params: unknown[] } {
+function blockQuery(f: AuditFilter, desc: boolean, cursor: number | null, page: number): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const cond = (sql: string, value: unknown) => {
@@ -148,7 +148,7 @@ function blockQuery(f: AuditFilter, desc: boolean, cursor: number | null): { sql
   if (f.beforeSeq !== undefined) cond('first_seq < ?', Math.trunc(f.beforeSeq));
   if (cursor !== null) cond(desc ? 'first_seq < ?' : 'first_seq > ?', cursor);
   const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-  return { sql: `${SELECT_BLOCK}${clause} ORDER BY first_seq ${desc ? 'DESC' : 'ASC'} LIMIT ${BLOCK_PAGE}`, params };
+  return { sql: `${SELECT_BLOCK}${clause} ORDER BY first_seq ${desc ? 'DESC' : 'ASC'} LIMIT ${page}`, params };
 }
 
 /** Up to `limit` events of the blocks matching `f` (validated by auditQuery), newest first unless asc. */
@@ -156,8 +156,9 @@ export async function listBlockEvents(db: Pick<SqlExec, 'all'>, f: AuditFilter, 
   const desc = f.order !== 'asc';
   const match = matcher(f);
   const out: AuditEvent[] = [];
-  for (let cursor: number | null = null; ;) {
-    const q = blockQuery(f, desc, cursor);
+  // a page of a listing is usually in the newest block: read one, then twice as many each time
+  for (let cursor: number | null = null, page = 1; ; page = Math.min(page * 2, BLOCK_PAGE)) {
+    const q = blockQuery(f, desc, cursor, page);
     const rows = await db.all(q.sql, q.params);
     for (const row of rows) {
       const entries = blockEntries(row);
@@ -168,7 +169,7 @@ export async function listBlockEvents(db: Pick<SqlExec, 'all'>, f: AuditFilter, 
         if (out.length >= limit) return out;
       }
     }
-    if (rows.length < BLOCK_PAGE) return out;
+    if (rows.length < page) return out;
     cursor = Number(rows[rows.length - 1].first_seq);
   }
 }
