@@ -14,6 +14,9 @@ CREATE TABLE audit_blocks (
   types     TEXT NOT NULL,
   decisions TEXT NOT NULL,
   approvals TEXT NOT NULL,
+  doors     TEXT NOT NULL,
+  databases TEXT NOT NULL,
+  tables    TEXT NOT NULL, -- the events' tables columns (",s.t,u,"), each distinct one once
   prev_hash TEXT NOT NULL, -- the hash before its first event
   hash      TEXT NOT NULL, -- the hash of its last event (the chain's head when it is the newest)
   hashes    TEXT NOT NULL,

@@ -3,7 +3,7 @@
 // the blocks whose summaries can match and filters their events exactly as the row query does.
 import { decodeAuditLines, parseDataText } from './audit-lines.js';
 import type { PreparedAudit } from './chain-hash.js';
-import type { Row, SqlExec } from './sql-driver.js';
+import type { Row, SqlDriver, SqlExec } from './sql-driver.js';
 import type { AuditEvent, AuditFilter } from '../domain/audit.js';
 
 export const BLOCK_COLUMNS = [
@@ -15,6 +15,9 @@ export const BLOCK_COLUMNS = [
   'types',
   'decisions',
   'approvals',
+  'doors',
+  'databases',
+  'tables',
   'prev_hash',
   'hash',
   'hashes',
@@ -23,8 +26,10 @@ export const BLOCK_COLUMNS = [
 
 export const INSERT_BLOCK = `INSERT INTO audit_blocks (${BLOCK_COLUMNS.join(', ')}) VALUES (${BLOCK_COLUMNS.map(() => '?').join(', ')})`;
 const SELECT_BLOCK = 'SELECT first_seq, prev_hash, hashes, lines FROM audit_blocks';
-/** blocks per query round trip: at most this many (a block holds up to a batch: hundreds of events) */
+/** blocks read per round trip: at most this many (a block holds up to a batch: hundreds of events) */
 const BLOCK_PAGE = 16;
+/** candidate blocks found per scan */
+const IDS_PAGE = 1024;
 const HASH_HEX = 64;
 
 /** ",a,b," of the distinct values, like the tables column: a LIKE '%,a,%' finds a superset. */
@@ -38,13 +43,19 @@ export function blockRow(firstSeq: number, events: readonly PreparedAudit[], pre
   const types = new Set<string>();
   const decisions = new Set<string>();
   const approvals = new Set<string>();
-  for (const { body: b } of events) {
+  const doors = new Set<string>();
+  const databases = new Set<string>();
+  const tables = new Set<string>();
+  for (const { body: b, tables: t } of events) {
     if (b.ts < minTs) minTs = b.ts;
     if (b.ts > maxTs) maxTs = b.ts;
     if (b.agent !== null) agents.add(b.agent);
     types.add(b.type);
     if (b.decision !== null) decisions.add(b.decision);
     if (b.approval_id !== null) approvals.add(b.approval_id);
+    if (b.door !== null) doors.add(b.door);
+    if (b.database !== null) databases.add(b.database);
+    if (t !== null) tables.add(t);
   }
   const last = firstSeq + events.length - 1;
   const head = hashes.slice(-HASH_HEX);
@@ -57,6 +68,9 @@ export function blockRow(firstSeq: number, events: readonly PreparedAudit[], pre
     summary(types),
     summary(decisions),
     summary(approvals),
+    summary(doors),
+    summary(databases),
+    [...tables].join(''),
     prevHash,
     head,
     hashes,
@@ -128,9 +142,17 @@ function matcher(f: AuditFilter): (e: Entry) => boolean {
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** what JSON.stringify writes differently from the text itself */
+const JSON_ESCAPED = /["\\\u0000-\u001f\uD800-\uDFFF]/;
 
-/** Blocks that can hold a match, by their summaries and seq/ts ranges; keyset-paged by first_seq. */
-function blockQuery(f: AuditFilter, desc: boolean, cursor: number | null, page: number): { sql: string; params: unknown[] } {
+/** The blocks that can hold a match, by their summaries, lines and seq/ts ranges; keyset-paged by first_seq. */
+function blockQuery(
+  f: AuditFilter,
+  like: 'LIKE' | 'ILIKE',
+  desc: boolean,
+  cursor: number | null,
+  limit: number,
+): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const cond = (sql: string, value: unknown) => {
@@ -142,35 +164,59 @@ function blockQuery(f: AuditFilter, desc: boolean, cursor: number | null, page: 
   holds('types', f.type);
   holds('decisions', f.decision);
   holds('approvals', f.approvalId);
+  holds('doors', f.door);
+  holds('databases', f.database);
+  if (f.table !== undefined) {
+    // each event's ",s.t,u," once, concatenated: the row query's patterns find a superset
+    const t = likeEscape(f.table.toLowerCase());
+    where.push(`(tables LIKE ? ESCAPE '\\' OR tables LIKE ? ESCAPE '\\')`);
+    params.push(`%,${t},%`, `%.${t},%`);
+  }
+  // free text: a block whose lines do not hold it holds no match (the lines hold every searched field,
+  // JSON-escaped: so only for text that JSON leaves as it is)
+  if (f.search && !JSON_ESCAPED.test(f.search)) cond(`lines ${like} ? ESCAPE '\\'`, `%${likeEscape(f.search.toLowerCase())}%`);
   if (f.since !== undefined) cond('max_ts >= ?', Math.trunc(f.since));
   if (f.until !== undefined) cond('min_ts <= ?', Math.trunc(f.until));
   if (f.afterSeq !== undefined) cond('last_seq > ?', Math.trunc(f.afterSeq));
   if (f.beforeSeq !== undefined) cond('first_seq < ?', Math.trunc(f.beforeSeq));
   if (cursor !== null) cond(desc ? 'first_seq < ?' : 'first_seq > ?', cursor);
   const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-  return { sql: `${SELECT_BLOCK}${clause} ORDER BY first_seq ${desc ? 'DESC' : 'ASC'} LIMIT ${page}`, params };
+  return { sql: `SELECT first_seq FROM audit_blocks${clause} ORDER BY first_seq ${desc ? 'DESC' : 'ASC'} LIMIT ${limit}`, params };
 }
 
-/** Up to `limit` events of the blocks matching `f` (validated by auditQuery), newest first unless asc. */
-export async function listBlockEvents(db: Pick<SqlExec, 'all'>, f: AuditFilter, limit: number): Promise<AuditEvent[]> {
+/**
+ * Up to `limit` events of the blocks matching `f` (validated by auditQuery), newest first unless asc.
+ * The candidate blocks are found by one scan per IDS_PAGE of them (a planner may well scan every
+ * block for a condition on the lines: that must not happen once per page), then read a few at a time.
+ */
+export async function listBlockEvents(db: Pick<SqlDriver, 'all' | 'dialect'>, f: AuditFilter, limit: number): Promise<AuditEvent[]> {
+  const like = db.dialect === 'postgres' ? 'ILIKE' : 'LIKE'; // SQLite's LIKE ignores ASCII case, as its LOWER does
   const desc = f.order !== 'asc';
   const match = matcher(f);
   const out: AuditEvent[] = [];
-  // a page of a listing is usually in the newest block: read one, then twice as many each time
-  for (let cursor: number | null = null, page = 1; ; page = Math.min(page * 2, BLOCK_PAGE)) {
-    const q = blockQuery(f, desc, cursor, page);
-    const rows = await db.all(q.sql, q.params);
-    for (const row of rows) {
-      const entries = blockEntries(row);
-      if (desc) entries.reverse();
-      for (const e of entries) {
-        if (!match(e)) continue;
-        out.push(toEvent(e));
-        if (out.length >= limit) return out;
+  // the first scan looks for a few candidates only (a listing's page is usually in the newest blocks)
+  for (let cursor: number | null = null, want = BLOCK_PAGE; ; want = IDS_PAGE) {
+    const q = blockQuery(f, like, desc, cursor, want);
+    const ids = (await db.all(q.sql, q.params)).map((r) => Number(r.first_seq));
+    // a page of a listing is usually in the newest block: read one, then twice as many each time
+    for (let i = 0, page = 1; i < ids.length; i += page, page = Math.min(page * 2, BLOCK_PAGE)) {
+      const some = ids.slice(i, i + page);
+      const rows = await db.all(
+        `${SELECT_BLOCK} WHERE first_seq IN (${some.map(() => '?').join(', ')}) ORDER BY first_seq ${desc ? 'DESC' : 'ASC'}`,
+        some,
+      );
+      for (const row of rows) {
+        const entries = blockEntries(row);
+        if (desc) entries.reverse();
+        for (const e of entries) {
+          if (!match(e)) continue;
+          out.push(toEvent(e));
+          if (out.length >= limit) return out;
+        }
       }
     }
-    if (rows.length < page) return out;
-    cursor = Number(rows[rows.length - 1].first_seq);
+    if (ids.length < want) return out;
+    cursor = ids[ids.length - 1];
   }
 }
 

@@ -21,14 +21,19 @@ const T0 = 1_790_000_000_000;
 const event = (i: number): AuditInput => ({
   type: i % 7 === 0 ? 'approval.created' : i % 2 ? 'decision' : 'request',
   ts: T0 + i * 1000,
-  agent: ['alice', 'bob', 'carol_%'][i % 3],
+  agent: i % 11 === 0 ? 'o"brien' : ['alice', 'bob', 'carol_%'][i % 3],
   door: i % 4 ? 'wire' : 'mcp',
   database: i % 5 ? 'app' : 'billing',
   decision: i % 5 === 0 ? 'block' : i % 7 === 0 ? 'ask' : 'auto',
   rule: i % 5 === 0 ? 'block.delete' : 'auto.read',
   requestId: `req-${i}`,
   approvalId: i % 7 === 0 ? `ap-${i % 3}` : null,
-  data: { i, sql: `SELECT ${i} FROM Orders`, tables: i % 4 === 0 ? ['public.orders'] : ['users', `s${i % 2}.items`], note: 'Größe ✓' },
+  data: {
+    i,
+    sql: `SELECT ${i} FROM Orders`,
+    tables: i % 4 === 0 ? ['public.orders'] : ['users', `s${i % 2}.items`],
+    note: i % 6 ? 'Größe ✓' : 'say "q\\"',
+  },
 });
 
 /** The migrations of the version before audit blocks (0001–0009), to open a store as it did. */
@@ -85,6 +90,11 @@ const FILTERS: AuditFilter[] = [
   { search: 'req-1' },
   { search: 'carol_' },
   { search: 'l_%' },
+  { search: 'größe ✓' },
+  { search: 'say \\"q' }, // the data's JSON text, as the row query searches it
+  { search: '\\' },
+  { search: 'o"b' }, // a header field: JSON-escaped in the block's lines
+  { agent: 'o"brien' },
   { search: 'l%' },
   { since: T0 + 20_000, until: T0 + 45_000 },
   { beforeSeq: 50, limit: 5 },
