@@ -141,7 +141,14 @@ function matcher(f: AuditFilter): (e: Entry) => boolean {
   };
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** A tables column (",s.t,u,") names `table`: `users` matches users and any_schema.users; `public.users` only that. */
+export function tablesCondition(table: string, where: string[], params: unknown[]): void {
+  const t = likeEscape(table.toLowerCase());
+  where.push(`(tables LIKE ? ESCAPE '\\' OR tables LIKE ? ESCAPE '\\')`);
+  params.push(`%,${t},%`, `%.${t},%`);
+}
 /** what JSON.stringify writes differently from the text itself */
 const JSON_ESCAPED = /["\\\u0000-\u001f\uD800-\uDFFF]/;
 
@@ -166,12 +173,8 @@ function blockQuery(
   holds('approvals', f.approvalId);
   holds('doors', f.door);
   holds('databases', f.database);
-  if (f.table !== undefined) {
-    // each event's ",s.t,u," once, concatenated: the row query's patterns find a superset
-    const t = likeEscape(f.table.toLowerCase());
-    where.push(`(tables LIKE ? ESCAPE '\\' OR tables LIKE ? ESCAPE '\\')`);
-    params.push(`%,${t},%`, `%.${t},%`);
-  }
+  // each event's ",s.t,u," once, concatenated: the row query's patterns find a superset
+  if (f.table !== undefined) tablesCondition(f.table, where, params);
   // free text: a block whose lines do not hold it holds no match (the lines hold every searched field,
   // JSON-escaped: so only for text that JSON leaves as it is)
   if (f.search && !JSON_ESCAPED.test(f.search)) cond(`lines ${like} ? ESCAPE '\\'`, `%${likeEscape(f.search.toLowerCase())}%`);

@@ -5,7 +5,7 @@ import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js'
 import type { Row, SqlExec } from './sql-driver.js';
 import type { AppendBatchOptions, AppendBatchResult } from './store.js';
 import type { AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
-import { blockRow, INSERT_BLOCK } from './audit-blocks.js';
+import { blockRow, INSERT_BLOCK, likeEscape, tablesCondition } from './audit-blocks.js';
 import { parseDataText, preparedLine } from './audit-lines.js';
 
 export const AUDIT_COLUMNS = [
@@ -116,8 +116,6 @@ export function rowToCheckpoint(row: Row): AuditCheckpoint {
   return { seq: Number(row.seq), hash: String(row.hash), root: String(row.root), ts: Number(row.ts), mac: String(row.mac) };
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 const finiteMs = (name: string, v: number | undefined): number | undefined => {
   if (v === undefined) return undefined;
   if (!Number.isFinite(v)) throw invalidParameterValue(`audit filter ${name} must be a time in ms`);
@@ -145,12 +143,7 @@ export function auditQuery(filter: AuditFilter = {}): { sql: string; params: unk
   eq('decision', filter.decision);
   eq('type', filter.type);
   eq('approval_id', filter.approvalId);
-  if (filter.table !== undefined) {
-    const t = likeEscape(filter.table.toLowerCase());
-    // `users` matches users and any_schema.users; `public.users` matches only that.
-    where.push(`(tables LIKE ? ESCAPE '\\' OR tables LIKE ? ESCAPE '\\')`);
-    params.push(`%,${t},%`, `%.${t},%`);
-  }
+  if (filter.table !== undefined) tablesCondition(filter.table, where, params);
   const since = finiteMs('since', filter.since);
   const until = finiteMs('until', filter.until);
   const cond = (sql: string, value: unknown) => {
