@@ -149,6 +149,7 @@ export function tablesCondition(table: string, where: string[], params: unknown[
   where.push(`(tables LIKE ? ESCAPE '\\' OR tables LIKE ? ESCAPE '\\')`);
   params.push(`%,${t},%`, `%.${t},%`);
 }
+
 /** what JSON.stringify writes differently from the text itself */
 const JSON_ESCAPED = /["\\\u0000-\u001f\uD800-\uDFFF]/;
 
