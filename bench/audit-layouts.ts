@@ -54,18 +54,19 @@ function rowPerEvent(db: Database.Database): Layout {
 /** The store's layout since migration 0010: a block per batch (its journal text, hashes and summaries). */
 function blockPerBatch(db: Database.Database): Layout {
   const st = db.prepare(INSERT_BLOCK);
+  const key = db.prepare('INSERT INTO audit_block_keys (kind, value, first_seq) VALUES (?, ?, ?)');
   return (rows, text, seq) => {
     let hashes = '';
     for (const r of rows) hashes += r[2];
-    st.run(
-      blockRow(
-        seq + 1,
-        rows.map((r) => r[0]),
-        rows[0][1],
-        hashes,
-        text,
-      ),
+    const block = blockRow(
+      seq + 1,
+      rows.map((r) => r[0]),
+      rows[0][1],
+      hashes,
+      text,
     );
+    st.run(block.values);
+    for (const k of block.keys) key.run(k);
   };
 }
 

@@ -10,10 +10,8 @@ CREATE TABLE audit_blocks (
   last_seq  INTEGER NOT NULL,
   min_ts    INTEGER NOT NULL,
   max_ts    INTEGER NOT NULL,
-  agents    TEXT NOT NULL, -- ",a,b," distinct non-null values, as the tables column (not hashed)
-  types     TEXT NOT NULL,
+  types     TEXT NOT NULL, -- ",a,b," distinct non-null values, as the tables column (not hashed)
   decisions TEXT NOT NULL,
-  approvals TEXT NOT NULL,
   doors     TEXT NOT NULL,
   databases TEXT NOT NULL,
   tables    TEXT NOT NULL, -- the events' tables columns (",s.t,u,"), each distinct one once
@@ -24,6 +22,14 @@ CREATE TABLE audit_blocks (
 );
 CREATE INDEX audit_blocks_last_idx ON audit_blocks (last_seq);
 CREATE INDEX audit_blocks_ts_idx ON audit_blocks (max_ts);
+-- Which blocks hold an agent's or an approval's events, for the listings that look one up (an agent's
+-- activity, an approval's history): a row per distinct value per block, a few per batch.
+CREATE TABLE audit_block_keys (
+  kind      TEXT NOT NULL, -- 'agent' or 'approval'
+  value     TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  PRIMARY KEY (kind, value, first_seq)
+);
 -- A gateway of an earlier version still running on this store would go on appending rows, forking
 -- the chain: its appends fail instead (its doors then refuse requests, since nothing runs unaudited).
 CREATE TRIGGER audit_events_frozen BEFORE INSERT ON audit_events

@@ -11,10 +11,8 @@ export const BLOCK_COLUMNS = [
   'last_seq',
   'min_ts',
   'max_ts',
-  'agents',
   'types',
   'decisions',
-  'approvals',
   'doors',
   'databases',
   'tables',
@@ -31,18 +29,26 @@ const BLOCK_PAGE = 16;
 /** candidate blocks found per scan */
 const IDS_PAGE = 1024;
 const HASH_HEX = 64;
+/** key rows per INSERT (3 parameters each: well under either database's limit) */
+const KEYS_PER_INSERT = 200;
 
 /** ",a,b," of the distinct values, like the tables column: a LIKE '%,a,%' finds a superset. */
 const summary = (values: Set<string>) => (values.size ? `,${[...values].join(',')},` : '');
 
-/** One block's values in BLOCK_COLUMNS order; `hashes` is every event's hash, in order, concatenated. */
-export function blockRow(firstSeq: number, events: readonly PreparedAudit[], prevHash: string, hashes: string, lines: string): unknown[] {
+/** A block's row: its values in BLOCK_COLUMNS order, and its audit_block_keys rows (kind, value, first_seq). */
+export interface BlockRow {
+  values: unknown[];
+  keys: unknown[][];
+}
+
+/** One block; `hashes` is every event's hash, in order, concatenated. */
+export function blockRow(firstSeq: number, events: readonly PreparedAudit[], prevHash: string, hashes: string, lines: string): BlockRow {
   let minTs = Infinity;
   let maxTs = -Infinity;
   const agents = new Set<string>();
+  const approvals = new Set<string>();
   const types = new Set<string>();
   const decisions = new Set<string>();
-  const approvals = new Set<string>();
   const doors = new Set<string>();
   const databases = new Set<string>();
   const tables = new Set<string>();
@@ -50,24 +56,23 @@ export function blockRow(firstSeq: number, events: readonly PreparedAudit[], pre
     if (b.ts < minTs) minTs = b.ts;
     if (b.ts > maxTs) maxTs = b.ts;
     if (b.agent !== null) agents.add(b.agent);
+    if (b.approval_id !== null) approvals.add(b.approval_id);
     types.add(b.type);
     if (b.decision !== null) decisions.add(b.decision);
-    if (b.approval_id !== null) approvals.add(b.approval_id);
     if (b.door !== null) doors.add(b.door);
     if (b.database !== null) databases.add(b.database);
     if (t !== null) tables.add(t);
   }
   const last = firstSeq + events.length - 1;
   const head = hashes.slice(-HASH_HEX);
-  return [
+  const keys = [...agents].map((a) => ['agent', a, firstSeq]).concat([...approvals].map((a) => ['approval', a, firstSeq]));
+  const values = [
     firstSeq,
     last,
     minTs,
     maxTs,
-    summary(agents),
     summary(types),
     summary(decisions),
-    summary(approvals),
     summary(doors),
     summary(databases),
     [...tables].join(''),
@@ -76,6 +81,16 @@ export function blockRow(firstSeq: number, events: readonly PreparedAudit[], pre
     hashes,
     lines,
   ];
+  return { values, keys };
+}
+
+/** Store one block and its keys (inside the caller's transaction). */
+export async function insertBlock(tx: SqlExec, block: BlockRow): Promise<void> {
+  await tx.run(INSERT_BLOCK, block.values);
+  for (let i = 0; i < block.keys.length; i += KEYS_PER_INSERT) {
+    const some = block.keys.slice(i, i + KEYS_PER_INSERT);
+    await tx.run(`INSERT INTO audit_block_keys (kind, value, first_seq) VALUES ${some.map(() => '(?, ?, ?)').join(', ')}`, some.flat());
+  }
 }
 
 /** An event of a block, decoded; data stays text until the event is returned. */
@@ -168,10 +183,12 @@ function blockQuery(
     params.push(value);
   };
   const holds = (col: string, v: string | undefined) => v !== undefined && cond(`${col} LIKE ? ESCAPE '\\'`, `%,${likeEscape(v)},%`);
-  holds('agents', f.agent);
+  const keyed = (kind: string, v: string | undefined) =>
+    v !== undefined && cond(`first_seq IN (SELECT first_seq FROM audit_block_keys WHERE kind = '${kind}' AND value = ?)`, v);
+  keyed('agent', f.agent);
+  keyed('approval', f.approvalId);
   holds('types', f.type);
   holds('decisions', f.decision);
-  holds('approvals', f.approvalId);
   holds('doors', f.door);
   holds('databases', f.database);
   // each event's ",s.t,u," once, concatenated: the row query's patterns find a superset

@@ -5,7 +5,7 @@ import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js'
 import type { Row, SqlExec } from './sql-driver.js';
 import type { AppendBatchOptions, AppendBatchResult } from './store.js';
 import type { AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
-import { blockRow, INSERT_BLOCK, likeEscape, tablesCondition } from './audit-blocks.js';
+import { blockRow, insertBlock, likeEscape, tablesCondition } from './audit-blocks.js';
 import { parseDataText, preparedLine } from './audit-lines.js';
 
 export const AUDIT_COLUMNS = [
@@ -81,7 +81,7 @@ export async function appendAuditBlock(
   }
   const seq = head.seq + events.length;
   const lines = opts.lines ?? events.map(preparedLine).join('');
-  await tx.run(INSERT_BLOCK, blockRow(firstSeq, events, head.hash, hashes, lines));
+  await insertBlock(tx, blockRow(firstSeq, events, head.hash, hashes, lines));
   if (journal) {
     await tx.run(
       `INSERT INTO audit_journal (journal, applied, updated_at) VALUES (?, ?, ?)

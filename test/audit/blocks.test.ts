@@ -145,6 +145,22 @@ describe.each(TARGETS)('audit blocks on $kind', ({ make }) => {
     }
   });
 
+  it('finds every agent and approval of a block that names more of them than one insert of keys holds', async () => {
+    const target = await make();
+    try {
+      const store = await target.open();
+      const many = Array.from({ length: 450 }, (_, i) => ({ ...event(i + 1), agent: `agent-${i}`, approvalId: `many-${i}` }));
+      await appendBlocks(store, many, 1000);
+      expect(Number((await target.raw('SELECT COUNT(*) AS n FROM audit_blocks'))[0].n)).toBe(1);
+      for (const i of [0, 199, 200, 449]) {
+        expect((await store.listAudit({ approvalId: `many-${i}` })).map((e) => e.seq)).toEqual([i + 1]);
+        expect((await store.listAudit({ agent: `agent-${i}` })).map((e) => e.seq)).toEqual([i + 1]);
+      }
+    } finally {
+      await target.cleanup();
+    }
+  });
+
   it('every filter over blocks gives exactly what the row query gives over the same events', async () => {
     const inputs = Array.from({ length: 120 }, (_, i) => event(i + 1));
     const rows = await previousVersion(make);
