@@ -92,6 +92,7 @@ export async function benchAuditLayouts(): Promise<Record<string, number>> {
     ] as const) {
       const db = await migratedFile(dir, `${name}.sqlite`);
       open.push(db);
+      db.exec('DROP TRIGGER audit_events_frozen'); // the row layouts write audit_events as before 0010
       if (dropIndexes) for (const ix of ['ts', 'agent', 'approval']) db.exec(`DROP INDEX audit_events_${ix}_idx`);
       targets.push({ name, db, write: layout(db), insert: 0, commit: 0 });
     }
