@@ -28,7 +28,8 @@ const SELECT_BLOCK = 'SELECT first_seq, prev_hash, hashes, lines FROM audit_bloc
 const BLOCK_PAGE = 16;
 /** candidate blocks found per scan */
 const IDS_PAGE = 1024;
-const HASH_HEX = 64;
+/** the width of one hash in a block's hashes (sha256 hex) */
+export const HASH_HEX = 64;
 /** key rows per INSERT (3 parameters each: well under either database's limit) */
 const KEYS_PER_INSERT = 200;
 

@@ -5,7 +5,7 @@ import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js'
 import type { Row, SqlExec } from './sql-driver.js';
 import type { AppendBatchOptions, AppendBatchResult } from './store.js';
 import type { AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
-import { blockRow, insertBlock, likeEscape, tablesCondition } from './audit-blocks.js';
+import { blockRow, HASH_HEX, insertBlock, likeEscape, tablesCondition } from './audit-blocks.js';
 import { parseDataText, preparedLine } from './audit-lines.js';
 
 export const AUDIT_COLUMNS = [
@@ -91,7 +91,7 @@ export async function appendAuditBlock(
   }
   let checkpoint: AuditCheckpoint | undefined;
   if (opts.checkpoint) {
-    const root = firstSeq === 1 ? hashes.slice(0, 64) : await rootHash(tx);
+    const root = firstSeq === 1 ? hashes.slice(0, HASH_HEX) : await rootHash(tx);
     checkpoint = opts.checkpoint({ seq, hash: prev, root, ts: Date.now() });
     await tx.run('INSERT INTO audit_checkpoints (seq, hash, root, ts, mac) VALUES (?, ?, ?, ?, ?)', [
       checkpoint.seq,
@@ -108,7 +108,9 @@ export async function appendAuditBlock(
 async function rootHash(tx: SqlExec): Promise<string> {
   const row = (await tx.all<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = 1'))[0];
   if (row) return String(row.hash);
-  const block = (await tx.all<{ hashes: string }>('SELECT substr(hashes, 1, 64) AS hashes FROM audit_blocks WHERE first_seq = 1'))[0];
+  const block = (
+    await tx.all<{ hashes: string }>(`SELECT substr(hashes, 1, ${HASH_HEX}) AS hashes FROM audit_blocks WHERE first_seq = 1`)
+  )[0];
   return String(block?.hashes ?? '');
 }
 

@@ -2,6 +2,7 @@
 // that check that verify finds it. Events live in audit blocks (one row per appended batch: the
 // lines as journaled and every event's hash), so these edit a block's text, not a row per event.
 import Database from 'better-sqlite3';
+import { HASH_HEX } from '../../src/store/audit-blocks.js';
 import { decodeAuditLines, preparedLine } from '../../src/store/audit-lines.js';
 import type { PreparedAudit } from '../../src/store/chain-hash.js';
 import type { StoreTarget } from './fixtures.js';
@@ -23,7 +24,6 @@ export function sqliteRaw(file: string): Raw & { close(): void } {
   };
 }
 
-const HEX = 64;
 const p = (t: Raw, n: number) => (t.kind === 'sqlite' ? '?' : `$${n}`);
 
 interface Block {
@@ -42,7 +42,7 @@ async function blockWith(t: Raw, seq: number): Promise<Block> {
   return {
     first: Number(row.first_seq),
     events: decodeAuditLines(String(row.lines)),
-    hashes: Array.from({ length: hashes.length / HEX }, (_, i) => hashes.slice(i * HEX, (i + 1) * HEX)),
+    hashes: Array.from({ length: hashes.length / HASH_HEX }, (_, i) => hashes.slice(i * HASH_HEX, (i + 1) * HASH_HEX)),
   };
 }
 
