@@ -8,7 +8,8 @@ import { logger } from '../logger.js';
 
 /** how long a lease lasts without renewal: how soon a dead worker's approval is taken over */
 export const LEASE_MS = 10_000;
-const RENEW_EVERY_MS = 3_000;
+/** how often a live worker renews it: a record unchanged for longer belongs to a dead worker */
+export const RENEW_EVERY_MS = 3_000;
 
 export const leaseEnd = (now = Date.now()): number => now + LEASE_MS;
 

@@ -17,7 +17,7 @@ import { driftText } from './execution-text.js';
 import { createCallApproval } from './call-approval.js';
 import { createSqlApproval, type NewApprovalDeps } from './sql-approval.js';
 import { StandingService } from './standing.js';
-import { leaseEnd, leaseLive, takeOver, underLease } from './execution-lease.js';
+import { LEASE_MS, RENEW_EVERY_MS, leaseEnd, leaseLive, takeOver, underLease } from './execution-lease.js';
 import { connectionFailure, undefinedObject, asAirlockError, internalError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { Auditor, AuditEventType } from '../domain/audit.js';
@@ -219,7 +219,8 @@ export class ApprovalService {
         return;
       }
       if (!rec.call && (await wasExecuted(this.deps.pools, rec.database, id))) {
-        await this.finish(id, ['executing'], 'executed', { result: { note: 'executed before a restart; result not kept' } });
+        // committed: by a worker that died before recording it, or by one that stalled and is about to
+        await this.recordCommittedElsewhere(rec, RENEW_EVERY_MS + 1000, true);
         return;
       }
     }
@@ -267,9 +268,25 @@ export class ApprovalService {
         .catch((err: Error) => logger.warn({ err: err.message, id }, 'undo record not kept'));
     }
     if (outcome.status === 'executed') await this.finish(id, ['executing'], 'executed', { result: outcome.result });
-    else if (outcome.status === 'already-executed') await this.finish(id, ['executing'], 'executed', {});
+    // another worker committed it between our takeover and our claim: it is alive, let it record its result
+    else if (outcome.status === 'already-executed') await this.recordCommittedElsewhere(rec, LEASE_MS, false);
     else if (outcome.status === 'drifted') await this.finish(id, ['executing'], 'drifted', { error: driftText(outcome) });
     else await this.finish(id, ['executing'], 'failed', { error: outcome.error });
+  }
+
+  /**
+   * The statement of an approval we took over had committed under another worker. That worker
+   * records its own result unless it died: wait for it up to `ms` and, when `renewed` tells it
+   * lives (its lease renewal changed the record since our takeover), leave the approval to it.
+   * Only what a dead or lost worker committed is marked executed by us, without its result.
+   */
+  private async recordCommittedElsewhere(taken: ApprovalRecord, ms: number, renewed: boolean): Promise<void> {
+    const now = await this.settled(taken.id, ms);
+    if (!now || FINAL.includes(now.status)) return;
+    if (renewed && now.version !== taken.version) return; // its lease is live again: it finishes, or lapses and is retaken
+    await this.finish(taken.id, ['executing'], 'executed', {
+      result: { note: 'executed by a worker that stopped before recording its result; result not kept' },
+    });
   }
 
   /** Wait for an approval to reach a final state, or time out with 57014 naming it. */
