@@ -67,6 +67,9 @@ function spawn(init: WorkerInit): Promise<Worker> {
   });
 }
 
+/** how long committed chunks wait to be handed over together (a flush hands them over at once) */
+const HANDOFF_MS = 10;
+
 export class WorkerSink implements AuditSink {
   readonly threaded = true;
   /** sent and not yet confirmed stored, kept for a restarted worker */
@@ -76,6 +79,7 @@ export class WorkerSink implements AuditSink {
   private worker: Worker | null = null;
   /** chunks not yet posted: sent together after the current callback, off the path of the result it releases */
   private outbox: AuditChunk[] = [];
+  private handoff: NodeJS.Timeout | null = null;
 
   private constructor(
     worker: Worker,
@@ -92,12 +96,15 @@ export class WorkerSink implements AuditSink {
 
   write(chunk: AuditChunk): void {
     this.unconfirmed.push(chunk);
-    // the chunk is journaled already (durable); handing it over can wait until the result is on its way
-    if (this.outbox.push(chunk) === 1) setImmediate(this.sendOutbox);
+    // the chunk is journaled already (durable): handing it over waits for the chunks of the next few
+    // ms, so a busy proxy wakes the worker once per hand-off period, not once per tick
+    if (this.outbox.push(chunk) === 1) this.handoff = setTimeout(this.sendOutbox, HANDOFF_MS).unref();
     this.updateRef();
   }
 
   private readonly sendOutbox = (): void => {
+    if (this.handoff) clearTimeout(this.handoff);
+    this.handoff = null;
     if (!this.outbox.length) return;
     const chunks = this.outbox;
     this.outbox = [];

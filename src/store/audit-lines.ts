@@ -23,6 +23,53 @@ export function preparedLine(p: PreparedAudit): string {
   return `${JSON.stringify(header)}\t${p.dataText}\n`;
 }
 
+/** A JSON string with no escape, control character or surrogate: its text is its canonical JSON. */
+const PLAIN_STRING = String.raw`"[^"\\\u0000-\u001f\ud800-\udfff]*"`;
+/** A header whose every value is in canonical form already: an integer ts, the type, eight strings or nulls. */
+const PLAIN_HEADER = new RegExp(
+  String.raw`^\[(0|-?[1-9][0-9]{0,15}),(${PLAIN_STRING})` + `,(null|${PLAIN_STRING})`.repeat(8) + String.raw`\]$`,
+);
+
+const unquote = (raw: string): string | null => (raw === 'null' ? null : raw.slice(1, -1));
+
+/**
+ * The header's values and the hashed body text around data, read straight off a header in canonical
+ * form: the text the chain hashes is then made of the header's own slices, with no parse and no
+ * second serialization. Anything else (escapes, other numbers, a damaged line) gives null, and the
+ * line takes the JSON.parse path.
+ */
+function plainHeader(h: string): { header: Header; around: [string, string] } | null {
+  const m = PLAIN_HEADER.exec(h);
+  if (!m || !Number.isSafeInteger(Number(m[1]))) return null;
+  return {
+    header: [
+      Number(m[1]),
+      m[2].slice(1, -1),
+      unquote(m[3]),
+      unquote(m[4]),
+      unquote(m[5]),
+      unquote(m[6]),
+      unquote(m[7]),
+      unquote(m[8]),
+      unquote(m[9]),
+      unquote(m[10]),
+    ],
+    around: [
+      `{"agent":${m[3]},"approval_id":${m[9]},"data":`,
+      `,"database":${m[5]},"decision":${m[6]},"door":${m[4]},"request_id":${m[8]},"rule":${m[7]},"ts":${m[1]},"type":${m[2]}}`,
+    ],
+  };
+}
+
+function parsedHeader(h: string): Header | null {
+  try {
+    const v = JSON.parse(h) as unknown;
+    return Array.isArray(v) ? (v as Header) : null;
+  } catch {
+    return null; // a damaged line (disk corruption): skipped, and the chain says nothing false
+  }
+}
+
 /** Decode complete lines (a trailing partial line, as a crash can leave, is ignored). */
 export function decodeAuditLines(text: string): PreparedAudit[] {
   const out: PreparedAudit[] = [];
@@ -31,30 +78,28 @@ export function decodeAuditLines(text: string): PreparedAudit[] {
     const nl = text.indexOf('\n', start);
     if (nl < 0) break;
     const tab = text.indexOf('\t', start);
-    let h: Header | null = null;
     if (tab > start && tab < nl) {
-      try {
-        h = JSON.parse(text.slice(start, tab)) as Header;
-      } catch {
-        h = null; // a damaged line (disk corruption): skipped, and the chain says nothing false
+      const headerText = text.slice(start, tab);
+      const plain = plainHeader(headerText);
+      const h = plain ? plain.header : parsedHeader(headerText);
+      if (h) {
+        out.push({
+          body: {
+            ts: h[0],
+            type: h[1],
+            agent: h[2],
+            door: h[3],
+            database: h[4],
+            decision: h[5],
+            rule: h[6],
+            request_id: h[7],
+            approval_id: h[8],
+          },
+          dataText: text.slice(tab + 1, nl),
+          tables: h[9],
+          ...(plain ? { around: plain.around } : {}),
+        });
       }
-    }
-    if (h) {
-      out.push({
-        body: {
-          ts: h[0],
-          type: h[1],
-          agent: h[2],
-          door: h[3],
-          database: h[4],
-          decision: h[5],
-          rule: h[6],
-          request_id: h[7],
-          approval_id: h[8],
-        },
-        dataText: text.slice(tab + 1, nl),
-        tables: h[9],
-      });
     }
     start = nl + 1;
   }

@@ -51,6 +51,8 @@ export interface PreparedAudit {
   dataText: string;
   /** the tables column (filter index), derived from data */
   tables: string | null;
+  /** the hashed body text before and after dataText, when the line it was decoded from already held it */
+  around?: readonly [string, string];
 }
 
 /**
@@ -86,6 +88,7 @@ export function prepareAudit(e: AuditBody): PreparedAudit {
 
 /** The chain hash of a prepared event (no second serialization of data). */
 export function preparedHash(prevHash: string, p: PreparedAudit): string {
+  if (p.around) return sha256(prevHash, p.around[0] + p.dataText + p.around[1]);
   return sha256(prevHash, bodyText(p.body as AuditBody, p.dataText));
 }
 
