@@ -29,8 +29,33 @@ const ACCESS_SHARE = 1;
 /** Airlock's own bookkeeping in the upstream database (exactly-once markers). */
 const INTERNAL_SCHEMA = 'airlock_meta';
 
+/**
+ * Catalogs that hold credentials or the server's configuration files: password hashes (pg_authid,
+ * pg_shadow), user-mapping passwords, subscription connection strings, and what pg_hba.conf,
+ * pg_ident.conf and postgresql.conf say (the functions behind those views are blocked already).
+ * Privileges decide who may read them; a gateway connected as a superuser must not hand them out.
+ */
+const SECRET_CATALOGS = new Set([
+  'pg_catalog.pg_authid',
+  'pg_catalog.pg_shadow',
+  'pg_catalog.pg_user_mapping',
+  'pg_catalog.pg_user_mappings',
+  'pg_catalog.pg_subscription',
+  'pg_catalog.pg_hba_file_rules',
+  'pg_catalog.pg_ident_file_mappings',
+  'pg_catalog.pg_file_settings',
+  'information_schema.user_mapping_options',
+  'information_schema._pg_user_mappings',
+]);
+/** An unqualified name resolves in pg_catalog first (a search_path putting a schema before it is refused). */
+const secretCatalog = (t: string) => SECRET_CATALOGS.has(t) || SECRET_CATALOGS.has(`pg_catalog.${t}`);
+
 /** Block-level checks that apply to every statement, whatever its kind. */
 function blockedAnywhere(a: AnalyzedStatement, cfg: PolicyConfig): Verdict | null {
+  const secret = a.tablesRead.find(secretCatalog) ?? a.tablesWritten.find(secretCatalog);
+  if (secret !== undefined) {
+    return v('block', 'block.credentials', `${secret} holds credentials or server configuration and is not readable by agents`);
+  }
   if (
     a.tablesWritten.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)) ||
     (a.kind !== 'read' && a.kind !== 'explain' && a.tablesRead.some((t) => t.toLowerCase().startsWith(`${INTERNAL_SCHEMA}.`)))
