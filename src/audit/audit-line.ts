@@ -76,6 +76,18 @@ export interface DecisionLineParts {
 
 const jsonText = (s: string | null | undefined) => (s === null || s === undefined ? 'null' : JSON.stringify(cleanText(s)));
 
+/** JSON texts of the names every line of a connection repeats (agent, door, database), memoised. */
+const nameTexts = new Map<string, string>();
+function nameText(s: string): string {
+  let t = nameTexts.get(s);
+  if (t === undefined) {
+    if (nameTexts.size >= 4096) nameTexts.clear();
+    t = jsonText(s);
+    nameTexts.set(s, t);
+  }
+  return t;
+}
+
 /** Precompute a decision's constant parts (memoize per Decision: cached decisions repeat). */
 export function decisionLineParts(
   d: { decision: string; rule: string; reason: string },
@@ -100,7 +112,7 @@ export function encodeDecisionLine(
   p: DecisionLineParts,
   f: { ts: number; agent: string; door: string; database: string; requestId?: string | null; client?: string; sql: string | null },
 ): string {
-  const header = `[${f.ts},"decision",${jsonText(f.agent)},${jsonText(f.door)},${jsonText(f.database)},${p.tier},${p.rule},${jsonText(f.requestId)},null,${p.tablesColumn}]`;
+  const header = `[${f.ts},"decision",${nameText(f.agent)},${nameText(f.door)},${nameText(f.database)},${p.tier},${p.rule},${jsonText(f.requestId)},null,${p.tablesColumn}]`;
   const client = f.client === undefined ? '' : `"client":${JSON.stringify(f.client)},`;
   return `${header}\t{${client}"kinds":${p.kinds},"reason":${p.reason},"sql":${f.sql === null ? 'null' : JSON.stringify(f.sql)},"tables":${p.tables}}\n`;
 }
