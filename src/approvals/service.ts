@@ -213,15 +213,19 @@ export class ApprovalService {
       const taken = await takeOver(this.deps.store, rec);
       if (!taken) return;
       rec = taken;
-      if (rec.call && !this.deps.calls?.idempotent(rec.call)) {
-        // sent or not, nobody knows: a call that is not idempotent is never sent a second time
-        await this.finish(id, ['executing'], 'failed', { error: 'the gateway stopped while the call was in flight; not sent again' });
-        return;
-      }
-      if (!rec.call && (await wasExecuted(this.deps.pools, rec.database, id))) {
-        // committed: by a worker that died before recording it, or by one that stalled and is about to
-        await this.recordCommittedElsewhere(rec, RENEW_EVERY_MS + 1000, true);
-        return;
+      const committed = !rec.call && (await wasExecuted(this.deps.pools, rec.database, id));
+      if (committed || rec.call) {
+        // its worker may only have stalled: a live one renews its lease or finishes within one period
+        if (await this.previousWorkerLives(rec)) return;
+        if (committed) {
+          await this.markExecutedWithoutResult(id);
+          return;
+        }
+        if (!this.deps.calls?.idempotent(rec.call!)) {
+          // sent or not, nobody knows: a call that is not idempotent is never sent a second time
+          await this.finish(id, ['executing'], 'failed', { error: 'the gateway stopped while the call was in flight; not sent again' });
+          return;
+        }
       }
     }
     const agent = await this.deps.store.findAgentByName(rec.agentName);
@@ -269,22 +273,26 @@ export class ApprovalService {
     }
     if (outcome.status === 'executed') await this.finish(id, ['executing'], 'executed', { result: outcome.result });
     // another worker committed it between our takeover and our claim: it is alive, let it record its result
-    else if (outcome.status === 'already-executed') await this.recordCommittedElsewhere(rec, LEASE_MS, false);
+    else if (outcome.status === 'already-executed') await this.markExecutedWithoutResult(id, LEASE_MS);
     else if (outcome.status === 'drifted') await this.finish(id, ['executing'], 'drifted', { error: driftText(outcome) });
     else await this.finish(id, ['executing'], 'failed', { error: outcome.error });
   }
 
   /**
-   * The statement of an approval we took over had committed under another worker. That worker
-   * records its own result unless it died: wait for it up to `ms` and, when `renewed` tells it
-   * lives (its lease renewal changed the record since our takeover), leave the approval to it.
-   * Only what a dead or lost worker committed is marked executed by us, without its result.
+   * After a takeover: did the previous worker show that it lives (it renewed its lease or finished)
+   * within one renewal period? Then the approval stays its own: it finishes, or its lease lapses
+   * again and the approval is taken over again.
    */
-  private async recordCommittedElsewhere(taken: ApprovalRecord, ms: number, renewed: boolean): Promise<void> {
-    const now = await this.settled(taken.id, ms);
+  private async previousWorkerLives(taken: ApprovalRecord): Promise<boolean> {
+    const now = await this.settled(taken.id, RENEW_EVERY_MS + 1000);
+    return !now || FINAL.includes(now.status) || now.version !== taken.version;
+  }
+
+  /** The statement committed under another worker, which records its own result unless it died. */
+  private async markExecutedWithoutResult(id: string, waitMs = 0): Promise<void> {
+    const now = waitMs > 0 ? await this.settled(id, waitMs) : await this.deps.store.getApproval(id);
     if (!now || FINAL.includes(now.status)) return;
-    if (renewed && now.version !== taken.version) return; // its lease is live again: it finishes, or lapses and is retaken
-    await this.finish(taken.id, ['executing'], 'executed', {
+    await this.finish(id, ['executing'], 'executed', {
       result: { note: 'executed by a worker that stopped before recording its result; result not kept' },
     });
   }

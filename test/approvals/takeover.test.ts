@@ -7,10 +7,17 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import pg from 'pg';
 import { createFixtureDb, type FixtureDb } from './preview-db.js';
 import { dbUrl, openTestGateway } from '../helpers/gateway.js';
-import type { Gateway } from '../../src/gateway/gateway.js';
 import { MARKER_TABLE } from '../../src/approvals/execute-marker.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway as GatewayClass } from '../../src/gateway/gateway.js';
+import { openAdminGateway } from '../../src/gateway/admin-gateway.js';
+import { testConfig } from '../helpers/gateway.js';
+import { fakepayYaml, startFakeUpstream } from '../api/fake-upstream.js';
 
 let db: FixtureDb;
+type Gateway = GatewayClass;
 let gw: Gateway | undefined;
 const workers: pg.Client[] = [];
 beforeAll(async () => {
@@ -118,5 +125,59 @@ describe('taking over an approval whose worker stalled', () => {
     expect(await balance()).toBe(before + 1);
     await g.audit.flush();
     expect(await g.store.listAudit({ approvalId: id, type: 'execution.executed' })).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('taking over an API call (not idempotent) whose worker stalled', () => {
+  /** A held refund (POST: not idempotent), moved to `executing` under a lapsed lease. */
+  async function stalledCall() {
+    const upstream = await startFakeUpstream();
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-takeover-api-'));
+    writeFileSync(join(dir, 'fakepay.yaml'), fakepayYaml(upstream.url));
+    const spec = testConfig({ database: db.name, extra: { integrations: { enable: [], dirs: [dir] } } });
+    const admin = await openAdminGateway(spec.config, { create: true });
+    await admin.setSecret('fakepay_key', 'sk_test_takeover', 'test');
+    await admin.close();
+    gw = await GatewayClass.open(spec.config, spec.opts);
+    const { agent } = await gw.store.createAgent(`takeover-${Math.random().toString(36).slice(2, 8)}`);
+    const held = await gw.callApi({
+      agent: { id: agent.id, name: agent.name },
+      door: 'api',
+      integration: 'fakepay',
+      method: 'create_refund',
+      args: { charge: 'ch_1', amount: 500 },
+    });
+    if (held.status !== 'pending') throw new Error(`expected pending, got ${held.status}`);
+    await gw.store.updateApproval(held.approvalId, {
+      fromStatus: ['pending'],
+      patch: { status: 'executing', attempts: 1, leaseUntil: Date.now() - 1 },
+    });
+    const refunds = () => upstream.received.filter((r) => r.url.startsWith('/v1/refunds')).length;
+    return { g: gw, id: held.approvalId, upstream, refunds };
+  }
+
+  it('its worker is alive (renews its lease): the call is left to it, neither failed nor sent again', async () => {
+    const { g, id, upstream, refunds } = await stalledCall();
+    try {
+      const b = g.approvals.execute(id);
+      await new Promise((r) => setTimeout(r, 1000));
+      await g.store.updateApproval(id, { fromStatus: ['executing'], patch: { leaseUntil: Date.now() + 10_000 } });
+      await b;
+      expect((await g.approvals.get(id)).status).toBe('executing');
+      expect(refunds()).toBe(0);
+    } finally {
+      await upstream.close();
+    }
+  }, 30_000);
+
+  it('its worker died: failed, not sent a second time', async () => {
+    const { g, id, upstream, refunds } = await stalledCall();
+    try {
+      await g.approvals.awaitOutcome(id, 20_000, { decision: 'ask', rule: 'x', reason: 'x', statements: [] });
+      expect(await g.approvals.get(id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/not sent again/) });
+      expect(refunds()).toBe(0);
+    } finally {
+      await upstream.close();
+    }
   }, 30_000);
 });
