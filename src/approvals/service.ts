@@ -290,8 +290,10 @@ export class ApprovalService {
 
   /** The statement committed under another worker, which records its own result unless it died. */
   private async markExecutedWithoutResult(id: string, waitMs = 0): Promise<void> {
-    const now = waitMs > 0 ? await this.settled(id, waitMs) : await this.deps.store.getApproval(id);
-    if (!now || FINAL.includes(now.status)) return;
+    if (waitMs > 0) {
+      const now = await this.settled(id, waitMs);
+      if (!now || FINAL.includes(now.status)) return;
+    }
     await this.finish(id, ['executing'], 'executed', {
       result: { note: 'executed by a worker that stopped before recording its result; result not kept' },
     });

@@ -77,7 +77,7 @@ export class WorkerSink implements AuditSink {
   private stored = 0;
   private closed = false;
   private worker: Worker | null = null;
-  /** chunks not yet posted: sent together after the current callback, off the path of the result it releases */
+  /** chunks not yet posted: sent together HANDOFF_MS after the first, off the path of the results they release */
   private outbox: AuditChunk[] = [];
   private handoff: NodeJS.Timeout | null = null;
 
