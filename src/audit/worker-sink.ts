@@ -67,6 +67,39 @@ function spawn(init: WorkerInit): Promise<Worker> {
   });
 }
 
+/**
+ * Consecutive chunks of one journal as one chunk of up to maxBatch events: on the wire each
+ * statement's result commits its own chunk, and copying a chunk object to the worker costs more
+ * than copying its text.
+ */
+export function joinChunks(chunks: readonly AuditChunk[], maxBatch: number): AuditChunk[] {
+  const out: AuditChunk[] = [];
+  let run: AuditChunk[] = [];
+  let events = 0;
+  const close = () => {
+    if (run.length > 1) {
+      const last = run[run.length - 1];
+      out.push({
+        first: run[0].first,
+        count: events,
+        text: run.map((c) => c.text).join(''),
+        ...(last.journal ? { journal: last.journal } : {}),
+      });
+    } else if (run.length === 1) out.push(run[0]);
+    run = [];
+    events = 0;
+  };
+  for (const c of chunks) {
+    const prev = run[run.length - 1];
+    const follows = prev && prev.first + prev.count === c.first && prev.journal?.name === c.journal?.name;
+    if (!follows || events + c.count > maxBatch) close();
+    run.push(c);
+    events += c.count;
+  }
+  close();
+  return out;
+}
+
 /** how long committed chunks wait to be handed over together (a flush hands them over at once) */
 const HANDOFF_MS = 10;
 
@@ -106,7 +139,7 @@ export class WorkerSink implements AuditSink {
     if (this.handoff) clearTimeout(this.handoff);
     this.handoff = null;
     if (!this.outbox.length) return;
-    const chunks = this.outbox;
+    const chunks = joinChunks(this.outbox, this.init.maxBatch);
     this.outbox = [];
     this.post({ t: 'chunks', chunks });
   };
@@ -155,7 +188,7 @@ export class WorkerSink implements AuditSink {
           this.attach(w);
           // what the dead worker had not confirmed goes again; applied ranges are skipped by journal offset
           this.outbox = [];
-          if (this.unconfirmed.length) this.post({ t: 'chunks', chunks: this.unconfirmed.slice() });
+          if (this.unconfirmed.length) this.post({ t: 'chunks', chunks: joinChunks(this.unconfirmed, this.init.maxBatch) });
         },
         (err: Error) => {
           logger.error({ err: err.message }, 'audit worker restart failed; retrying');
