@@ -31,21 +31,19 @@ const INTERNAL_SCHEMA = 'airlock_meta';
 
 /**
  * Catalogs that hold credentials or the server's configuration files: password hashes (pg_authid,
- * pg_shadow), user-mapping passwords, subscription connection strings, and what pg_hba.conf,
- * pg_ident.conf and postgresql.conf say (the functions behind those views are blocked already).
- * Privileges decide who may read them; a gateway connected as a superuser must not hand them out.
+ * pg_shadow), the raw user mappings, and what pg_hba.conf, pg_ident.conf and postgresql.conf say
+ * (the functions behind those views are blocked already). Privileges decide who may read them; a
+ * gateway connected as a superuser must not hand them out. pg_subscription and the user-mapping
+ * views are left to privileges: pg_dump reads them (subscriptions as a superuser, user mappings
+ * of each foreign server), and a dump through Airlock must work.
  */
 const SECRET_CATALOGS = new Set([
   'pg_catalog.pg_authid',
   'pg_catalog.pg_shadow',
   'pg_catalog.pg_user_mapping',
-  'pg_catalog.pg_user_mappings',
-  'pg_catalog.pg_subscription',
   'pg_catalog.pg_hba_file_rules',
   'pg_catalog.pg_ident_file_mappings',
   'pg_catalog.pg_file_settings',
-  'information_schema.user_mapping_options',
-  'information_schema._pg_user_mappings',
 ]);
 /** An unqualified name resolves in pg_catalog first (a search_path putting a schema before it is refused). */
 const secretCatalog = (t: string) => SECRET_CATALOGS.has(t) || SECRET_CATALOGS.has(`pg_catalog.${t}`);

@@ -148,14 +148,12 @@ const cases: [tier: 'auto' | 'ask' | 'block', sql: string, rule?: string][] = [
   ['block', 'SELECT (SELECT rolpassword FROM "pg_authid" LIMIT 1)', 'block.credentials'],
   ['block', 'COPY pg_authid TO STDOUT', 'block.credentials'],
   ['block', 'TABLE pg_catalog.pg_user_mapping', 'block.credentials'],
-  ['block', 'SELECT srvname, umoptions FROM pg_user_mappings', 'block.credentials'],
-  ['block', 'WITH s AS (SELECT subconninfo FROM pg_subscription) SELECT 1', 'block.credentials'],
-  ['block', 'SELECT * FROM information_schema.user_mapping_options', 'block.credentials'],
   ['block', 'SELECT * FROM pg_hba_file_rules', 'block.credentials'],
   ['block', 'SELECT name, setting FROM pg_file_settings', 'block.credentials'],
   ['block', 'DECLARE c CURSOR FOR SELECT * FROM pg_shadow', 'block.credentials'],
   ['auto', 'SELECT rolname, rolpassword FROM pg_roles', 'auto.read'], // shows ******** for the password
   ['auto', 'SELECT * FROM public.pg_authid', 'auto.read'], // a user table of that name
+  ['auto', 'SELECT subname, subconninfo FROM pg_subscription', 'auto.read'], // pg_dump reads it: left to privileges
   ['block', "INSERT INTO airlock_meta.executions VALUES ('x', now())", 'block.internal'],
   ['block', 'ALTER TABLE airlock_meta.executions DROP CONSTRAINT executions_pkey', 'block.internal'],
   ['auto', 'SELECT * FROM airlock_meta.executions'],
