@@ -8,13 +8,9 @@ import pg from 'pg';
 import { createFixtureDb, type FixtureDb } from './preview-db.js';
 import { dbUrl, openTestGateway } from '../helpers/gateway.js';
 import { MARKER_TABLE } from '../../src/approvals/execute-marker.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Gateway as GatewayClass } from '../../src/gateway/gateway.js';
-import { openAdminGateway } from '../../src/gateway/admin-gateway.js';
-import { testConfig } from '../helpers/gateway.js';
-import { fakepayYaml, startFakeUpstream } from '../api/fake-upstream.js';
+import { startFakeUpstream } from '../api/fake-upstream.js';
+import { fakepayTestConfig } from '../api/fakepay-gateway.js';
 
 let db: FixtureDb;
 type Gateway = GatewayClass;
@@ -132,12 +128,7 @@ describe('taking over an API call (not idempotent) whose worker stalled', () => 
   /** A held refund (POST: not idempotent), moved to `executing` under a lapsed lease. */
   async function stalledCall() {
     const upstream = await startFakeUpstream();
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-takeover-api-'));
-    writeFileSync(join(dir, 'fakepay.yaml'), fakepayYaml(upstream.url));
-    const spec = testConfig({ database: db.name, extra: { integrations: { enable: [], dirs: [dir] } } });
-    const admin = await openAdminGateway(spec.config, { create: true });
-    await admin.setSecret('fakepay_key', 'sk_test_takeover', 'test');
-    await admin.close();
+    const spec = await fakepayTestConfig(db.name, upstream, 'sk_test_takeover');
     gw = await GatewayClass.open(spec.config, spec.opts);
     const { agent } = await gw.store.createAgent(`takeover-${Math.random().toString(36).slice(2, 8)}`);
     const held = await gw.callApi({

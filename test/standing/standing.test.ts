@@ -9,11 +9,8 @@ import { openTestGateway, testConfig } from '../helpers/gateway.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import type { GatewayOutcome } from '../../src/domain/request.js';
 import type { StandingOptions } from '../../src/domain/standing.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openAdminGateway } from '../../src/gateway/admin-gateway.js';
-import { fakepayYaml, startFakeUpstream } from '../api/fake-upstream.js';
+import { startFakeUpstream } from '../api/fake-upstream.js';
+import { fakepayTestConfig } from '../api/fakepay-gateway.js';
 
 let db: FixtureDb;
 const open: Gateway[] = [];
@@ -232,12 +229,7 @@ describe('standing approvals of API methods', () => {
   it('approve the same integration and method for the same agent, when the arguments fit, never for two reviewers', async () => {
     const upstream = await startFakeUpstream();
     try {
-      const dir = mkdtempSync(join(tmpdir(), 'airlock-standing-api-'));
-      writeFileSync(join(dir, 'fakepay.yaml'), fakepayYaml(upstream.url));
-      const spec = testConfig({ database: db.name, extra: { integrations: { enable: [], dirs: [dir] } } });
-      const admin = await openAdminGateway(spec.config, { create: true });
-      await admin.setSecret('fakepay_key', 'sk_test_standing', 'test');
-      await admin.close();
+      const spec = await fakepayTestConfig(db.name, upstream, 'sk_test_standing');
       const g = await Gateway.open(spec.config, spec.opts);
       open.push(g);
       const agent = await newAgent(g);
