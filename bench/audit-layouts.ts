@@ -108,7 +108,7 @@ export async function benchAuditLayouts(): Promise<Record<string, number>> {
       if (b >= WARM) blockHashUs += allCpuUs() - tb;
       const t0 = allCpuUs();
       const rows: Row[] = [];
-      for (const p of decodeAuditLines(text)) {
+      for (const p of decodeAuditLines(text, true)) {
         const hash = preparedHash(prev, p);
         rows.push([p, prev, hash]);
         prev = hash;

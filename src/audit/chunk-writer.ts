@@ -145,7 +145,7 @@ export class ChunkWriter {
 
   /** Store complete journal lines as one block (the store keeps the text as is, decoded once here). */
   private async appendLines(lines: string, journal: { name: string; end: number } | undefined): Promise<void> {
-    const events = decodeAuditLines(lines);
+    const events = decodeAuditLines(lines, true);
     if (!events.length) return;
     const now = Date.now();
     const wantCheckpoint =

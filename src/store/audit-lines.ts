@@ -70,8 +70,12 @@ function parsedHeader(h: string): Header | null {
   }
 }
 
-/** Decode complete lines (a trailing partial line, as a crash can leave, is ignored). */
-export function decodeAuditLines(text: string): PreparedAudit[] {
+/**
+ * Decode complete lines (a trailing partial line, as a crash can leave, is ignored). `forHashing`:
+ * the writer, which hashes what it decodes, also gets each canonical header's body text (`around`);
+ * readers (listing, export) take JSON.parse, which is faster when nothing is hashed.
+ */
+export function decodeAuditLines(text: string, forHashing = false): PreparedAudit[] {
   const out: PreparedAudit[] = [];
   let start = 0;
   for (;;) {
@@ -80,7 +84,7 @@ export function decodeAuditLines(text: string): PreparedAudit[] {
     const tab = text.indexOf('\t', start);
     if (tab > start && tab < nl) {
       const headerText = text.slice(start, tab);
-      const plain = plainHeader(headerText);
+      const plain = forHashing ? plainHeader(headerText) : null;
       const h = plain ? plain.header : parsedHeader(headerText);
       if (h) {
         out.push({

@@ -79,7 +79,7 @@ describe('reading headers', () => {
         approvalId: pick(i * 11 + 2),
         data: { sql: `SELECT ${i}`, tables: i % 2 ? [pick(i + 6) ?? 't'] : [] },
       });
-      const [p] = decodeAuditLines(line);
+      const [p] = decodeAuditLines(line, true);
       const header = JSON.parse(line.slice(0, line.indexOf('\t'))) as unknown[];
       expect(p.body).toEqual({
         ts: header[0],
@@ -112,7 +112,7 @@ describe('reading headers', () => {
       '[1,"d","x\u0001",null,null,null,null,null,null,null]\t{}\n', // a raw control character: not JSON
     ];
     for (const line of lines) {
-      const got = decodeAuditLines(line);
+      const got = decodeAuditLines(line, true);
       let parsed: unknown[] | null;
       try {
         parsed = JSON.parse(line.slice(0, line.indexOf('\t'))) as unknown[];
