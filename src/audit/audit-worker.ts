@@ -9,8 +9,6 @@ import { ChunkWriter } from './chunk-writer.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-sink.js';
 
 const ORPHAN_SCAN_MS = 30_000;
-/** the worker's group commit: chunks arriving within this many ms share one store transaction */
-const GROUP_COMMIT_MS = 20;
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const reply = (m: FromWorker) => port.postMessage(m);
@@ -30,7 +28,6 @@ if (store) {
     checkpointFile: init.checkpointFile,
     journalDir: init.journalDir,
     maxBatch: init.maxBatch,
-    coalesceMs: GROUP_COMMIT_MS,
     onStored: (upTo) => reply({ t: 'stored', upTo }),
     onFailed: (err) => reply({ t: 'failed', message: err.message }),
   });

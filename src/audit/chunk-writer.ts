@@ -28,12 +28,6 @@ export interface ChunkWriterOptions {
   onFailed: (err: Error) => void;
   /** a checkpoint at least this often under load; always when the queue runs empty */
   checkpointEveryMs?: number;
-  /**
-   * Group commit: a chunk arriving while nothing is being written waits this long for others (or for
-   * maxBatch events), so a steady trickle is stored a few transactions per 10 ms rather than one per
-   * tick — a commit costs far more than a row. Durability does not wait: the journal has the events.
-   */
-  coalesceMs?: number;
 }
 
 const RETRY_MIN_MS = 50;
@@ -43,8 +37,6 @@ const RECOVERY_READ_BYTES = 1 << 20;
 
 export class ChunkWriter {
   private queue: AuditChunk[] = [];
-  /** events in `queue` */
-  private queuedEvents = 0;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -62,17 +54,10 @@ export class ChunkWriter {
 
   write(chunk: AuditChunk): void {
     this.queue.push(chunk);
-    this.queuedEvents += chunk.count;
-    if (this.running || this.timer) return;
-    const wait = this.opts.coalesceMs ?? 0;
-    if (wait <= 0 || this.queuedEvents >= this.opts.maxBatch) return this.start();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.start();
-    }, wait);
+    if (!this.running && !this.timer) this.start();
   }
 
-  /** Write now instead of after the backoff or the group-commit wait (a flush is waiting). */
+  /** Write now instead of after the backoff (a flush is waiting). */
   kick(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -107,7 +92,6 @@ export class ChunkWriter {
         await this.apply(take);
       } catch (err) {
         this.queue = take.concat(this.queue);
-        for (const c of take) this.queuedEvents += c.count;
         this.failures++;
         const e = err instanceof Error ? err : new Error(String(err));
         this.opts.onFailed(e);
@@ -134,7 +118,6 @@ export class ChunkWriter {
       n += this.queue[0].count;
       out.push(this.queue.shift()!);
     }
-    this.queuedEvents -= n;
     return out;
   }
 
