@@ -42,7 +42,7 @@ if (store) {
     else if (m.t === 'close') {
       clearInterval(scan);
       void writer
-        .idle()
+        .finish()
         .then(() => opened.close())
         .catch(() => undefined)
         .finally(() => port.close());

@@ -26,7 +26,10 @@ export interface ChunkWriterOptions {
   /** every event of chunks up to this index (exclusive) is stored */
   onStored: (upTo: number) => void;
   onFailed: (err: Error) => void;
-  /** a checkpoint at least this often under load; always when the queue runs empty */
+  /**
+   * A checkpoint at most this often while events flow (default 1000 ms), and of the head once they
+   * stop: this long after the last one, or when the writer finishes.
+   */
   checkpointEveryMs?: number;
 }
 
@@ -41,6 +44,11 @@ export class ChunkWriter {
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
   private lastCheckpoint = 0;
+  /** the newest stored event is named by a checkpoint (or nothing is stored) */
+  private headSigned = true;
+  /** sign the head at the end of the current drain (the idle timer fired, or finish() waits) */
+  private signWanted = false;
+  private idleTimer: NodeJS.Timeout | null = null;
   private lastLogged = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly sign: ((h: Omit<AuditCheckpoint, 'mac'>) => AuditCheckpoint) | null;
@@ -72,6 +80,15 @@ export class ChunkWriter {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** idle(), then a checkpoint of the head if the last events have none: before the store is closed. */
+  async finish(): Promise<void> {
+    await this.idle();
+    if (this.headSigned || !this.sign) return;
+    this.signWanted = true;
+    if (!this.running && !this.timer) this.start();
+    await this.idle();
+  }
+
   get queued(): number {
     return this.queue.length;
   }
@@ -81,11 +98,48 @@ export class ChunkWriter {
     this.running = p;
     void p.finally(() => {
       if (this.running === p) this.running = null;
-      if (!this.queue.length || this.timer) for (const w of this.idleWaiters.splice(0)) w();
+      // chunks (or a checkpoint) wanted after the drain's last look: go on, unless a retry is timed
+      if ((this.queue.length || this.signWanted) && !this.timer) return this.start();
+      for (const w of this.idleWaiters.splice(0)) w();
+      if (!this.queue.length && !this.headSigned && !this.idleTimer) this.armIdleCheckpoint();
     });
   }
 
+  /** Events stopped with the head unsigned: sign it once checkpointEveryMs have passed since the last checkpoint. */
+  private armIdleCheckpoint(): void {
+    const wait = Math.max(10, this.lastCheckpoint + this.checkpointEveryMs - Date.now());
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.headSigned) return;
+      this.signWanted = true;
+      if (!this.running && !this.timer) this.start();
+    }, wait);
+    this.idleTimer.unref();
+  }
+
+  private get checkpointEveryMs(): number {
+    return this.opts.checkpointEveryMs ?? 1000;
+  }
+
   private async drain(): Promise<void> {
+    await this.drainQueue();
+    while (this.signWanted && !this.timer) {
+      this.signWanted = false;
+      if (!this.headSigned && this.sign) {
+        try {
+          const c = await this.store.checkpointAuditHead(this.sign);
+          if (c) this.noteCheckpoint(c);
+          this.headSigned = true;
+        } catch (err) {
+          logger.error({ err: (err as Error).message }, 'audit checkpoint failed; the next batch signs the head');
+        }
+      }
+      // events that came in meanwhile
+      await this.drainQueue();
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
     while (this.queue.length) {
       const take = this.take();
       try {
@@ -130,14 +184,14 @@ export class ChunkWriter {
   private async appendLines(lines: string, journal: { name: string; end: number } | undefined): Promise<void> {
     const events = decodeAuditLines(lines, true);
     if (!events.length) return;
-    const now = Date.now();
-    const wantCheckpoint =
-      this.sign !== null && (this.queue.length === 0 || now - this.lastCheckpoint >= (this.opts.checkpointEveryMs ?? 1000));
+    const wantCheckpoint = this.sign !== null && Date.now() - this.lastCheckpoint >= this.checkpointEveryMs;
     const r = await this.store.appendAuditBatch(events, {
       journal,
       lines,
       ...(wantCheckpoint && this.sign ? { checkpoint: this.sign } : {}),
     });
+    if (r.skipped) return;
+    this.headSigned = !this.sign || r.checkpoint !== undefined;
     if (r.checkpoint) this.noteCheckpoint(r.checkpoint);
   }
 

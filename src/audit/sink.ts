@@ -58,6 +58,6 @@ export class ThreadSink implements AuditSink {
   }
 
   async close(): Promise<void> {
-    await within(this.writer.idle(), CLOSE_BOUND_MS);
+    await within(this.writer.finish(), CLOSE_BOUND_MS);
   }
 }

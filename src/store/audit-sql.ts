@@ -89,19 +89,29 @@ export async function appendAuditBlock(
       [journal.name, journal.end, Date.now()],
     );
   }
-  let checkpoint: AuditCheckpoint | undefined;
-  if (opts.checkpoint) {
-    const root = firstSeq === 1 ? hashes.slice(0, HASH_HEX) : await rootHash(tx);
-    checkpoint = opts.checkpoint({ seq, hash: prev, root, ts: Date.now() });
-    await tx.run('INSERT INTO audit_checkpoints (seq, hash, root, ts, mac) VALUES (?, ?, ?, ?, ?)', [
-      checkpoint.seq,
-      checkpoint.hash,
-      checkpoint.root,
-      checkpoint.ts,
-      checkpoint.mac,
-    ]);
-  }
+  const checkpoint = opts.checkpoint
+    ? await insertCheckpoint(tx, opts.checkpoint, seq, prev, firstSeq === 1 ? hashes.slice(0, HASH_HEX) : await rootHash(tx))
+    : undefined;
   return { firstSeq, lastSeq: seq, lastHash: prev, ...(checkpoint ? { checkpoint } : {}) };
+}
+
+type Signer = NonNullable<AppendBatchOptions['checkpoint']>;
+
+async function insertCheckpoint(tx: SqlExec, sign: Signer, seq: number, hash: string, root: string): Promise<AuditCheckpoint> {
+  const c = sign({ seq, hash, root, ts: Date.now() });
+  await tx.run('INSERT INTO audit_checkpoints (seq, hash, root, ts, mac) VALUES (?, ?, ?, ?, ?)', [c.seq, c.hash, c.root, c.ts, c.mac]);
+  return c;
+}
+
+/**
+ * Sign the chain's head as it stands, unless it is empty or a checkpoint names it already (another
+ * gateway's, or this one's). Inside a transaction holding the audit lock, like appendAuditBlock.
+ */
+export async function checkpointAuditHead(tx: SqlExec, sign: Signer): Promise<AuditCheckpoint | null> {
+  const head = await chainHead(tx);
+  if (head.seq === 0) return null;
+  if ((await tx.all('SELECT 1 AS one FROM audit_checkpoints WHERE seq = ?', [head.seq])).length) return null;
+  return insertCheckpoint(tx, sign, head.seq, head.hash, await rootHash(tx));
 }
 
 /** The hash of seq 1: which chain this is. */

@@ -10,7 +10,7 @@ import {
   patchAssignments,
   rowToApproval,
 } from './approval-rows.js';
-import { appendAuditBlock, auditPageQuery, auditQuery, rowToAuditEvent, rowToCheckpoint } from './audit-sql.js';
+import { appendAuditBlock, auditPageQuery, checkpointAuditHead, auditQuery, rowToAuditEvent, rowToCheckpoint } from './audit-sql.js';
 import { iterateBlockEvents, listBlockEvents } from './audit-blocks.js';
 import { prepareAudit, type PreparedAudit } from './chain-hash.js';
 import { loadMigrations, runMigrations } from './migrate.js';
@@ -285,6 +285,10 @@ export class SqlStore implements Store {
   async appendAuditBatch(events: readonly PreparedAudit[], opts: AppendBatchOptions = {}): Promise<AppendBatchResult> {
     if (!events.length) return { firstSeq: 0, lastSeq: 0, lastHash: '' };
     return this.db.transaction((tx) => appendAuditBlock(tx, events, opts), 'audit');
+  }
+
+  async checkpointAuditHead(sign: NonNullable<AppendBatchOptions['checkpoint']>): Promise<AuditCheckpoint | null> {
+    return this.db.transaction((tx) => checkpointAuditHead(tx, sign), 'audit');
   }
 
   async journalApplied(name: string): Promise<number> {

@@ -126,6 +126,8 @@ export interface Store {
   appendAuditEvents(events: readonly AuditBody[]): Promise<AppendResult>;
   /** The same for events already prepared, with the journal offset and a checkpoint in that transaction. */
   appendAuditBatch(events: readonly PreparedAudit[], opts?: AppendBatchOptions): Promise<AppendBatchResult>;
+  /** Sign the head as it stands (no event appended); null when the chain is empty or its head is signed already. */
+  checkpointAuditHead(sign: NonNullable<AppendBatchOptions['checkpoint']>): Promise<AuditCheckpoint | null>;
   /** How far a journal was applied (0 when never). */
   journalApplied(name: string): Promise<number>;
   /** Forget a journal that was applied completely and deleted. */
