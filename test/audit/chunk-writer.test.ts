@@ -115,8 +115,7 @@ describe.each(TARGETS)('audit checkpoints on $kind', ({ make }) => {
       // a microtask later: the drain has looked at its empty queue and is finishing
       if (f) void Promise.resolve().then(f);
     });
-    late = () =>
-      writer.write({ first: 2, count: 1, text: encodeAuditLine({ type: 'decision', agent: 'late', data: {} }) });
+    late = () => writer.write({ first: 2, count: 1, text: encodeAuditLine({ type: 'decision', agent: 'late', data: {} }) });
     writer.write({ first: 0, count: 2, text: encodeAuditLine({ type: 'decision', data: {} }).repeat(2) });
     for (let i = 0; i < 40 && stored() < 3; i++) await sleep(25);
     expect(stored()).toBe(3);
