@@ -101,19 +101,23 @@ export class ChunkWriter {
       // chunks (or a checkpoint) wanted after the drain's last look: go on, unless a retry is timed
       if ((this.queue.length || this.signWanted) && !this.timer) return this.start();
       for (const w of this.idleWaiters.splice(0)) w();
-      if (!this.queue.length && !this.headSigned && !this.idleTimer) this.armIdleCheckpoint();
+      if (!this.queue.length && !this.headSigned && !this.idleTimer) {
+        this.armIdleCheckpoint(this.lastCheckpoint + this.checkpointEveryMs - Date.now());
+      }
     });
   }
 
-  /** Events stopped with the head unsigned: sign it once checkpointEveryMs have passed since the last checkpoint. */
-  private armIdleCheckpoint(): void {
-    const wait = Math.max(10, this.lastCheckpoint + this.checkpointEveryMs - Date.now());
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.headSigned) return;
-      this.signWanted = true;
-      if (!this.running && !this.timer) this.start();
-    }, wait);
+  /** Events stopped with the head unsigned: sign it after `wait` ms (a period after the last checkpoint). */
+  private armIdleCheckpoint(wait: number): void {
+    this.idleTimer = setTimeout(
+      () => {
+        this.idleTimer = null;
+        if (this.headSigned) return;
+        this.signWanted = true;
+        if (!this.running && !this.timer) this.start();
+      },
+      Math.max(10, wait),
+    );
     this.idleTimer.unref();
   }
 
@@ -125,17 +129,22 @@ export class ChunkWriter {
     await this.drainQueue();
     while (this.signWanted && !this.timer) {
       this.signWanted = false;
-      if (!this.headSigned && this.sign) {
-        try {
-          const c = await this.store.checkpointAuditHead(this.sign);
-          if (c) this.noteCheckpoint(c);
-          this.headSigned = true;
-        } catch (err) {
-          logger.error({ err: (err as Error).message }, 'audit checkpoint failed; the next batch signs the head');
-        }
-      }
+      await this.signHead();
       // events that came in meanwhile
       await this.drainQueue();
+    }
+  }
+
+  /** A checkpoint of the head when the last stored events have none (never throws: tried again later). */
+  private async signHead(): Promise<void> {
+    if (this.headSigned || !this.sign) return;
+    try {
+      const c = await this.store.checkpointAuditHead(this.sign);
+      if (c) this.noteCheckpoint(c);
+      this.headSigned = true;
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'audit checkpoint failed; trying again in a period');
+      if (!this.idleTimer) this.armIdleCheckpoint(this.checkpointEveryMs);
     }
   }
 
@@ -227,6 +236,8 @@ export class ChunkWriter {
       await this.store.forgetJournal(name);
       logger.info({ journal: name }, 'replayed an audit journal left by a process that stopped');
     }
+    // a recovering command may exit right after: the replayed head is signed now, not in a period
+    if (events) await this.signHead();
     return events;
   }
 }
