@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { configError } from '../errors.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
+import type { CheckpointSigner } from '../store/store.js';
 
 const KEY_ENV = 'AIRLOCK_AUDIT_KEY';
 
@@ -35,8 +36,8 @@ export function loadAuditKey(keyFile: string | null, create: boolean): Buffer | 
 const macText = (c: Omit<AuditCheckpoint, 'mac'>) => `airlock-checkpoint-v1\n${c.seq}\n${c.hash}\n${c.root}\n${c.ts}`;
 
 /** A signer for the store's append transaction. */
-export function checkpointSigner(key: Buffer) {
-  return (head: Omit<AuditCheckpoint, 'mac'>): AuditCheckpoint => ({
+export function checkpointSigner(key: Buffer): CheckpointSigner {
+  return (head) => ({
     ...head,
     mac: createHmac('sha256', key).update(macText(head)).digest('hex'),
   });

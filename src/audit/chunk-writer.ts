@@ -4,7 +4,7 @@
 // It also replays journals left behind by processes that died (exactly once, by journal offset).
 import { join } from 'node:path';
 import { logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { CheckpointSigner, Store } from '../store/store.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
 import { decodeAuditLines } from './audit-line.js';
 import { appendCheckpointFile, checkpointSigner } from './checkpoints.js';
@@ -51,7 +51,7 @@ export class ChunkWriter {
   private idleTimer: NodeJS.Timeout | null = null;
   private lastLogged = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly sign: ((h: Omit<AuditCheckpoint, 'mac'>) => AuditCheckpoint) | null;
+  private readonly sign: CheckpointSigner | null;
 
   constructor(
     private readonly store: Store,

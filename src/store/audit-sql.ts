@@ -3,7 +3,7 @@
 import { invalidParameterValue } from '../errors.js';
 import { GENESIS_HASH, preparedHash, type PreparedAudit } from './chain-hash.js';
 import type { Row, SqlExec } from './sql-driver.js';
-import type { AppendBatchOptions, AppendBatchResult } from './store.js';
+import type { AppendBatchOptions, AppendBatchResult, CheckpointSigner } from './store.js';
 import type { AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
 import { blockRow, HASH_HEX, insertBlock, likeEscape, tablesCondition } from './audit-blocks.js';
 import { parseDataText, preparedLine } from './audit-lines.js';
@@ -95,9 +95,7 @@ export async function appendAuditBlock(
   return { firstSeq, lastSeq: seq, lastHash: prev, ...(checkpoint ? { checkpoint } : {}) };
 }
 
-type Signer = NonNullable<AppendBatchOptions['checkpoint']>;
-
-async function insertCheckpoint(tx: SqlExec, sign: Signer, seq: number, hash: string, root: string): Promise<AuditCheckpoint> {
+async function insertCheckpoint(tx: SqlExec, sign: CheckpointSigner, seq: number, hash: string, root: string): Promise<AuditCheckpoint> {
   const c = sign({ seq, hash, root, ts: Date.now() });
   await tx.run('INSERT INTO audit_checkpoints (seq, hash, root, ts, mac) VALUES (?, ?, ?, ?, ?)', [c.seq, c.hash, c.root, c.ts, c.mac]);
   return c;
@@ -107,7 +105,7 @@ async function insertCheckpoint(tx: SqlExec, sign: Signer, seq: number, hash: st
  * Sign the chain's head as it stands, unless it is empty or a checkpoint names it already (another
  * gateway's, or this one's). Inside a transaction holding the audit lock, like appendAuditBlock.
  */
-export async function checkpointAuditHead(tx: SqlExec, sign: Signer): Promise<AuditCheckpoint | null> {
+export async function checkpointAuditHead(tx: SqlExec, sign: CheckpointSigner): Promise<AuditCheckpoint | null> {
   const head = await chainHead(tx);
   if (head.seq === 0) return null;
   if ((await tx.all('SELECT 1 AS one FROM audit_checkpoints WHERE seq = ?', [head.seq])).length) return null;

@@ -19,7 +19,16 @@ import * as reviewerSql from './reviewer-sql.js';
 import * as agentSql from './agent-sql.js';
 import * as vaultSql from './vault-sql.js';
 import * as standingSql from './standing-sql.js';
-import type { AppendBatchOptions, AppendBatchResult, AppendResult, NewSecret, SecretRecord, SessionTimes, Store } from './store.js';
+import type {
+  AppendBatchOptions,
+  AppendBatchResult,
+  AppendResult,
+  CheckpointSigner,
+  NewSecret,
+  SecretRecord,
+  SessionTimes,
+  Store,
+} from './store.js';
 import type { AgentAuth, AgentRecord } from '../domain/agent.js';
 import type { ApprovalChange, ApprovalFilter, ApprovalRecord, ApprovalUpdate, NewApproval } from '../domain/approval.js';
 import type { AuditBody, AuditCheckpoint, AuditEvent, AuditFilter } from '../domain/audit.js';
@@ -287,7 +296,7 @@ export class SqlStore implements Store {
     return this.db.transaction((tx) => appendAuditBlock(tx, events, opts), 'audit');
   }
 
-  async checkpointAuditHead(sign: NonNullable<AppendBatchOptions['checkpoint']>): Promise<AuditCheckpoint | null> {
+  async checkpointAuditHead(sign: CheckpointSigner): Promise<AuditCheckpoint | null> {
     return this.db.transaction((tx) => checkpointAuditHead(tx, sign), 'audit');
   }
 

@@ -26,11 +26,14 @@ export interface AppendResult {
   lastHash: string;
 }
 
+/** Signs a head of the chain (the audit key stays with the writer; the store only keeps the result). */
+export type CheckpointSigner = (head: Omit<AuditCheckpoint, 'mac'>) => AuditCheckpoint;
+
 export interface AppendBatchOptions {
   /** the local journal these events come from and its offset after them: applied exactly once */
   journal?: { name: string; end: number };
   /** sign the new head and store it as a checkpoint in the same transaction */
-  checkpoint?: (head: { seq: number; hash: string; root: string; ts: number }) => AuditCheckpoint;
+  checkpoint?: CheckpointSigner;
   /** the journal text the events were decoded from (decodeAuditLines gives exactly them), stored as is */
   lines?: string;
 }
@@ -127,7 +130,7 @@ export interface Store {
   /** The same for events already prepared, with the journal offset and a checkpoint in that transaction. */
   appendAuditBatch(events: readonly PreparedAudit[], opts?: AppendBatchOptions): Promise<AppendBatchResult>;
   /** Sign the head as it stands (no event appended); null when the chain is empty or its head is signed already. */
-  checkpointAuditHead(sign: NonNullable<AppendBatchOptions['checkpoint']>): Promise<AuditCheckpoint | null>;
+  checkpointAuditHead(sign: CheckpointSigner): Promise<AuditCheckpoint | null>;
   /** How far a journal was applied (0 when never). */
   journalApplied(name: string): Promise<number>;
   /** Forget a journal that was applied completely and deleted. */
