@@ -33,6 +33,34 @@ export interface ChunkWriterOptions {
   checkpointEveryMs?: number;
 }
 
+/**
+ * How many chunks from `from` on go together, to the worker and into one transaction: consecutive
+ * events of one journal, up to maxBatch events (always at least one chunk).
+ */
+export function runLength(chunks: readonly AuditChunk[], from: number, maxBatch: number): number {
+  let end = from + 1;
+  let events = chunks[from].count;
+  for (; end < chunks.length; end++) {
+    const prev = chunks[end - 1];
+    const c = chunks[end];
+    if (prev.first + prev.count !== c.first || prev.journal?.name !== c.journal?.name || events + c.count > maxBatch) break;
+    events += c.count;
+  }
+  return end - from;
+}
+
+/** A run of chunks as one chunk: its events, its text in order, and the journal offset after the last. */
+export function joinRun(run: readonly AuditChunk[]): AuditChunk {
+  if (run.length === 1) return run[0];
+  const last = run[run.length - 1];
+  return {
+    first: run[0].first,
+    count: run.reduce((n, c) => n + c.count, 0),
+    text: run.map((c) => c.text).join(''),
+    ...(last.journal ? { journal: last.journal } : {}),
+  };
+}
+
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2000;
 const LOG_CHECKPOINT_EVERY_MS = 10_000;
@@ -150,11 +178,11 @@ export class ChunkWriter {
 
   private async drainQueue(): Promise<void> {
     while (this.queue.length) {
-      const take = this.take();
+      const batch = joinRun(this.queue.splice(0, runLength(this.queue, 0, this.opts.maxBatch)));
       try {
-        await this.apply(take);
+        await this.appendLines(batch.text, batch.journal);
       } catch (err) {
-        this.queue = take.concat(this.queue);
+        this.queue.unshift(batch);
         this.failures++;
         const e = err instanceof Error ? err : new Error(String(err));
         this.opts.onFailed(e);
@@ -168,25 +196,8 @@ export class ChunkWriter {
         return;
       }
       this.failures = 0;
-      const last = take[take.length - 1];
-      this.opts.onStored(last.first + last.count);
+      this.opts.onStored(batch.first + batch.count);
     }
-  }
-
-  /** Consecutive chunks of one journal, up to maxBatch events, written as one transaction. */
-  private take(): AuditChunk[] {
-    const out = [this.queue.shift()!];
-    let n = out[0].count;
-    while (this.queue.length && n + this.queue[0].count <= this.opts.maxBatch && this.queue[0].journal?.name === out[0].journal?.name) {
-      n += this.queue[0].count;
-      out.push(this.queue.shift()!);
-    }
-    return out;
-  }
-
-  private async apply(chunks: AuditChunk[]): Promise<void> {
-    const lines = chunks.length === 1 ? chunks[0].text : chunks.map((c) => c.text).join('');
-    await this.appendLines(lines, chunks[chunks.length - 1].journal);
   }
 
   /** Store complete journal lines as one block (the store keeps the text as is, decoded once here). */

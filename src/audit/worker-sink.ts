@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { logger } from '../logger.js';
 import type { OpenStoreOptions } from '../store/open.js';
-import type { AuditChunk } from './chunk-writer.js';
+import { joinRun, runLength, type AuditChunk } from './chunk-writer.js';
 import { within, type AuditSink, type SinkEvents, type WriterSettings } from './sink.js';
 
 /** main → worker */
@@ -74,29 +74,11 @@ function spawn(init: WorkerInit): Promise<Worker> {
  */
 export function joinChunks(chunks: readonly AuditChunk[], maxBatch: number): AuditChunk[] {
   const out: AuditChunk[] = [];
-  let run: AuditChunk[] = [];
-  let events = 0;
-  const close = () => {
-    if (run.length > 1) {
-      const last = run[run.length - 1];
-      out.push({
-        first: run[0].first,
-        count: events,
-        text: run.map((c) => c.text).join(''),
-        ...(last.journal ? { journal: last.journal } : {}),
-      });
-    } else if (run.length === 1) out.push(run[0]);
-    run = [];
-    events = 0;
-  };
-  for (const c of chunks) {
-    const prev = run[run.length - 1];
-    const follows = prev && prev.first + prev.count === c.first && prev.journal?.name === c.journal?.name;
-    if (!follows || events + c.count > maxBatch) close();
-    run.push(c);
-    events += c.count;
+  for (let i = 0; i < chunks.length;) {
+    const n = runLength(chunks, i, maxBatch);
+    out.push(joinRun(chunks.slice(i, i + n)));
+    i += n;
   }
-  close();
   return out;
 }
 
