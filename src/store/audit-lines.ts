@@ -1,7 +1,7 @@
 // The text form of prepared audit events, one line each: a JSON array of the header fields, a tab,
 // and the canonical data text. It is what a gateway journals and hands to its writer, and what an
 // audit block stores as it came; decoding it gives back exactly the events the chain hashed.
-import type { PreparedAudit } from './chain-hash.js';
+import { bodyAround, type PreparedAudit } from './chain-hash.js';
 
 type Header = [
   ts: number,
@@ -54,10 +54,17 @@ function plainHeader(h: string): { header: Header; around: [string, string] } | 
       unquote(m[9]),
       unquote(m[10]),
     ],
-    around: [
-      `{"agent":${m[3]},"approval_id":${m[9]},"data":`,
-      `,"database":${m[5]},"decision":${m[6]},"door":${m[4]},"request_id":${m[8]},"rule":${m[7]},"ts":${m[1]},"type":${m[2]}}`,
-    ],
+    around: bodyAround({
+      agent: m[3],
+      approvalId: m[9],
+      database: m[5],
+      decision: m[6],
+      door: m[4],
+      requestId: m[8],
+      rule: m[7],
+      ts: m[1],
+      type: m[2],
+    }),
   };
 }
 

@@ -9,16 +9,44 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 const text = (s: string | null) => (s === null ? 'null' : JSON.stringify(s));
 
+/** The JSON texts of the nine hashed fields besides data. */
+export interface BodyFieldTexts {
+  agent: string;
+  approvalId: string;
+  database: string;
+  decision: string;
+  door: string;
+  requestId: string;
+  rule: string;
+  ts: string;
+  type: string;
+}
+
 /**
- * canonicalJson of the ten hashed fields, with data given as its canonical text. Keys in sorted
- * order: agent, approval_id, data, database, decision, door, request_id, rule, ts, type.
+ * The canonical body before and after its data text: canonicalJson of the ten hashed fields, keys in
+ * sorted order (agent, approval_id, data, database, decision, door, request_id, rule, ts, type).
  */
+export function bodyAround(t: BodyFieldTexts): [string, string] {
+  return [
+    `{"agent":${t.agent},"approval_id":${t.approvalId},"data":`,
+    `,"database":${t.database},"decision":${t.decision},"door":${t.door},"request_id":${t.requestId},"rule":${t.rule},"ts":${t.ts},"type":${t.type}}`,
+  ];
+}
+
+/** canonicalJson of the ten hashed fields, with data given as its canonical text. */
 function bodyText(e: AuditBody, dataText: string): string {
-  return (
-    `{"agent":${text(e.agent ?? null)},"approval_id":${text(e.approval_id ?? null)},"data":${dataText}` +
-    `,"database":${text(e.database ?? null)},"decision":${text(e.decision ?? null)},"door":${text(e.door ?? null)}` +
-    `,"request_id":${text(e.request_id ?? null)},"rule":${text(e.rule ?? null)},"ts":${canonicalJson(e.ts)},"type":${text(e.type)}}`
-  );
+  const [before, after] = bodyAround({
+    agent: text(e.agent ?? null),
+    approvalId: text(e.approval_id ?? null),
+    database: text(e.database ?? null),
+    decision: text(e.decision ?? null),
+    door: text(e.door ?? null),
+    requestId: text(e.request_id ?? null),
+    rule: text(e.rule ?? null),
+    ts: canonicalJson(e.ts),
+    type: text(e.type),
+  });
+  return before + dataText + after;
 }
 
 /** one-shot crypto.hash where Node has it (>= 20.12): half the cost of a Hash object per event */
