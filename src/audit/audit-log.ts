@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import { encodeAuditLine } from './audit-line.js';
 import type { AuditInput } from '../domain/audit.js';
 import type { JournalWriter } from './journal.js';
+import type { JournalRange } from './chunk-writer.js';
 import { ThreadSink, within, type AuditSink, type SinkEvents } from './sink.js';
 import { openSink, prepareJournal, recoverJournals, type SinkOpenOptions } from './sink-setup.js';
 
@@ -190,11 +191,12 @@ export class AuditLog {
     const count = this.lines.length;
     this.lines = [];
     const first = this.committed;
-    let journal: { name: string; end: number } | undefined;
+    let journal: JournalRange | undefined;
     let failure: Error | null = null;
     if (this.journal) {
       try {
-        journal = { name: this.journal.name, end: this.journal.append(text) };
+        const start = this.journal.offset;
+        journal = { name: this.journal.name, start, end: this.journal.append(text) };
         this.journalError = null;
       } catch (err) {
         failure = err as Error;

@@ -6,6 +6,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { logger } from '../logger.js';
 import { ChunkWriter } from './chunk-writer.js';
+import { JournalRangeReader } from './journal-ranges.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-sink.js';
 
 const ORPHAN_SCAN_MS = 30_000;
@@ -36,11 +37,20 @@ if (store) {
   await recover();
   const scan = setInterval(() => void recover(), ORPHAN_SCAN_MS);
   scan.unref();
+  const ranges = new JournalRangeReader(init.journalDir);
   port.on('message', (m: ToWorker) => {
-    if (m.t === 'chunks') for (const c of m.chunks) writer.write(c);
-    else if (m.t === 'kick') writer.kick();
+    if (m.t === 'chunks') {
+      try {
+        for (const h of m.chunks) for (const c of ranges.chunks(h)) writer.write(c);
+      } catch (err) {
+        // the journal cannot be read back (removed under us?): end, and the restart gets the texts
+        reply({ t: 'ranges-failed', message: (err as Error).message });
+        process.exit(1);
+      }
+    } else if (m.t === 'kick') writer.kick();
     else if (m.t === 'close') {
       clearInterval(scan);
+      ranges.close();
       void writer
         .finish()
         .then(() => opened.close())

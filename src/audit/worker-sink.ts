@@ -1,5 +1,5 @@
-// The worker sink: committed chunks (already-encoded text, one string per chunk, cheap to copy) go
-// to the audit worker, which hashes and writes them on its own store connection. Chunks not yet
+// The worker sink: committed chunks go to the audit worker, which hashes and writes them on its own
+// store connection; journaled ones by reference to their journal bytes (journal-ranges.ts). Chunks not yet
 // confirmed are kept and sent again to a restarted worker; the journal offset makes that exactly once.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -7,15 +7,20 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { logger } from '../logger.js';
 import type { OpenStoreOptions } from '../store/open.js';
-import { joinRun, runLength, type AuditChunk } from './chunk-writer.js';
+import type { AuditChunk } from './chunk-writer.js';
+import { handOff, type HandedChunk } from './journal-ranges.js';
 import { within, type AuditSink, type SinkEvents, type WriterSettings } from './sink.js';
 
 /** main → worker */
-export type ToWorker = { t: 'chunks'; chunks: AuditChunk[] } | { t: 'kick' } | { t: 'close' };
+export type ToWorker = { t: 'chunks'; chunks: HandedChunk[] } | { t: 'kick' } | { t: 'close' };
 
 /** worker → main */
 export type FromWorker =
-  { t: 'ready' } | { t: 'open-failed'; message: string; code?: string } | { t: 'stored'; upTo: number } | { t: 'failed'; message: string };
+  | { t: 'ready' }
+  | { t: 'open-failed'; message: string; code?: string }
+  | { t: 'stored'; upTo: number }
+  | { t: 'failed'; message: string }
+  | { t: 'ranges-failed'; message: string };
 
 export interface WorkerInit extends Omit<WriterSettings, 'key'> {
   storeUrl: string;
@@ -68,21 +73,6 @@ function spawn(init: WorkerInit): Promise<Worker> {
 }
 
 /**
- * Consecutive chunks of one journal as one chunk of up to maxBatch events: on the wire each
- * statement's result commits its own chunk, and copying a chunk object to the worker costs more
- * than copying its text.
- */
-export function joinChunks(chunks: readonly AuditChunk[], maxBatch: number): AuditChunk[] {
-  const out: AuditChunk[] = [];
-  for (let i = 0; i < chunks.length;) {
-    const n = runLength(chunks, i, maxBatch);
-    out.push(joinRun(chunks.slice(i, i + n)));
-    i += n;
-  }
-  return out;
-}
-
-/**
  * How long committed chunks wait to be handed over together (a flush hands them over at once). The
  * hand-off is the worker's group commit too: it stores each message in one transaction at once. Each
  * wake-up of its thread and each commit cost far more than an event (a commit writes a few pages of
@@ -102,6 +92,8 @@ export class WorkerSink implements AuditSink {
   /** chunks not yet posted: sent together HANDOFF_MS after the first, off the path of the results they release */
   private outbox: AuditChunk[] = [];
   private handoff: NodeJS.Timeout | null = null;
+  /** journaled chunks go by reference to their bytes, until the worker once fails to read them */
+  private byRange = true;
 
   private constructor(
     worker: Worker,
@@ -128,7 +120,7 @@ export class WorkerSink implements AuditSink {
     if (this.handoff) clearTimeout(this.handoff);
     this.handoff = null;
     if (!this.outbox.length) return;
-    const chunks = joinChunks(this.outbox, this.init.maxBatch);
+    const chunks = handOff(this.outbox, this.init.maxBatch, !this.byRange);
     this.outbox = [];
     this.post({ t: 'chunks', chunks });
   };
@@ -175,9 +167,10 @@ export class WorkerSink implements AuditSink {
         (w) => {
           if (this.closed) return void w.terminate();
           this.attach(w);
-          // what the dead worker had not confirmed goes again; applied ranges are skipped by journal offset
+          // what the dead worker had not confirmed goes again, with its text (should reading the journal
+          // have been what failed); applied ranges are skipped by journal offset
           this.outbox = [];
-          if (this.unconfirmed.length) this.post({ t: 'chunks', chunks: joinChunks(this.unconfirmed, this.init.maxBatch) });
+          if (this.unconfirmed.length) this.post({ t: 'chunks', chunks: handOff(this.unconfirmed, this.init.maxBatch, true) });
         },
         (err: Error) => {
           logger.error({ err: err.message }, 'audit worker restart failed; retrying');
@@ -193,6 +186,10 @@ export class WorkerSink implements AuditSink {
       while (this.unconfirmed.length && this.unconfirmed[0].first + this.unconfirmed[0].count <= this.stored) this.unconfirmed.shift();
       this.events.onStored(this.stored);
     } else if (m.t === 'failed') this.events.onFailed(new Error(m.message));
+    else if (m.t === 'ranges-failed') {
+      this.byRange = false;
+      logger.error({ err: m.message }, 'the audit worker cannot read the journal; handing it the lines from now on');
+    }
     this.updateRef();
   }
 

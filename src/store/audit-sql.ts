@@ -58,8 +58,8 @@ async function chainHead(tx: SqlExec): Promise<{ seq: number; hash: string }> {
 }
 
 /**
- * Extend the chain by one block. Must run inside a transaction holding the audit lock, so the head
- * read here is still the head when the block commits.
+ * Extend the chain by the batch's blocks. Must run inside a transaction holding the audit lock, so
+ * the head read here is still the head when the blocks commit.
  */
 export async function appendAuditBlock(
   tx: SqlExec,
@@ -72,16 +72,25 @@ export async function appendAuditBlock(
     if (done.length && Number(done[0].applied) >= journal.end) return { firstSeq: 0, lastSeq: 0, lastHash: '', skipped: true };
   }
   const head = await chainHead(tx);
-  const firstSeq = head.seq + 1;
+  const blocks = opts.blocks ?? [{ count: events.length, lines: events.map(preparedLine).join('') }];
   let prev = head.hash;
-  let hashes = '';
-  for (const p of events) {
-    prev = preparedHash(prev, p);
-    hashes += prev;
+  let root = '';
+  let at = 0;
+  if (blocks.reduce((n, b) => n + b.count, 0) !== events.length) throw new Error('audit blocks do not cover the batch');
+  for (const block of blocks) {
+    if (block.count === 0) continue; // its lines were all damaged: nothing to chain
+    const some = events.slice(at, at + block.count);
+    const blockPrev = prev;
+    let hashes = '';
+    for (const p of some) {
+      prev = preparedHash(prev, p);
+      hashes += prev;
+    }
+    if (head.seq === 0 && at === 0) root = hashes.slice(0, HASH_HEX);
+    await insertBlock(tx, blockRow(head.seq + 1 + at, some, blockPrev, hashes, block.lines));
+    at += block.count;
   }
   const seq = head.seq + events.length;
-  const lines = opts.lines ?? events.map(preparedLine).join('');
-  await insertBlock(tx, blockRow(firstSeq, events, head.hash, hashes, lines));
   if (journal) {
     await tx.run(
       `INSERT INTO audit_journal (journal, applied, updated_at) VALUES (?, ?, ?)
@@ -89,10 +98,8 @@ export async function appendAuditBlock(
       [journal.name, journal.end, Date.now()],
     );
   }
-  const checkpoint = opts.checkpoint
-    ? await insertCheckpoint(tx, opts.checkpoint, seq, prev, firstSeq === 1 ? hashes.slice(0, HASH_HEX) : await rootHash(tx))
-    : undefined;
-  return { firstSeq, lastSeq: seq, lastHash: prev, ...(checkpoint ? { checkpoint } : {}) };
+  const checkpoint = opts.checkpoint ? await insertCheckpoint(tx, opts.checkpoint, seq, prev, root || (await rootHash(tx))) : undefined;
+  return { firstSeq: head.seq + 1, lastSeq: seq, lastHash: prev, ...(checkpoint ? { checkpoint } : {}) };
 }
 
 async function insertCheckpoint(tx: SqlExec, sign: CheckpointSigner, seq: number, hash: string, root: string): Promise<AuditCheckpoint> {

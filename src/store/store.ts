@@ -34,8 +34,11 @@ export interface AppendBatchOptions {
   journal?: { name: string; end: number };
   /** sign the new head and store it as a checkpoint in the same transaction */
   checkpoint?: CheckpointSigner;
-  /** the journal text the events were decoded from (decodeAuditLines gives exactly them), stored as is */
-  lines?: string;
+  /**
+   * The journal texts the events were decoded from (decodeAuditLines gives exactly them), in order:
+   * each stored as is, as one block of its `count` events. Without them, one block of all events.
+   */
+  blocks?: readonly { count: number; lines: string }[];
 }
 
 export interface AppendBatchResult extends AppendResult {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -187,6 +187,19 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
     const ids = (await store.listAudit({ order: 'asc', limit: 5000 })).map((e) => Number(e.request_id));
     // every event is there, first occurrences in order; a batch stored just before a death may appear twice
     expect([...new Set(ids)]).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+  });
+
+  it('a journal the worker cannot read back costs a restart, not events: the lines go with the hand-off after', async () => {
+    const log = await open();
+    // removed before the worker first reads it (a cleaned state directory): the log still writes the open file
+    unlinkSync((log as unknown as { journal: { path: string } }).journal.path);
+    for (let i = 0; i < 300; i++) log.append(event(i));
+    await log.flush();
+    for (let i = 300; i < 600; i++) log.append(event(i));
+    await log.flush();
+    const ids = (await store.listAudit({ order: 'asc', limit: 1000 })).map((e) => Number(e.request_id));
+    expect(ids).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 600 });
   });
 
   it('a process that appends, closes and exits loses nothing (run from source under tsx)', async () => {
