@@ -4,7 +4,7 @@
 // It also replays journals left behind by processes that died (exactly once, by journal offset).
 import { join } from 'node:path';
 import { logger } from '../logger.js';
-import type { CheckpointSigner, Store } from '../store/store.js';
+import type { AppendBatchOptions, AuditBlockText, CheckpointSigner, Store } from '../store/store.js';
 import type { AuditCheckpoint } from '../domain/audit.js';
 import type { PreparedAudit } from '../store/chain-hash.js';
 import { decodeAuditLines } from './audit-line.js';
@@ -50,8 +50,8 @@ export const BLOCK_CHARS = 64 * 1024;
 
 /**
  * How many chunks from `from` on go together, to the worker and into one transaction: consecutive
- * events of one journal, up to maxBatch events and (for one block's text) maxChars characters;
- * always at least one chunk.
+ * events written back to back to one journal (or all without one), up to maxBatch events and (for
+ * one block's text) maxChars characters; always at least one chunk.
  */
 export function runLength(chunks: readonly AuditChunk[], from: number, maxBatch: number, maxChars = Infinity): number {
   let end = from + 1;
@@ -61,6 +61,7 @@ export function runLength(chunks: readonly AuditChunk[], from: number, maxBatch:
     const prev = chunks[end - 1];
     const c = chunks[end];
     if (prev.first + prev.count !== c.first || prev.journal?.name !== c.journal?.name) break;
+    if (prev.journal && prev.journal.end !== c.journal!.start) break;
     if (events + c.count > maxBatch || chars + c.text.length > maxChars) break;
     events += c.count;
     chars += c.text.length;
@@ -68,7 +69,7 @@ export function runLength(chunks: readonly AuditChunk[], from: number, maxBatch:
   return end - from;
 }
 
-/** A run of chunks as one chunk: its events, its text in order, and the journal offset after the last. */
+/** A run of chunks as one chunk: its events, its text in order, and the journal bytes they fill. */
 export function joinRun(run: readonly AuditChunk[]): AuditChunk {
   if (run.length === 1) return run[0];
   const [head, last] = [run[0], run[run.length - 1]];
@@ -220,32 +221,26 @@ export class ChunkWriter {
     }
   }
 
-  /** One transaction for a run of chunks: blocks of up to BLOCK_CHARS of their text, each decoded once here. */
+  /** One transaction for a run of chunks, stored as blocks of up to BLOCK_CHARS of their text. */
   private appendRun(run: readonly AuditChunk[]): Promise<void> {
-    const events: PreparedAudit[] = [];
-    const blocks: { count: number; lines: string }[] = [];
+    const texts: string[] = [];
     for (let i = 0; i < run.length;) {
       const n = runLength(run, i, Infinity, BLOCK_CHARS);
-      const lines = joinRun(run.slice(i, i + n)).text;
+      texts.push(joinRun(run.slice(i, i + n)).text);
+      i += n;
+    }
+    return this.appendTexts(texts, run[run.length - 1].journal);
+  }
+
+  /** Store complete journal lines, each text as one block (kept as is, decoded once here). */
+  private async appendTexts(texts: readonly string[], journal: AppendBatchOptions['journal']): Promise<void> {
+    const events: PreparedAudit[] = [];
+    const blocks: AuditBlockText[] = [];
+    for (const lines of texts) {
       const decoded = decodeAuditLines(lines, true);
       for (const e of decoded) events.push(e);
       blocks.push({ count: decoded.length, lines });
-      i += n;
     }
-    return this.appendBlocks(events, blocks, run[run.length - 1].journal);
-  }
-
-  /** Store complete journal lines as one block (the store keeps the text as is, decoded once here). */
-  private appendLines(lines: string, journal: { name: string; end: number }): Promise<void> {
-    const events = decodeAuditLines(lines, true);
-    return this.appendBlocks(events, [{ count: events.length, lines }], journal);
-  }
-
-  private async appendBlocks(
-    events: readonly PreparedAudit[],
-    blocks: readonly { count: number; lines: string }[],
-    journal: { name: string; end: number } | undefined,
-  ): Promise<void> {
     if (!events.length) return;
     const wantCheckpoint = this.sign !== null && Date.now() - this.lastCheckpoint >= this.checkpointEveryMs;
     const r = await this.store.appendAuditBatch(events, {
@@ -283,7 +278,7 @@ export class ChunkWriter {
           continue;
         }
         offset += bytes;
-        await this.appendLines(text, { name, end: offset });
+        await this.appendTexts([text], { name, end: offset });
         events += text.split('\n').length - 1;
       }
       removeJournal(path);

@@ -19,25 +19,19 @@ export type HandedChunk = AuditChunk | (Omit<AuditChunk, 'text'> & { journal: Jo
 export function handOff(chunks: readonly AuditChunk[], maxBatch: number, inline = false): HandedChunk[] {
   const out: HandedChunk[] = [];
   for (let i = 0; i < chunks.length;) {
-    const c = chunks[i];
-    if (!inline && c.journal) {
-      let j = i + 1;
-      let count = c.count;
-      for (; j < chunks.length; j++) {
-        const [prev, next] = [chunks[j - 1], chunks[j]];
-        if (next.first !== prev.first + prev.count || next.journal?.name !== c.journal.name || next.journal.start !== prev.journal!.end)
-          break;
-        count += next.count;
-      }
-      out.push({ first: c.first, count, journal: { ...c.journal, end: chunks[j - 1].journal!.end } });
-      i = j;
-    } else {
-      const n = runLength(chunks, i, maxBatch, BLOCK_CHARS);
-      out.push(joinRun(chunks.slice(i, i + n)));
-      i += n;
-    }
+    const byRange = !inline && chunks[i].journal !== undefined;
+    const n = byRange ? runLength(chunks, i, Infinity) : runLength(chunks, i, maxBatch, BLOCK_CHARS);
+    const run = chunks.slice(i, i + n);
+    out.push(byRange ? rangeOf(run) : joinRun(run));
+    i += n;
   }
   return out;
+}
+
+/** joinRun without the text: the run's events and the journal bytes that hold them. */
+function rangeOf(run: readonly AuditChunk[]): HandedChunk {
+  const [head, last] = [run[0], run[run.length - 1]];
+  return { first: head.first, count: last.first + last.count - head.first, journal: { ...head.journal!, end: last.journal!.end } };
 }
 
 /** One event per non-empty line (a line left blank after a failed write holds none). */

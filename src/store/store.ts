@@ -29,6 +29,12 @@ export interface AppendResult {
 /** Signs a head of the chain (the audit key stays with the writer; the store only keeps the result). */
 export type CheckpointSigner = (head: Omit<AuditCheckpoint, 'mac'>) => AuditCheckpoint;
 
+/** Journal text stored as one block, and how many events decoding it gives. */
+export interface AuditBlockText {
+  count: number;
+  lines: string;
+}
+
 export interface AppendBatchOptions {
   /** the local journal these events come from and its offset after them: applied exactly once */
   journal?: { name: string; end: number };
@@ -38,7 +44,7 @@ export interface AppendBatchOptions {
    * The journal texts the events were decoded from (decodeAuditLines gives exactly them), in order:
    * each stored as is, as one block of its `count` events. Without them, one block of all events.
    */
-  blocks?: readonly { count: number; lines: string }[];
+  blocks?: readonly AuditBlockText[];
 }
 
 export interface AppendBatchResult extends AppendResult {

@@ -81,6 +81,17 @@ describe('handOff and JournalRangeReader', () => {
     ]);
   });
 
+  it('never claims bytes the chunks do not fill: consecutive events with a byte gap go as two ranges', () => {
+    const a = commit(2);
+    journal.append('x\n'); // bytes of nobody's events between them
+    const b = commit(2);
+    expect(handOff([a, b], 1000).map((h) => h.journal)).toEqual([a.journal, b.journal]);
+    expect(handOff([a, b], 1000, true).map((h) => [h.first, h.count])).toEqual([
+      [0, 2],
+      [2, 2],
+    ]);
+  });
+
   it('reads a range after a torn write (a blank line) as the events it holds', () => {
     const a = commit(2);
     const mid = commit(3);
