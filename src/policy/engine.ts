@@ -83,7 +83,8 @@ export class PolicyEngine {
     // only text the parser may see is keyed (a NUL would end the normalizer's C string early)
     const key = this.shapes && precheck(sql, this.config.maxStatementBytes) === null ? this.shapes.key(sql) : null;
     const shaped = key === null ? null : this.shapes!.get(key, sql);
-    if (shaped) return this.remember(sql, { analysis: null, decision: shaped });
+    // not remembered by its text: its shape finds it again at little more than a lookup's cost
+    if (shaped) return { analysis: null, decision: shaped };
     const entry = this.compute(sql);
     if (key !== null) this.shapes!.set(key, sql, entry.analysis!, entry.decision);
     return this.remember(sql, entry);

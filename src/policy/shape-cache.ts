@@ -1,19 +1,24 @@
 // Decisions shared by statements that differ only in their constants (pgbench -M simple, ORMs that
 // inline values): PostgreSQL's own normalizer (libpg-query's pg_query_normalize, which replaces each
 // constant the parser found with $n and leaves every other byte of the text as it was) gives the
-// key; a decision is shared only when no constant can have taken part in it (literalFree). A text
-// that already holds a `$` (parameters, dollar quotes) is never keyed: its $n could collide with a
+// key, or a quick scan that finds the same constants at a fraction of its cost (shape-key.ts); a
+// decision is shared only when no constant can have taken part in it (literalFree). A text that
+// already holds a `$` (parameters, dollar quotes) is never keyed: its $n could collide with a
 // normalized constant's. The first text of a shape is always decided in full.
 import { LRUCache } from 'lru-cache';
 import { isNormalizerReady, normalizedText } from '../sql/normalizer.js';
+import { normalizedFromKey, shapeKey } from './shape-key.js';
 import type { FullAnalysis, AnalyzedStatement } from './analyze.js';
-import type { Decision } from '../domain/decision.js';
+import type { Decision, StatementDecision } from '../domain/decision.js';
 
 /** Statement types whose decision never reads a constant unless a function or setting below does. */
 const SHAPE_NODES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
 /** Functions whose constant arguments the policy reads (pg_sleep's length, set_config's name and value). */
 const READS_ARGUMENTS = new Set(['set_config', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until']);
+
+/** Quick keys start with a NUL, which no normalized text holds (a text with a NUL is never keyed). */
+const QUICK = '\u0000';
 
 /** Longer texts are rarely repeated with other constants; they are decided in full. */
 const MAX_KEYED_LENGTH = 8 * 1024;
@@ -36,16 +41,37 @@ export function loneStatementText(sql: string): string {
   return t.endsWith(';') ? t.slice(0, -1).trim() : t;
 }
 
-const origins = new WeakMap<Decision, Decision>();
+/** A decision taken from its shape: a plain decision to JSON and spreads, which leave its origin out. */
+class ShapedDecision implements Decision {
+  readonly #origin: Decision;
+  decision: Decision['decision'];
+  rule: string;
+  reason: string;
+  statements: StatementDecision[];
+
+  constructor(origin: Decision, sql: string) {
+    this.#origin = origin;
+    this.decision = origin.decision;
+    this.rule = origin.rule;
+    this.reason = origin.reason;
+    this.statements = [{ ...origin.statements[0], sql }];
+  }
+
+  static originOf(d: Decision): Decision | undefined {
+    return d instanceof ShapedDecision ? d.#origin : undefined;
+  }
+}
 
 /**
  * The decision a shaped one was copied from: the same in every field but its statement's text, so
  * what is derived from those fields alone (an audit line's constant parts) can be kept per shape.
  */
-export const shapeOrigin = (d: Decision): Decision | undefined => origins.get(d);
+export const shapeOrigin = (d: Decision): Decision | undefined => ShapedDecision.originOf(d);
 
 export class ShapeCache {
   private readonly shapes: LRUCache<string, Decision>;
+  /** quick keys of texts the normalizer read otherwise than the quick scan */
+  private readonly misread: LRUCache<string, true>;
   /** misses seen, texts keyed and shapes found (keyed and hits halve every 1024 keyings: a recent rate) */
   private misses = 0;
   private keyed = 0;
@@ -57,6 +83,7 @@ export class ShapeCache {
     private readonly adaptive = true,
   ) {
     this.shapes = new LRUCache({ max });
+    this.misread = new LRUCache({ max });
   }
 
   /** decisions taken from their shape so far (minus the halvings of the rate window) */
@@ -65,19 +92,31 @@ export class ShapeCache {
   }
 
   /**
-   * The key of a text, or null when it is not worth one or cannot have one. Normalizing costs about
-   * half a parse, so while fewer than one keyed text in 8 finds its shape (a corpus of distinct
-   * statements) only one miss in 16 is keyed; keying resumes as soon as those find shapes again.
+   * The key of a text, or null when it is not worth one or cannot have one: the quick key
+   * (shape-key.ts) when it reads the text and its shape was not found to read otherwise, else the
+   * normalized text, kept for when normalizing is worth it (worthNormalizing).
    */
   key(sql: string): string | null {
-    if (!isNormalizerReady() || sql.length > MAX_KEYED_LENGTH || sql.includes('$')) return null;
+    if (!isNormalizerReady() || sql.length > MAX_KEYED_LENGTH) return null;
+    const quick = shapeKey(sql);
+    if (quick !== null && !this.misread.has(quick)) return QUICK + quick;
+    if (sql.includes('$') || !this.worthNormalizing()) return null;
+    return normalizedText(sql);
+  }
+
+  /**
+   * Normalizing costs about half a parse, so while fewer than one normalized text in 8 finds its
+   * shape (a corpus of distinct statements) only one miss in 16 is; all are again as soon as shapes
+   * are found.
+   */
+  private worthNormalizing(): boolean {
     this.misses++;
-    if (this.adaptive && this.hits * 8 < this.keyed && this.misses % 16 !== 0) return null;
+    if (this.adaptive && this.hits * 8 < this.keyed && this.misses % 16 !== 0) return false;
     if (++this.keyed >= 1024 && this.adaptive) {
       this.keyed >>= 1;
       this.hits >>= 1;
     }
-    return normalizedText(sql);
+    return true;
   }
 
   /** A decision for `sql` from a statement of the same shape, or null. */
@@ -85,16 +124,24 @@ export class ShapeCache {
     const d = this.shapes.get(key);
     if (!d) return null;
     this.hits++;
-    const s = d.statements[0];
-    const out = { ...d, statements: [{ ...s, sql: loneStatementText(sql) }] };
-    origins.set(out, d);
-    return out;
+    return new ShapedDecision(d, loneStatementText(sql));
   }
 
-  /** Keep a decision for its shape when no constant took part in it and its text is cut as expected. */
+  /**
+   * Keep a decision for its shape when no constant took part in it and its text is cut as expected.
+   * Under a quick key only when the normalizer finds its constants exactly where the quick scan did;
+   * otherwise that quick key is never used again and the shape is kept under the normalized text.
+   */
   set(key: string, sql: string, analysis: FullAnalysis, decision: Decision): void {
     if (!literalFree(analysis) || decision.statements[0]?.sql !== loneStatementText(sql)) return;
-    this.shapes.set(key, decision);
+    let kept: string | null = key;
+    if (key.startsWith(QUICK)) {
+      kept = this.worthNormalizing() ? normalizedText(sql) : null;
+      if (kept === null) return;
+      if (kept === normalizedFromKey(key.slice(QUICK.length))) kept = key;
+      else this.misread.set(key.slice(QUICK.length), true);
+    }
+    this.shapes.set(kept, decision);
   }
 
   get size(): number {

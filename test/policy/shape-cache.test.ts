@@ -83,6 +83,12 @@ describe('the shape shortcut changes no decision', () => {
       ["SET application_name = 'a'", "SET search_path = 'evil', pg_catalog"],
       ['SET statement_timeout = 1000', 'SET statement_timeout = 0'],
       ["COPY t TO STDOUT WITH (FORMAT 'csv')", "COPY t TO STDOUT WITH (FORMAT 'binary')"],
+      // constants the grammar reads itself (not A_Const): one quick key, refused by the normalizer's check
+      ['SELECT x::float(24) FROM t', 'SELECT x::float(0) FROM t'],
+      ['SELECT x::float(25) FROM t', 'SELECT x::float(53) FROM t'],
+      ['SELECT * FROM U&"d!0061t" UESCAPE \'!\'', 'SELECT * FROM U&"d!0061t" UESCAPE \'#\''],
+      // ICONST and FCONST (a number past int4) are other shapes
+      ['SELECT 1 FROM t ORDER BY 1', 'SELECT 1 FROM t ORDER BY 2147483648'],
     ];
     for (const [first, second] of pairs) {
       shaped.decide(first);

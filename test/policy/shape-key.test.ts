@@ -1,0 +1,126 @@
+// Issue 17, item 2: the shape cache's quick key (src/policy/shape-key.ts) must read constants exactly
+// as PostgreSQL's scanner does, or not at all. For every statement of the public corpora, and for
+// edge cases of the scanner, the key is either null or the text with each ICONST, FCONST and
+// SCONST token the scanner (libpg-query's scanSync) finds replaced by the mark of its class.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { loadModule, scanSync } from '@libpg-query/parser';
+import { SHAPE_MARK, shapeKey } from '../../src/policy/shape-key.js';
+import { readJsonl } from '../helpers/corpus.js';
+
+beforeAll(async () => {
+  await loadModule();
+});
+
+const CLASS_MARK: Record<string, string> = { ICONST: SHAPE_MARK.int, FCONST: SHAPE_MARK.float, SCONST: SHAPE_MARK.string };
+
+/** The key the scanner's own tokens give, or null when it does not scan or finds no constant. */
+function scannerKey(sql: string): string | null {
+  let tokens: { start: number; end: number; tokenName: string }[];
+  try {
+    tokens = (scanSync(sql) as { tokens: typeof tokens }).tokens;
+  } catch {
+    return null;
+  }
+  const bytes = Buffer.from(sql, 'utf8');
+  let out = '';
+  let at = 0;
+  for (const t of tokens) {
+    const mark = CLASS_MARK[t.tokenName];
+    if (mark === undefined) continue;
+    out += bytes.subarray(at, t.start).toString('utf8') + mark;
+    at = t.end;
+  }
+  return at === 0 ? null : out + bytes.subarray(at).toString('utf8');
+}
+
+const CORPORA = ['pg-regress.jsonl', 'pg-regress-invalid.jsonl', 'bypass-public.jsonl', 'client-catalog-public.jsonl'];
+
+describe('the quick shape key reads constants as the scanner does', () => {
+  it.each(CORPORA)("%s: every key is the scanner's, and most texts with constants get one", (corpus) => {
+    const differ: string[] = [];
+    let keyed = 0;
+    let withConstants = 0;
+    for (const { sql } of readJsonl<{ sql: string }>(corpus)) {
+      const quick = shapeKey(sql);
+      const scanned = scannerKey(sql);
+      if (scanned !== null) withConstants++;
+      if (quick === null) continue;
+      keyed++;
+      if (quick !== scanned)
+        differ.push(
+          `${sql.slice(0, 200)}\n  quick:   ${JSON.stringify(quick).slice(0, 200)}\n  scanner: ${JSON.stringify(scanned).slice(0, 200)}`,
+        );
+    }
+    console.log(`${corpus}: ${keyed} of ${withConstants} texts with constants keyed`);
+    expect(differ.slice(0, 5)).toEqual([]);
+    if (corpus === 'pg-regress.jsonl') expect(keyed).toBeGreaterThan(withConstants / 2);
+  });
+
+  it('edge cases of the scanner: keyed as it reads them, or not keyed', () => {
+    const cases = [
+      'SELECT 1',
+      'SELECT 2147483647',
+      'SELECT 2147483648',
+      'SELECT 00000000002147483647',
+      'SELECT 1.5',
+      'SELECT 1e5',
+      'SELECT 1e-5',
+      'SELECT 1E+5',
+      'SELECT 1.',
+      'SELECT .5',
+      'SELECT 1..2',
+      'SELECT 1e',
+      'SELECT 1e+',
+      'SELECT 1abc',
+      'SELECT 0x1F',
+      'SELECT 0o17',
+      'SELECT 0b101',
+      'SELECT 1_000',
+      'SELECT t.1',
+      'SELECT a1, b_2, "c3" FROM t4',
+      "SELECT 'a''b'",
+      "SELECT 'a'\n'b'",
+      "SELECT 'a' 'b'",
+      "SELECT 'a'\n  -- c\n'b'",
+      "SELECT E'a\\'b'",
+      "SELECT e'x'",
+      "SELECT B'101'",
+      "SELECT X'1f'",
+      "SELECT N'x'",
+      "SELECT U&'d\\0061t'",
+      "SELECT U&'d!0061t' UESCAPE '!'",
+      `SELECT U&"d!0061t" UESCAPE '!' FROM t`,
+      "SELECT 'x'::regclass",
+      "SELECT date '2020-01-01'",
+      "SELECT date'2020-01-01'",
+      'SELECT 1 -- 2\n, 3',
+      'SELECT 1 /* 2 /* 3 */ 4 */, 5',
+      'SELECT 1 /* 2',
+      'SELECT 1 /*/ 2 */, 3',
+      'SELECT \'é\', "ü1" FROM t',
+      'SELECT x FROM t WHERE a=-5 AND b<>+6.5',
+      'SELECT 1::float(24)',
+      "SELECT 'a\tb\nc'",
+      'SELECT "a""1" FROM t WHERE x = 2',
+      'SELECT 1\u000b, 2',
+      'SELECT 1\f, 2',
+      'SELECT $1, 2',
+      'SELECT $$a$$, 2',
+      'SELECT a$1 FROM t WHERE b = 2',
+      "SELECT 'a\\b'",
+      'SELECT 1 FROM t LIMIT 10 OFFSET 20',
+      'SELECT 5 ORDER BY 1',
+      "SELECT 'unterminated",
+      'SELECT "unterminated, 1',
+    ];
+    const differ = cases.filter((sql) => {
+      const quick = shapeKey(sql);
+      return quick !== null && quick !== scannerKey(sql);
+    });
+    expect(differ).toEqual([]);
+    // and the plain cases are keyed at all
+    for (const sql of ['SELECT 1', "SELECT 'a''b'", 'SELECT x FROM t WHERE a=-5 AND b<>+6.5', 'SELECT \'é\', "ü1" FROM t']) {
+      expect(shapeKey(sql)).not.toBeNull();
+    }
+  });
+});
