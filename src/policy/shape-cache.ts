@@ -72,7 +72,7 @@ export class ShapeCache {
   private readonly shapes: LRUCache<string, Decision>;
   /** quick keys of texts the normalizer read otherwise than the quick scan */
   private readonly misread: LRUCache<string, true>;
-  /** misses seen, texts keyed and shapes found (keyed and hits halve every 1024 keyings: a recent rate) */
+  /** misses seen, texts normalized and shapes found (see window()) */
   private misses = 0;
   private keyed = 0;
   private hits = 0;
@@ -86,7 +86,7 @@ export class ShapeCache {
     this.misread = new LRUCache({ max });
   }
 
-  /** decisions taken from their shape so far (minus the halvings of the rate window) */
+  /** decisions taken from their shape (all of them when not adaptive; else a recent count) */
   get found(): number {
     return this.hits;
   }
@@ -112,11 +112,17 @@ export class ShapeCache {
   private worthNormalizing(): boolean {
     this.misses++;
     if (this.adaptive && this.hits * 8 < this.keyed && this.misses % 16 !== 0) return false;
-    if (++this.keyed >= 1024 && this.adaptive) {
+    this.keyed++;
+    this.window();
+    return true;
+  }
+
+  /** keeps the rate a recent one: both counts halve once they reach 2048 together */
+  private window(): void {
+    if (this.adaptive && this.hits + this.keyed >= 2048) {
       this.keyed >>= 1;
       this.hits >>= 1;
     }
-    return true;
   }
 
   /** A decision for `sql` from a statement of the same shape, or null. */
@@ -124,6 +130,7 @@ export class ShapeCache {
     const d = this.shapes.get(key);
     if (!d) return null;
     this.hits++;
+    this.window();
     return new ShapedDecision(d, loneStatementText(sql));
   }
 
