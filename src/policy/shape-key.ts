@@ -10,6 +10,8 @@
 /** The marks, by PostgreSQL's token class: ICONST (fits int4), FCONST (other numbers), SCONST. */
 export const SHAPE_MARK = { int: '\u0001', float: '\u0002', string: '\u0003' } as const;
 const MARKS = /[\u0001-\u0003]/g;
+/** a text holding a mark anywhere (a quoted name, a comment) is not keyed: a mark in a key is a constant */
+const HOLDS_MARK = /[\u0001-\u0003]/;
 
 const INT4_MAX = '2147483647';
 
@@ -59,7 +61,7 @@ function commentEnd(sql: string, i: number): number {
 
 /** The key of `sql`, or null when the quick scan cannot vouch for reading it as the scanner does. */
 export function shapeKey(sql: string): string | null {
-  if (sql.includes('$') || sql.includes('\\')) return null; // parameters, dollar quotes, escapes
+  if (sql.includes('$') || sql.includes('\\') || HOLDS_MARK.test(sql)) return null; // parameters, dollar quotes, escapes
   let out = '';
   let from = 0;
   let constants = 0;

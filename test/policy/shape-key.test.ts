@@ -109,6 +109,8 @@ describe('the quick shape key reads constants as the scanner does', () => {
       'SELECT a$1 FROM t WHERE b = 2',
       "SELECT 'a\\b'",
       'SELECT 1 FROM t LIMIT 10 OFFSET 20',
+      'SELECT 1 AS "a\u0001" FROM t',
+      'SELECT 1 /* \u0002 */',
       'SELECT 5 ORDER BY 1',
       "SELECT 'unterminated",
       'SELECT "unterminated, 1',
@@ -122,5 +124,13 @@ describe('the quick shape key reads constants as the scanner does', () => {
     for (const sql of ['SELECT 1', "SELECT 'a''b'", 'SELECT x FROM t WHERE a=-5 AND b<>+6.5', 'SELECT \'é\', "ü1" FROM t']) {
       expect(shapeKey(sql)).not.toBeNull();
     }
+  });
+});
+
+describe('the quick shape key leaves no doubt about what a mark is', () => {
+  it('keys no text that holds a mark character anywhere, even where it is no constant', () => {
+    expect(shapeKey('SELECT 1 AS "a\u0001" FROM t')).toBeNull();
+    expect(shapeKey('SELECT 1 /* \u0003 */')).toBeNull();
+    expect(shapeKey('SELECT 1 AS "a" FROM t')).toBe(`SELECT ${SHAPE_MARK.int} AS "a" FROM t`);
   });
 });
