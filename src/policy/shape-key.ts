@@ -10,8 +10,11 @@
 /** The marks, by PostgreSQL's token class: ICONST (fits int4), FCONST (other numbers), SCONST. */
 export const SHAPE_MARK = { int: '\u0001', float: '\u0002', string: '\u0003' } as const;
 const MARKS = /[\u0001-\u0003]/g;
-/** a text holding a mark anywhere (a quoted name, a comment) is not keyed: a mark in a key is a constant */
-const HOLDS_MARK = /[\u0001-\u0003]/;
+/**
+ * Refused anywhere in a text: `$` (parameters, dollar quotes), a backslash (escapes), and the marks
+ * themselves (in a quoted name or comment one would read as a constant in the key).
+ */
+const REFUSED_ANYWHERE = /[$\\\u0001-\u0003]/;
 
 const INT4_MAX = '2147483647';
 
@@ -61,7 +64,7 @@ function commentEnd(sql: string, i: number): number {
 
 /** The key of `sql`, or null when the quick scan cannot vouch for reading it as the scanner does. */
 export function shapeKey(sql: string): string | null {
-  if (sql.includes('$') || sql.includes('\\') || HOLDS_MARK.test(sql)) return null; // parameters, dollar quotes, escapes
+  if (REFUSED_ANYWHERE.test(sql)) return null;
   let out = '';
   let from = 0;
   let constants = 0;

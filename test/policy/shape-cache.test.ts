@@ -4,21 +4,15 @@
 // twice: in full, and by an engine that has just seen the original (so its shape is known). The
 // two decisions must be identical, field for field; thousands must come from the shortcut.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { scanSync } from '@libpg-query/parser';
 import { PolicyEngine, initPolicy } from '../../src/policy/index.js';
 import { shapeOrigin } from '../../src/policy/shape-cache.js';
 import type { Decision } from '../../src/domain/decision.js';
 import { readJsonl } from '../helpers/corpus.js';
+import { SQL_CORPORA, replaceConstants } from '../helpers/scanned-constants.js';
 
 beforeAll(async () => {
   await initPolicy();
 });
-
-interface Token {
-  start: number;
-  end: number;
-  tokenName: string;
-}
 
 /** Another value of the same kind for each integer, decimal and plain or E'' string constant. */
 function otherConstant(name: string, text: string): string | null {
@@ -29,33 +23,10 @@ function otherConstant(name: string, text: string): string | null {
 }
 
 /** The text with other constants, or null when it has none (or does not scan). */
-function variant(sql: string): string | null {
-  let tokens: Token[];
-  try {
-    tokens = (scanSync(sql) as { tokens: Token[] }).tokens;
-  } catch {
-    return null;
-  }
-  const bytes = Buffer.from(sql, 'utf8');
-  const parts: Buffer[] = [];
-  let at = 0;
-  let changed = false;
-  for (const t of tokens) {
-    const other = otherConstant(t.tokenName, bytes.subarray(t.start, t.end).toString('utf8'));
-    if (other === null) continue;
-    parts.push(bytes.subarray(at, t.start), Buffer.from(other, 'utf8'));
-    at = t.end;
-    changed = true;
-  }
-  if (!changed) return null;
-  parts.push(bytes.subarray(at));
-  return Buffer.concat(parts).toString('utf8');
-}
-
-const CORPORA = ['pg-regress.jsonl', 'pg-regress-invalid.jsonl', 'bypass-public.jsonl', 'client-catalog-public.jsonl'];
+const variant = (sql: string): string | null => replaceConstants(sql, otherConstant);
 
 describe('the shape shortcut changes no decision', () => {
-  it.each(CORPORA)('%s: every variant decided the same with and without it', (corpus) => {
+  it.each(SQL_CORPORA)('%s: every variant decided the same with and without it', (corpus) => {
     const full = new PolicyEngine({ cacheSize: 0, shapeCacheSize: 0 });
     const shaped = new PolicyEngine({ cacheSize: 0 }, { adaptiveShapes: false });
     const differ: string[] = [];

@@ -3,9 +3,10 @@
 // edge cases of the scanner, the key is either null or the text with each ICONST, FCONST and
 // SCONST token the scanner (libpg-query's scanSync) finds replaced by the mark of its class.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { loadModule, scanSync } from '@libpg-query/parser';
+import { loadModule } from '@libpg-query/parser';
 import { SHAPE_MARK, shapeKey } from '../../src/policy/shape-key.js';
 import { readJsonl } from '../helpers/corpus.js';
+import { SQL_CORPORA, replaceConstants } from '../helpers/scanned-constants.js';
 
 beforeAll(async () => {
   await loadModule();
@@ -14,29 +15,10 @@ beforeAll(async () => {
 const CLASS_MARK: Record<string, string> = { ICONST: SHAPE_MARK.int, FCONST: SHAPE_MARK.float, SCONST: SHAPE_MARK.string };
 
 /** The key the scanner's own tokens give, or null when it does not scan or finds no constant. */
-function scannerKey(sql: string): string | null {
-  let tokens: { start: number; end: number; tokenName: string }[];
-  try {
-    tokens = (scanSync(sql) as { tokens: typeof tokens }).tokens;
-  } catch {
-    return null;
-  }
-  const bytes = Buffer.from(sql, 'utf8');
-  let out = '';
-  let at = 0;
-  for (const t of tokens) {
-    const mark = CLASS_MARK[t.tokenName];
-    if (mark === undefined) continue;
-    out += bytes.subarray(at, t.start).toString('utf8') + mark;
-    at = t.end;
-  }
-  return at === 0 ? null : out + bytes.subarray(at).toString('utf8');
-}
-
-const CORPORA = ['pg-regress.jsonl', 'pg-regress-invalid.jsonl', 'bypass-public.jsonl', 'client-catalog-public.jsonl'];
+const scannerKey = (sql: string): string | null => replaceConstants(sql, (name) => CLASS_MARK[name] ?? null);
 
 describe('the quick shape key reads constants as the scanner does', () => {
-  it.each(CORPORA)("%s: every key is the scanner's, and most texts with constants get one", (corpus) => {
+  it.each(SQL_CORPORA)("%s: every key is the scanner's, and most texts with constants get one", (corpus) => {
     const differ: string[] = [];
     let keyed = 0;
     let withConstants = 0;
