@@ -1,7 +1,7 @@
 // Entry point of the `airlock` command: one file per command, registered here.
 import { Command, CommanderError } from 'commander';
 import { commandName, registerCommands } from './commands.js';
-import { logger } from '../logger.js';
+import { setLogLevel } from '../logger.js';
 import { describeFailure } from './fatal.js';
 import { packageVersion } from './package-root.js';
 
@@ -14,8 +14,7 @@ const program = new Command('airlock')
 
 // info lines (migrations, checkpoints) are for the long-running server; other commands say what they did
 if (!process.env.AIRLOCK_LOG_LEVEL && commandName(process.argv.slice(2)) !== 'serve') {
-  logger.level = 'warn';
-  process.env.AIRLOCK_LOG_LEVEL = 'warn'; // worker threads (the audit writer) start their own logger
+  setLogLevel('warn'); // worker threads (the audit writer) start their own logger and read it too
 }
 
 try {

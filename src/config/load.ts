@@ -1,6 +1,6 @@
 // Load airlock.yaml + environment into a validated config; errors name the bad key.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { configSchema, type AirlockConfig } from './schema.js';
 import { configError } from '../errors.js';
 import { formatIssues } from '../domain/issues.js';
@@ -20,6 +20,10 @@ export interface LoadOptions {
 }
 
 export { formatIssues };
+
+// the YAML parser is loaded when there is a file to read: a command run without one (`airlock check`
+// in a hook, once per file) does not pay the ~25 ms its module graph takes to load
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export function parseConfig(raw: unknown, source = 'config'): AirlockConfig {
   const result = configSchema.safeParse(raw ?? {});

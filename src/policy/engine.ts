@@ -4,6 +4,7 @@ import { judgeStatement } from './default-rules.js';
 import { applyRules } from './config-rules.js';
 import { initParser, precheck } from '../sql/parser.js';
 import { ShapeCache } from './shape-cache.js';
+import { Doorkeeper } from './doorkeeper.js';
 import { checkMasking } from './masking.js';
 import { compileMaskRules, type CompiledMaskRule } from '../domain/masking.js';
 import { initNormalizer } from '../sql/normalizer.js';
@@ -59,6 +60,8 @@ export class PolicyEngine {
   readonly config: PolicyConfig;
   /** by SQL text; lru-cache's hit path moves an index, so a hot statement allocates nothing */
   private readonly cache: LRUCache<string, Cached> | null;
+  /** a text is remembered from its second sighting (doorkeeper.ts) */
+  private readonly doorkeeper: Doorkeeper | null;
 
   /** decisions shared by texts that differ only in constants (shape-cache.ts) */
   readonly shapes: ShapeCache | null;
@@ -73,6 +76,7 @@ export class PolicyEngine {
     this.masking = compileMaskRules(this.config.masking.rules, '');
     this.analyzeOpts = { columns: this.masking.length > 0 };
     this.cache = this.config.cacheSize > 0 ? new LRUCache({ max: this.config.cacheSize }) : null;
+    this.doorkeeper = this.cache ? new Doorkeeper(this.config.cacheSize) : null;
     this.shapes = this.config.shapeCacheSize > 0 ? new ShapeCache(this.config.shapeCacheSize, opts.adaptiveShapes ?? true) : null;
   }
 
@@ -83,8 +87,12 @@ export class PolicyEngine {
     // only text the parser may see is keyed (a NUL would end the normalizer's C string early)
     const key = this.shapes && precheck(sql, this.config.maxStatementBytes) === null ? this.shapes.key(sql) : null;
     const shaped = key === null ? null : this.shapes!.get(key, sql);
-    // not remembered by its text: its shape finds it again at little more than a lookup's cost
-    if (shaped) return { analysis: null, decision: shaped };
+    // a text keyed by the quick scan is not remembered by its text: its shape finds it again at
+    // little more than a lookup's cost; one the normalizer keyed is, once seen twice (doorkeeper.ts)
+    if (shaped) {
+      const entry = { analysis: null, decision: shaped };
+      return ShapeCache.quick(key!) ? entry : this.remember(sql, entry);
+    }
     const entry = this.compute(sql);
     if (key !== null) this.shapes!.set(key, sql, entry.analysis!, entry.decision);
     return this.remember(sql, entry);
@@ -92,7 +100,7 @@ export class PolicyEngine {
 
   private remember(sql: string, entry: Cached): Cached {
     // only cache reasonably small texts so a flood of huge statements cannot pin memory
-    if (typeof sql === 'string' && sql.length <= 64 * 1024) this.cache?.set(sql, entry);
+    if (typeof sql === 'string' && sql.length <= 64 * 1024 && this.doorkeeper?.admit(sql)) this.cache!.set(sql, entry);
     return entry;
   }
 

@@ -109,6 +109,11 @@ export class ShapeCache {
    * shape (a corpus of distinct statements) only one miss in 16 is; all are again as soon as shapes
    * are found.
    */
+  /** The key came from the quick scan, not the normalizer: keying this text again costs little. */
+  static quick(key: string): boolean {
+    return key.startsWith(QUICK);
+  }
+
   private worthNormalizing(): boolean {
     this.misses++;
     if (this.adaptive && this.hits * 8 < this.keyed && this.misses % 16 !== 0) return false;
