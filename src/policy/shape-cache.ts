@@ -104,16 +104,16 @@ export class ShapeCache {
     return normalizedText(sql);
   }
 
-  /**
-   * Normalizing costs about half a parse, so while fewer than one normalized text in 8 finds its
-   * shape (a corpus of distinct statements) only one miss in 16 is; all are again as soon as shapes
-   * are found.
-   */
   /** The key came from the quick scan, not the normalizer: keying this text again costs little. */
   static quick(key: string): boolean {
     return key.startsWith(QUICK);
   }
 
+  /**
+   * Normalizing costs about half a parse, so while fewer than one normalized text in 8 finds its
+   * shape (a corpus of distinct statements) only one miss in 16 is; all are again as soon as shapes
+   * are found.
+   */
   private worthNormalizing(): boolean {
     this.misses++;
     if (this.adaptive && this.hits * 8 < this.keyed && this.misses % 16 !== 0) return false;
@@ -147,7 +147,7 @@ export class ShapeCache {
   set(key: string, sql: string, analysis: FullAnalysis, decision: Decision): void {
     if (!literalFree(analysis) || decision.statements[0]?.sql !== loneStatementText(sql)) return;
     let kept: string | null = key;
-    if (key.startsWith(QUICK)) {
+    if (ShapeCache.quick(key)) {
       kept = this.worthNormalizing() ? normalizedText(sql) : null;
       if (kept === null) return;
       if (kept === normalizedFromKey(key.slice(QUICK.length))) kept = key;
