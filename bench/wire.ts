@@ -24,6 +24,8 @@ interface Result {
   tps: number;
   latencyMs: number;
   failed: number;
+  /** transactions pgbench completed */
+  tx: number;
   error?: string;
 }
 
@@ -42,11 +44,45 @@ async function pgbench(url: string, mode: string, clients: number, seconds: numb
   const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
   const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(r.stdout)?.[1] ?? 0);
   const failed = Number(/number of failed transactions: (\d+)/.exec(r.stdout)?.[1] ?? 0);
+  const tx = Number(/number of transactions actually processed: (\d+)/.exec(r.stdout)?.[1] ?? 0);
   const err = /error: (.*)/.exec(r.stderr ?? '')?.[1];
-  return { tps, latencyMs, failed, error: tps === 0 ? (err ?? 'no result') : undefined };
+  return { tps, latencyMs, failed, tx, error: tps === 0 ? (err ?? 'no result') : undefined };
 }
 
-async function startPgbouncer(db: string): Promise<{ url: string; stop: () => void }> {
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time a process has used so far, all its threads, user + system, in µs (Linux /proc; null
+ * elsewhere). Sampled around a run it gives the proxy's CPU per transaction: steadier than tps on
+ * a VM whose speed drifts, since pgbench, PostgreSQL and the proxy share its cores.
+ */
+function cpuUs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** pgbench against a proxy, with the proxy process's CPU µs per transaction (null when unknown). */
+async function measured(url: string, mode: string, pid: number | undefined): Promise<Result & { cpuUsPerTx: number | null }> {
+  const before = cpuUs(pid);
+  const r = await pgbench(url, mode, CLIENTS, SECONDS);
+  const after = cpuUs(pid);
+  return { ...r, cpuUsPerTx: before !== null && after !== null && r.tx > 0 ? (after - before) / r.tx : null };
+}
+
+async function startPgbouncer(db: string): Promise<{ url: string; pid?: number; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-pgbouncer-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
@@ -80,7 +116,7 @@ async function startPgbouncer(db: string): Promise<{ url: string; stop: () => vo
       const c = new pg.Client(url);
       await c.connect();
       await c.end();
-      return { url, stop: () => child.kill('SIGTERM') };
+      return { url, pid: child.pid, stop: () => child.kill('SIGTERM') };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -131,12 +167,12 @@ function startChild(script: string, upstream: string) {
   return { child, nextLine, first };
 }
 
-async function startNodePipe(upstream: string): Promise<{ url: string; stop: () => void }> {
+async function startNodePipe(upstream: string): Promise<{ url: string; pid?: number; stop: () => void }> {
   const { child, first } = startChild('./node-pipe.ts', upstream);
   const { port } = JSON.parse(await first) as { port: number };
   const u = new URL(upstream);
   u.host = `127.0.0.1:${port}`;
-  return { url: u.toString(), stop: () => child.kill('SIGTERM') };
+  return { url: u.toString(), pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
 async function startAirlock(upstream: string): Promise<Airlock> {
@@ -196,6 +232,7 @@ async function main() {
     airlock = await startAirlock(direct);
     pipe = await startNodePipe(direct);
     const targets = { direct, pgbouncer: bouncer.url, 'node-pipe': pipe.url, airlock: airlock.url } as const;
+    const pids: Record<string, number | undefined> = { pgbouncer: bouncer.pid, 'node-pipe': pipe.pid, airlock: airlock.pid };
     const out: string[] = [];
     const line = (s: string) => {
       out.push(s);
@@ -204,22 +241,32 @@ async function main() {
     line(
       `pgbench -S, ${CLIENTS} clients, ${SECONDS} s per run, scale ${process.env.WIRE_BENCH_SCALE ?? 10}, ${cpus().length} CPUs, audit ${process.env.WIRE_BENCH_AUDIT === 'off' ? 'OFF (diagnostic)' : 'on'}`,
     );
-    line(`${'mode'.padEnd(9)} ${'target'.padEnd(10)} ${'tps'.padStart(10)} ${'lat ms'.padStart(8)} ${'failed'.padStart(7)}`);
+    line(
+      `${'mode'.padEnd(9)} ${'target'.padEnd(10)} ${'tps'.padStart(10)} ${'lat ms'.padStart(8)} ${'failed'.padStart(7)} ${'proxy CPU µs/tx'.padStart(16)}`,
+    );
+    // the Node proxies' code is compiled while it first runs: 2 s of each mode first, unmeasured
+    for (const mode of MODES) for (const url of [pipe.url, airlock.url]) await pgbench(url, mode, CLIENTS, 2);
     const summary: string[] = [];
     for (const mode of MODES) {
       const r: Record<string, Result> = {};
+      const cpu: Record<string, number | null> = {};
       for (const [name, url] of Object.entries(targets)) {
-        r[name] = await pgbench(url, mode, CLIENTS, SECONDS);
+        const m = await measured(url, mode, pids[name]);
+        r[name] = m;
+        cpu[name] = m.cpuUsPerTx;
+        const cpuText = m.cpuUsPerTx === null ? '' : m.cpuUsPerTx.toFixed(1);
         line(
-          `${mode.padEnd(9)} ${name.padEnd(10)} ${r[name].tps.toFixed(0).padStart(10)} ${r[name].latencyMs.toFixed(3).padStart(8)} ${String(r[name].failed).padStart(7)}${r[name].error ? '  ' + r[name].error : ''}`,
+          `${mode.padEnd(9)} ${name.padEnd(10)} ${m.tps.toFixed(0).padStart(10)} ${m.latencyMs.toFixed(3).padStart(8)} ${String(m.failed).padStart(7)} ${cpuText.padStart(16)}${m.error ? '  ' + m.error : ''}`,
         );
       }
       const vsB = r.pgbouncer.tps ? (r.airlock.tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
       const vsD = r.direct.tps ? (r.airlock.tps / r.direct.tps).toFixed(2) : 'n/a';
       const vsP = r['node-pipe'].tps ? (r.airlock.tps / r['node-pipe'].tps).toFixed(2) : 'n/a';
       const pipeVsB = r.pgbouncer.tps ? (r['node-pipe'].tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
+      const cpuVsP =
+        cpu.airlock && cpu['node-pipe'] ? `   proxy CPU per tx airlock/node-pipe ${(cpu.airlock / cpu['node-pipe']).toFixed(2)}x` : '';
       summary.push(
-        `${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x   airlock/node-pipe ${vsP}x   (node-pipe/pgbouncer ${pipeVsB}x)`,
+        `${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x   airlock/node-pipe ${vsP}x   (node-pipe/pgbouncer ${pipeVsB}x)${cpuVsP}`,
       );
     }
     for (const s of summary) line(s);
