@@ -4,6 +4,7 @@
 // the role ALTER or DROP it and ignore its row-level security.
 import { redactUrl } from '../domain/redact-url.js';
 import { parseUpstreamUrl } from '../upstream/url.js';
+import { serverAddress } from '../upstream/server-socket.js';
 import { connectionProblem, diagnosis, withPgClient, type Diagnosis } from './diagnosis.js';
 
 /** built-in roles that reach the server's files and programs */
@@ -50,7 +51,7 @@ export type UpstreamProbe =
 const whereOf = (url: string) => {
   try {
     const t = parseUpstreamUrl(url);
-    return `${t.base.host}:${t.base.port}/${t.defaultDatabase}`;
+    return `${serverAddress(t.base.host ?? '127.0.0.1', t.base.port ?? 5432)}/${t.defaultDatabase}`;
   } catch {
     return redactUrl(url);
   }

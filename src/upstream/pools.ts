@@ -1,12 +1,12 @@
 // Two pools per upstream database: read-only sessions for auto statements (PostgreSQL itself
 // refuses a misclassified write) and read-write sessions for previews and approved execution.
-import net from 'node:net';
 import pg from 'pg';
 import type { ClientConfig, Pool, PoolClient } from 'pg';
 import { cancelMessage } from '../../protocol/index.js';
 import type { QueryResultData } from '../domain/request.js';
 import { asAirlockError, invalidParameterValue, notInPrerequisiteState, programLimitExceeded, queryCanceled } from '../errors.js';
 import { logger } from '../logger.js';
+import { connectServer } from './server-socket.js';
 import { checkDatabaseName, parseUpstreamUrl, startupOption, type UpstreamTarget } from './url.js';
 import { streamQuery, toObject, txStatus, uniqueNames } from './stream.js';
 
@@ -277,7 +277,7 @@ function cancelBackend(base: ClientConfig, client: PoolClient): void {
   if (!key.processID) return;
   const host = base.host ?? '127.0.0.1';
   const port = base.port ?? 5432;
-  const socket = host.startsWith('/') ? net.connect({ path: `${host}/.s.PGSQL.${port}` }) : net.connect({ host, port });
+  const socket = connectServer(host, port);
   socket.on('error', () => socket.destroy());
   socket.on('connect', () => socket.end(cancelMessage(key.processID!, key.secretKey ?? 0)));
 }

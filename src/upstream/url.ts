@@ -35,19 +35,32 @@ export function defaultUser(): string | undefined {
   }
 }
 
-/** Parse postgres:// or postgresql:// URLs (host may be a socket directory via ?host=). */
-export function parseUpstreamUrl(raw: string): UpstreamTarget {
-  let url: URL;
+/** Stands in for the empty host of `postgresql://user@/db?host=/run/postgresql`, which libpq accepts and URL does not. */
+const NO_HOST = 'airlock-no-host';
+
+function parseUrl(raw: string): URL {
   try {
-    url = new URL(raw);
+    return new URL(raw);
   } catch {
+    // userinfo with an empty host, as libpq's documentation writes a socket-directory URL
+    const withHost = raw.replace(/^(postgres(?:ql)?:\/\/[^/?#@]*@)(?=[/?#]|$)/i, `$1${NO_HOST}`);
+    try {
+      if (withHost !== raw) return new URL(withHost);
+    } catch {
+      // fall through to the error below
+    }
     throw configError('upstream.url is not a valid URL (expected postgresql://user@host:port/db)');
   }
+}
+
+/** Parse postgres:// or postgresql:// URLs (host may be a socket directory via ?host= or a percent-encoded host). */
+export function parseUpstreamUrl(raw: string): UpstreamTarget {
+  const url = parseUrl(raw);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw configError(`upstream.url must start with postgresql://, got ${url.protocol}//`);
   }
   const params = url.searchParams;
-  const hostname = url.hostname.replace(/^\[(.+)\]$/, '$1');
+  const hostname = url.hostname === NO_HOST ? '' : url.hostname.replace(/^\[(.+)\]$/, '$1');
   const base: ClientConfig = {
     host: params.get('host') ?? (hostname ? decodeURIComponent(hostname) : '127.0.0.1'),
     port: Number(params.get('port') ?? url.port ?? 5432) || 5432,

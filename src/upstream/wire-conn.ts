@@ -1,7 +1,7 @@
 // One raw protocol connection to the upstream PostgreSQL, used by the wire proxy.
 // It authenticates itself, then relays frames to whichever client session currently owns it and
 // keeps a FIFO of expected ReadyForQuery messages so internal Syncs/queries can be swallowed.
-import net from 'node:net';
+import type net from 'node:net';
 import {
   AuthCode,
   Back,
@@ -22,6 +22,7 @@ import {
   syncMessage,
   terminateMessage,
 } from '../../protocol/index.js';
+import { connectServer, serverAddress } from './server-socket.js';
 import { connectionFailure, invalidPassword, upstreamUnavailable, AirlockError, type SqlStateCode } from '../errors.js';
 
 export interface UpstreamTarget {
@@ -86,7 +87,7 @@ export class ServerConn {
 
   /** Opens, authenticates and waits for the first ReadyForQuery. */
   static async connect(target: UpstreamTarget, startupParams: Record<string, string>): Promise<ServerConn> {
-    const socket = net.connect({ host: target.host, port: target.port });
+    const socket = connectServer(target.host, target.port);
     socket.setNoDelay(true);
     const conn = new ServerConn(socket, target);
     await conn.startup(startupParams);
@@ -100,7 +101,10 @@ export class ServerConn {
       // an upstream that accepts and never answers (frozen, or a network partition) must not hold
       // the statement that waits for this connection forever
       const ms = t.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-      const timer = setTimeout(() => fail(upstreamUnavailable({ upstream: `${t.host}:${t.port}`, err: `no answer within ${ms} ms` })), ms);
+      const timer = setTimeout(
+        () => fail(upstreamUnavailable({ upstream: serverAddress(t.host, t.port), err: `no answer within ${ms} ms` })),
+        ms,
+      );
       const fail = (err: Error) => {
         clearTimeout(timer);
         this.socket.destroy();
@@ -159,7 +163,7 @@ export class ServerConn {
         }
       };
       const onClose = () => fail(connectionFailure('upstream closed the connection during startup'));
-      const onError = (err: Error) => fail(upstreamUnavailable({ upstream: `${t.host}:${t.port}`, err: err.message }));
+      const onError = (err: Error) => fail(upstreamUnavailable({ upstream: serverAddress(t.host, t.port), err: err.message }));
       this.socket.on('data', onData);
       this.socket.once('error', onError);
       this.socket.once('close', onClose);
@@ -280,7 +284,7 @@ export class ServerConn {
 
   /** Asks the upstream to cancel whatever this connection is running (a separate short connection). */
   cancel(): void {
-    const s = net.connect({ host: this.target.host, port: this.target.port });
+    const s = connectServer(this.target.host, this.target.port);
     s.on('error', () => s.destroy());
     s.on('connect', () => s.end(cancelMessage(this.pid, this.secret)));
   }

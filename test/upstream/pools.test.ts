@@ -103,6 +103,14 @@ describe('UpstreamPools', () => {
     expect(t.defaultDatabase).toBe('main');
     expect(t.extraOptions).toBe('-c work_mem=4MB');
     expect(parseUpstreamUrl('postgresql:///db?host=/var/run/postgresql').base.host).toBe('/var/run/postgresql');
+    // libpq's own spellings of a socket directory: userinfo with an empty host, or the path percent-encoded as the host
+    const empty = parseUpstreamUrl('postgresql://sam:pw@/main?host=/run/postgresql&port=5433');
+    expect(empty.base).toMatchObject({ host: '/run/postgresql', port: 5433, user: 'sam', password: 'pw' });
+    expect(empty.defaultDatabase).toBe('main');
+    expect(parseUpstreamUrl('postgresql://sam@/main').base.host).toBe('127.0.0.1');
+    expect(parseUpstreamUrl('postgresql://%2Frun%2Fpostgresql:5433/main').base).toMatchObject({ host: '/run/postgresql', port: 5433 });
+    expect(() => parseUpstreamUrl('postgresql://sam@')).not.toThrow();
+    expect(() => parseUpstreamUrl('postgresql://sam@@/x')).toThrow(/valid URL/);
     expect(() => parseUpstreamUrl('mysql://x/y')).toThrow(/postgresql/);
     expect(() => parseUpstreamUrl('not a url')).toThrow(/valid URL/);
   });

@@ -1,0 +1,66 @@
+// The wire proxy reaching PostgreSQL over its Unix socket, as pgbouncer usually does: an upstream URL
+// written the libpq way (postgresql://user@/db?host=<socket dir>) carries queries and cancels there.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { DATABASE_URL } from '../helpers/env.js';
+import { sendCancel, startProxy, type Proxy } from './helpers/proxy.js';
+
+const direct = new URL(DATABASE_URL);
+const port = Number(direct.port || 5432);
+/** the local server's socket directory (Debian's, or the compiled-in default) */
+const socketDir = [process.env.AIRLOCK_TEST_PG_SOCKET_DIR, '/var/run/postgresql', '/tmp'].find(
+  (d) => d && existsSync(`${d}/.s.PGSQL.${port}`),
+);
+
+describe.skipIf(!socketDir)('upstream over a Unix socket', () => {
+  let proxy: Proxy;
+  beforeAll(async () => {
+    const url = `postgresql://${direct.username || 'root'}@${direct.pathname}?host=${encodeURIComponent(socketDir!)}&port=${port}`;
+    proxy = await startProxy({ extra: { upstream: { url, statementTimeoutMs: 15_000, poolSize: 3 } } });
+  });
+  afterAll(async () => proxy?.close());
+
+  it('runs statements over the socket (the server sees no client address)', async () => {
+    const c = new pg.Client(proxy.url());
+    await c.connect();
+    try {
+      const r = await c.query('SELECT current_database() AS db, inet_server_addr() AS addr, 1 + $1::int AS two', [1]);
+      expect(r.rows).toEqual([{ db: proxy.database, addr: null, two: 2 }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('cancels a running statement over the socket too', async () => {
+    const c = new pg.Client(proxy.url());
+    await c.connect();
+    try {
+      const started = Date.now();
+      const sleeping = c.query('SELECT pg_sleep(20)');
+      await new Promise((r) => setTimeout(r, 300));
+      sendCancel(c, proxy.server.port);
+      await expect(sleeping).rejects.toMatchObject({ code: '57014' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('refuses with 08006 when the socket is not there (the agent is not told where it looked)', async () => {
+    const missing = await startProxy({
+      extra: { upstream: { url: `postgresql://root@/${proxy.database}?host=/nonexistent-airlock-dir`, poolSize: 1 } },
+    });
+    try {
+      const c = new pg.Client(missing.url());
+      const err = await c.connect().then(
+        () => null,
+        (e: Error & { code?: string }) => e,
+      );
+      expect(err).toMatchObject({ code: '08006' });
+      expect(err?.message).not.toContain('nonexistent-airlock-dir');
+    } finally {
+      await missing.close();
+    }
+  });
+});
