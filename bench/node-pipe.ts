@@ -10,7 +10,12 @@ if (!upstream.hostname) throw new Error('usage: node-pipe.ts postgresql://user@h
 
 const server = net.createServer((client) => {
   client.setNoDelay(true);
-  const server = net.connect({ host: upstream.hostname, port: Number(upstream.port || 5432), noDelay: true });
+  // ?host=/dir: PostgreSQL's Unix socket in that directory, as libpq reads it
+  const dir = upstream.searchParams.get('host');
+  const port = Number(upstream.port || 5432);
+  const server = dir?.startsWith('/')
+    ? net.connect({ path: `${dir}/.s.PGSQL.${port}` })
+    : net.connect({ host: upstream.hostname, port, noDelay: true });
   client.pipe(server).pipe(client);
   const end = () => (client.destroy(), server.destroy());
   client.on('error', end).on('close', end);

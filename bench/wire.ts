@@ -19,6 +19,11 @@ const CLIENTS = Number(process.env.WIRE_BENCH_CLIENTS ?? 8);
 const IDLE = Number(process.env.WIRE_BENCH_IDLE ?? 1000);
 const ADMIN = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/test';
 const MODES = ['simple', 'extended', 'prepared'] as const;
+/**
+ * WIRE_BENCH_SOCKET=/var/run/postgresql: the three proxies reach PostgreSQL over its Unix socket in
+ * that directory, as a proxy on the database's host would (pgbench still reaches each over TCP).
+ */
+const SOCKET_DIR = process.env.WIRE_BENCH_SOCKET || null;
 
 interface Result {
   tps: number;
@@ -92,7 +97,7 @@ async function startPgbouncer(db: string): Promise<{ url: string; pid?: number; 
     join(dir, 'pgbouncer.ini'),
     [
       '[databases]',
-      `${db} = host=${u.hostname} port=${u.port || 5432} dbname=${db}`,
+      `${db} = host=${SOCKET_DIR ?? u.hostname} port=${u.port || 5432} dbname=${db}`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -172,6 +177,7 @@ async function startNodePipe(upstream: string): Promise<{ url: string; pid?: num
   const { port } = JSON.parse(await first) as { port: number };
   const u = new URL(upstream);
   u.host = `127.0.0.1:${port}`;
+  u.search = ''; // pgbench reaches the pipe over TCP, whatever the pipe reaches PostgreSQL over
   return { url: u.toString(), pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
@@ -228,9 +234,11 @@ async function main() {
   let pipe: Awaited<ReturnType<typeof startNodePipe>> | null = null;
   try {
     execFileSync('pgbench', ['-i', '-q', '-s', String(process.env.WIRE_BENCH_SCALE ?? 10), direct], { stdio: 'ignore' });
+    // what the proxies connect to: the same database, over the socket when asked
+    const upstream = SOCKET_DIR ? `${direct}?host=${encodeURIComponent(SOCKET_DIR)}` : direct;
     bouncer = await startPgbouncer(db);
-    airlock = await startAirlock(direct);
-    pipe = await startNodePipe(direct);
+    airlock = await startAirlock(upstream);
+    pipe = await startNodePipe(upstream);
     const targets = { direct, pgbouncer: bouncer.url, 'node-pipe': pipe.url, airlock: airlock.url } as const;
     const pids: Record<string, number | undefined> = { pgbouncer: bouncer.pid, 'node-pipe': pipe.pid, airlock: airlock.pid };
     const out: string[] = [];
@@ -239,7 +247,7 @@ async function main() {
       process.stdout.write(s + '\n');
     };
     line(
-      `pgbench -S, ${CLIENTS} clients, ${SECONDS} s per run, scale ${process.env.WIRE_BENCH_SCALE ?? 10}, ${cpus().length} CPUs, audit ${process.env.WIRE_BENCH_AUDIT === 'off' ? 'OFF (diagnostic)' : 'on'}`,
+      `pgbench -S, ${CLIENTS} clients, ${SECONDS} s per run, scale ${process.env.WIRE_BENCH_SCALE ?? 10}, ${cpus().length} CPUs, audit ${process.env.WIRE_BENCH_AUDIT === 'off' ? 'OFF (diagnostic)' : 'on'}, proxies reach PostgreSQL over ${SOCKET_DIR ? `its Unix socket in ${SOCKET_DIR}` : 'TCP'}`,
     );
     line(
       `${'mode'.padEnd(9)} ${'target'.padEnd(10)} ${'tps'.padStart(10)} ${'lat ms'.padStart(8)} ${'failed'.padStart(7)} ${'proxy CPU µs/tx'.padStart(16)}`,
