@@ -22,4 +22,6 @@ export const passwordMessage = (pw: string): Buffer => Buffer.from(serialize.pas
 export const saslInitialMessage = (mech: string, data: string): Buffer => Buffer.from(serialize.sendSASLInitialResponseMessage(mech, data));
 export const saslResponseMessage = (data: string): Buffer => Buffer.from(serialize.sendSCRAMClientFinalMessage(data));
 export const cancelMessage = (pid: number, secret: number): Buffer => Buffer.from(serialize.cancel(pid, secret));
+/** SSLRequest: the server answers one byte, S (go on in TLS) or N */
+export const sslRequestMessage: Buffer = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 export const describePortalMessage = (portal: string): Buffer => Buffer.from(serialize.describe({ type: 'P', name: portal }));

@@ -118,6 +118,7 @@ export function upstreamSettings(config: AirlockConfig, database: string): Upstr
     connectTimeoutMs: Number(t.base.connectionTimeoutMillis) || undefined,
     idleInTransactionTimeoutMs: config.upstream.idleInTransactionTimeoutMs,
     sharedBackend: config.upstream.sharedBackend,
+    sslmode: t.sslmode,
   };
 }
 

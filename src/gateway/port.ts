@@ -11,6 +11,7 @@ import type { ApprovalFilter, ApprovalRecord } from '../domain/approval.js';
 import type { AuditEvent, AuditFilter } from '../domain/audit.js';
 import type { ReviewerRecord, ReviewerSession } from '../domain/reviewer.js';
 import type { ApprovalListener } from '../domain/approval.js';
+import type { SslMode } from '../upstream/url.js';
 import type { ReviewFacts } from '../domain/review.js';
 import type { EffectivePolicy, IntegrationsView } from './console-facet.js';
 import type { VerifyResult } from '../audit/verify.js';
@@ -33,6 +34,8 @@ export interface UpstreamSettings {
   connectTimeoutMs?: number;
   /** every connection runs on one backend (PGlite): pinned sessions are closed, never DISCARDed */
   sharedBackend?: boolean;
+  /** the upstream URL's sslmode: TLS for the wire proxy's own server connections (server-socket.ts) */
+  sslmode?: SslMode | null;
 }
 
 /** Something a door saw that belongs in the audit trail (a tool call, a connection, a sign-in). */

@@ -1,7 +1,12 @@
 // Where the wire proxy's raw upstream connections go: TCP, or PostgreSQL's Unix socket when the
-// configured host is a socket directory (postgresql://user@/db?host=/run/postgresql), as libpq does.
-// One place for every raw connection: the proxy's server connections and both cancel paths.
-import net from 'node:net';
+// configured host is a socket directory (postgresql://user@/db?host=/run/postgresql), as libpq does;
+// and TLS on top when the upstream URL's sslmode asks for it. One place for every raw connection:
+// the proxy's server connections and both cancel paths.
+import net, { isIP } from 'node:net';
+import tls from 'node:tls';
+import { sslRequestMessage } from '../../protocol/index.js';
+import { connectionFailure, upstreamUnavailable } from '../errors.js';
+import type { SslMode } from './url.js';
 
 /**
  * A raw connection to a PostgreSQL server: TCP, or its Unix socket when `host` is a socket directory
@@ -13,3 +18,66 @@ export function connectServer(host: string, port: number): net.Socket {
 
 /** How a server address reads in messages: host:port, or the socket's path. */
 export const serverAddress = (host: string, port: number) => (host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : `${host}:${port}`);
+
+/** Whether a connection in this mode starts with an SSLRequest at all. */
+export const wantsTls = (mode: SslMode | null | undefined): mode is SslMode => !!mode && mode !== 'disable';
+
+/**
+ * A connection to the server already in TLS, or refused. Every mode but disable is read as the pg pools
+ * behind the other doors read it (node-postgres): TLS or nothing, so one URL never gives one door an
+ * encrypted connection and another a plain one. prefer and allow therefore do not fall back to plain
+ * text as in libpq; a server without TLS needs sslmode=disable. require, prefer, allow and no-verify
+ * encrypt without checking the certificate (as libpq's require); verify-ca checks it against the
+ * system's CAs, verify-full the host name too.
+ */
+export function openTlsServer(host: string, port: number, mode: SslMode, timeoutMs: number): Promise<net.Socket> {
+  const where = serverAddress(host, port);
+  return new Promise((resolve, reject) => {
+    const raw = connectServer(host, port);
+    let done = false;
+    const finish = (err: Error | null, socket?: net.Socket) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      raw.off('data', onByte);
+      if (err) {
+        raw.destroy();
+        reject(err);
+      } else resolve(socket!);
+    };
+    const timer = setTimeout(
+      () => finish(upstreamUnavailable({ upstream: where, err: `no answer to SSLRequest within ${timeoutMs} ms` })),
+      timeoutMs,
+    );
+    raw.once('error', (err) => finish(upstreamUnavailable({ upstream: where, err: err.message })));
+    raw.once('connect', () => raw.write(sslRequestMessage));
+    const onByte = (chunk: Buffer) => {
+      raw.off('data', onByte);
+      const answer = chunk[0];
+      // a server may not send anything after its one byte before the client speaks (CVE-2021-23214)
+      if (chunk.length > 1) return finish(connectionFailure(`upstream ${where} sent more than one byte after SSLRequest`));
+      if (answer === 0x4e /* N */) {
+        const lax =
+          mode === 'prefer' || mode === 'allow'
+            ? ' (read as require, as the pg pools read it; sslmode=disable for a server without TLS)'
+            : '';
+        return finish(connectionFailure(`upstream ${where} does not support SSL, and upstream.url asks for sslmode=${mode}${lax}`));
+      }
+      if (answer !== 0x53 /* S */) return finish(connectionFailure(`upstream ${where} answered SSLRequest with byte ${answer}`));
+      const verify = mode === 'verify-ca' || mode === 'verify-full';
+      const secure = tls.connect({
+        socket: raw,
+        servername: host.startsWith('/') || isIP(host) ? undefined : host,
+        rejectUnauthorized: verify,
+        ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
+      });
+      secure.once('secureConnect', () => {
+        secure.off('error', onTlsError);
+        finish(null, secure);
+      });
+      const onTlsError = (err: Error) => finish(upstreamUnavailable({ upstream: where, err: `TLS: ${err.message}` }));
+      secure.once('error', onTlsError);
+    };
+    raw.on('data', onByte);
+  });
+}

@@ -12,7 +12,11 @@ export interface UpstreamTarget {
   defaultDatabase: string;
   /** `-c name=value` startup options the URL itself asked for, kept and merged with ours */
   extraOptions: string;
+  /** the URL's sslmode (or `ssl=true`: require), for connections Airlock opens itself (the wire proxy's) */
+  sslmode: SslMode | null;
 }
+
+export type SslMode = keyof typeof SSL_MODES;
 
 const SSL_MODES = {
   disable: false,
@@ -77,7 +81,7 @@ export function parseUpstreamUrl(raw: string): UpstreamTarget {
   }
   const path = url.pathname.replace(/^\//, '');
   const defaultDatabase = path ? decodeURIComponent(path) : (base.user ?? 'postgres');
-  return { base, defaultDatabase, extraOptions: params.get('options') ?? '' };
+  return { base, defaultDatabase, extraOptions: params.get('options') ?? '', sslmode: sslmode as SslMode | null };
 }
 
 /** Database names come from agents: refuse what PostgreSQL could never accept, before connecting. */

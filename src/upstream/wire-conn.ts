@@ -22,7 +22,8 @@ import {
   syncMessage,
   terminateMessage,
 } from '../../protocol/index.js';
-import { connectServer, serverAddress } from './server-socket.js';
+import { connectServer, openTlsServer, serverAddress, wantsTls } from './server-socket.js';
+import type { SslMode } from './url.js';
 import { connectionFailure, invalidPassword, upstreamUnavailable, AirlockError, type SqlStateCode } from '../errors.js';
 
 export interface UpstreamTarget {
@@ -36,6 +37,8 @@ export interface UpstreamTarget {
   idleInTransactionTimeoutMs?: number;
   /** opening a connection (TCP, authentication, first ReadyForQuery) may take this long (default 10 s) */
   connectTimeoutMs?: number;
+  /** the upstream URL's sslmode: TLS (or no connection) when set and not `disable` */
+  sslmode?: SslMode | null;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -87,7 +90,9 @@ export class ServerConn {
 
   /** Opens, authenticates and waits for the first ReadyForQuery. */
   static async connect(target: UpstreamTarget, startupParams: Record<string, string>): Promise<ServerConn> {
-    const socket = connectServer(target.host, target.port);
+    const socket = wantsTls(target.sslmode)
+      ? await openTlsServer(target.host, target.port, target.sslmode, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
+      : connectServer(target.host, target.port);
     socket.setNoDelay(true);
     const conn = new ServerConn(socket, target);
     await conn.startup(startupParams);
@@ -167,15 +172,10 @@ export class ServerConn {
       this.socket.on('data', onData);
       this.socket.once('error', onError);
       this.socket.once('close', onClose);
-      this.socket.once('connect', () => {
-        this.socket.write(
-          startupMessage({
-            user: t.user,
-            database: t.database,
-            ...startupParams,
-          }),
-        );
-      });
+      const start = () => this.socket.write(startupMessage({ user: t.user, database: t.database, ...startupParams }));
+      // past an SSLRequest the connection is open already (in TLS)
+      if (this.socket.connecting) this.socket.once('connect', start);
+      else start();
     });
   }
 

@@ -102,6 +102,8 @@ describe('UpstreamPools', () => {
     });
     expect(t.defaultDatabase).toBe('main');
     expect(t.extraOptions).toBe('-c work_mem=4MB');
+    expect(t.sslmode).toBe('require'); // what the wire proxy's own connections read (server-socket.ts)
+    expect(parseUpstreamUrl('postgresql://h/db').sslmode).toBeNull();
     expect(parseUpstreamUrl('postgresql:///db?host=/var/run/postgresql').base.host).toBe('/var/run/postgresql');
     // libpq's own spellings of a socket directory: userinfo with an empty host, or the path percent-encoded as the host
     const empty = parseUpstreamUrl('postgresql://sam:pw@/main?host=/run/postgresql&port=5433');
