@@ -5,7 +5,7 @@
 import net, { isIP } from 'node:net';
 import tls from 'node:tls';
 import { sslRequestMessage } from '../../protocol/index.js';
-import { connectionFailure, upstreamUnavailable } from '../errors.js';
+import { upstreamUnavailable } from '../errors.js';
 import type { SslMode } from './url.js';
 
 /**
@@ -45,25 +45,24 @@ export function openTlsServer(host: string, port: number, mode: SslMode, timeout
         reject(err);
       } else resolve(socket!);
     };
-    const timer = setTimeout(
-      () => finish(upstreamUnavailable({ upstream: where, err: `no answer to SSLRequest within ${timeoutMs} ms` })),
-      timeoutMs,
-    );
-    raw.once('error', (err) => finish(upstreamUnavailable({ upstream: where, err: err.message })));
+    // the details go to the log; an agent is told only that the upstream is unavailable (08006)
+    const fail = (why: string) => finish(upstreamUnavailable({ upstream: where, err: why }));
+    const timer = setTimeout(() => fail(`no answer to SSLRequest within ${timeoutMs} ms`), timeoutMs);
+    raw.once('error', (err) => fail(err.message));
     raw.once('connect', () => raw.write(sslRequestMessage));
     const onByte = (chunk: Buffer) => {
       raw.off('data', onByte);
       const answer = chunk[0];
       // a server may not send anything after its one byte before the client speaks (CVE-2021-23214)
-      if (chunk.length > 1) return finish(connectionFailure(`upstream ${where} sent more than one byte after SSLRequest`));
+      if (chunk.length > 1) return fail('sent more than one byte after SSLRequest');
       if (answer === 0x4e /* N */) {
         const lax =
           mode === 'prefer' || mode === 'allow'
             ? ' (read as require, as the pg pools read it; sslmode=disable for a server without TLS)'
             : '';
-        return finish(connectionFailure(`upstream ${where} does not support SSL, and upstream.url asks for sslmode=${mode}${lax}`));
+        return fail(`does not support SSL, and upstream.url asks for sslmode=${mode}${lax}`);
       }
-      if (answer !== 0x53 /* S */) return finish(connectionFailure(`upstream ${where} answered SSLRequest with byte ${answer}`));
+      if (answer !== 0x53 /* S */) return fail(`answered SSLRequest with byte ${answer}`);
       const verify = mode === 'verify-ca' || mode === 'verify-full';
       const secure = tls.connect({
         socket: raw,
@@ -75,7 +74,7 @@ export function openTlsServer(host: string, port: number, mode: SslMode, timeout
         secure.off('error', onTlsError);
         finish(null, secure);
       });
-      const onTlsError = (err: Error) => finish(upstreamUnavailable({ upstream: where, err: `TLS: ${err.message}` }));
+      const onTlsError = (err: Error) => fail(`TLS: ${err.message}`);
       secure.once('error', onTlsError);
     };
     raw.on('data', onByte);
