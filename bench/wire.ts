@@ -5,7 +5,7 @@
 // Airlock/pgbouncer, Airlock/direct and Airlock/node-pipe, single-client latency added by Airlock,
 // and the memory per idle client connection with 1,000 connections held open.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,7 +121,11 @@ async function startPgbouncer(db: string): Promise<{ url: string; pid?: number; 
       const c = new pg.Client(url);
       await c.connect();
       await c.end();
-      return { url, pid: child.pid, stop: () => child.kill('SIGTERM') };
+      const stop = () => {
+        child.kill('SIGTERM');
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return { url, pid: child.pid, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
