@@ -119,6 +119,7 @@ export function upstreamSettings(config: AirlockConfig, database: string): Upstr
     idleInTransactionTimeoutMs: config.upstream.idleInTransactionTimeoutMs,
     sharedBackend: config.upstream.sharedBackend,
     sslmode: t.sslmode,
+    options: t.extraOptions || undefined,
   };
 }
 

@@ -36,6 +36,8 @@ export interface UpstreamSettings {
   sharedBackend?: boolean;
   /** the upstream URL's sslmode: TLS for the wire proxy's own server connections (server-socket.ts) */
   sslmode?: SslMode | null;
+  /** the upstream URL's `options` (-c name=value …): every session starts with them, as the pg pools' do */
+  options?: string;
 }
 
 /** Something a door saw that belongs in the audit trail (a tool call, a connection, a sign-in). */

@@ -39,6 +39,8 @@ export interface UpstreamTarget {
   connectTimeoutMs?: number;
   /** the upstream URL's sslmode: TLS (or no connection) when set and not `disable` */
   sslmode?: SslMode | null;
+  /** the upstream URL's `options`, sent as the startup packet's options (its settings yield to the proxy's own) */
+  options?: string;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

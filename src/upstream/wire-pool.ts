@@ -164,6 +164,9 @@ export class WirePool {
     const target = this.targetFor(database);
     try {
       const s = await ServerConn.connect(target, {
+        // the operator's options from the URL, as the pg pools start with them; PostgreSQL applies the
+        // named settings below after them, so none of them can turn read-only off or lift a timeout
+        ...(target.options ? { options: target.options } : {}),
         ...settings,
         // UTF8 for the whole session: PostgreSQL must read statements exactly as Airlock parsed them
         client_encoding: 'UTF8',

@@ -1,5 +1,7 @@
-// The wire proxy reaching PostgreSQL over its Unix socket, as pgbouncer usually does: an upstream URL
-// written the libpq way (postgresql://user@/db?host=<socket dir>) carries queries and cancels there.
+// The wire proxy's server connections follow what the upstream URL says, as the pg pools behind the
+// other doors do: a socket directory written the libpq way (postgresql://user@/db?host=<dir>) carries
+// queries and cancels over PostgreSQL's Unix socket, and the URL's options start every session
+// (without overriding the proxy's own read-only and timeout settings).
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -61,6 +63,28 @@ describe.skipIf(!socketDir)('upstream over a Unix socket', () => {
       expect(err?.message).not.toContain('nonexistent-airlock-dir');
     } finally {
       await missing.close();
+    }
+  });
+});
+
+describe("the URL's options", () => {
+  let proxy: Proxy;
+  beforeAll(async () => {
+    const u = new URL(DATABASE_URL);
+    // the operator's own setting, and one that must not win over the proxy's read-only sessions
+    u.searchParams.set('options', '-c work_mem=7MB -c default_transaction_read_only=off');
+    proxy = await startProxy({ extra: { upstream: { url: u.toString(), statementTimeoutMs: 15_000, poolSize: 2 } } });
+  });
+  afterAll(async () => proxy?.close());
+
+  it('start every wire session, under the settings the proxy sets itself', async () => {
+    const c = new pg.Client(proxy.url());
+    await c.connect();
+    try {
+      expect((await c.query('SHOW work_mem')).rows).toEqual([{ work_mem: '7MB' }]);
+      expect((await c.query('SHOW default_transaction_read_only')).rows).toEqual([{ default_transaction_read_only: 'on' }]);
+    } finally {
+      await c.end();
     }
   });
 });
