@@ -4,18 +4,16 @@
 // machine, so the bench can show how much of the gap to pgbouncer is Airlock's and how much is Node's.
 // Prints one JSON line {port}, then serves until killed.
 import net from 'node:net';
+import { connectServer } from '../src/upstream/server-socket.js';
+import { parseUpstreamUrl } from '../src/upstream/url.js';
 
-const upstream = new URL(process.argv[2] ?? '');
-if (!upstream.hostname) throw new Error('usage: node-pipe.ts postgresql://user@host:port/db');
+if (!process.argv[2]) throw new Error('usage: node-pipe.ts postgresql://user@host:port/db');
+// the same reading of the URL as Airlock's (?host=/dir: PostgreSQL's Unix socket in that directory)
+const { host = '127.0.0.1', port = 5432 } = parseUpstreamUrl(process.argv[2]).base;
 
 const server = net.createServer((client) => {
   client.setNoDelay(true);
-  // ?host=/dir: PostgreSQL's Unix socket in that directory, as libpq reads it
-  const dir = upstream.searchParams.get('host');
-  const port = Number(upstream.port || 5432);
-  const server = dir?.startsWith('/')
-    ? net.connect({ path: `${dir}/.s.PGSQL.${port}` })
-    : net.connect({ host: upstream.hostname, port, noDelay: true });
+  const server = connectServer(host, port).setNoDelay(true);
   client.pipe(server).pipe(client);
   const end = () => (client.destroy(), server.destroy());
   client.on('error', end).on('close', end);

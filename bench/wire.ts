@@ -79,8 +79,10 @@ function cpuUs(pid: number | undefined): number | null {
   }
 }
 
+type Measured = Result & { cpuUsPerTx: number | null };
+
 /** pgbench against a proxy, with the proxy process's CPU µs per transaction (null when unknown). */
-async function measured(url: string, mode: string, pid: number | undefined): Promise<Result & { cpuUsPerTx: number | null }> {
+async function measured(url: string, mode: string, pid: number | undefined): Promise<Measured> {
   const before = cpuUs(pid);
   const r = await pgbench(url, mode, CLIENTS, SECONDS);
   const after = cpuUs(pid);
@@ -260,12 +262,9 @@ async function main() {
     for (const mode of MODES) for (const url of [pipe.url, airlock.url]) await pgbench(url, mode, CLIENTS, 2);
     const summary: string[] = [];
     for (const mode of MODES) {
-      const r: Record<string, Result> = {};
-      const cpu: Record<string, number | null> = {};
+      const r: Record<string, Measured> = {};
       for (const [name, url] of Object.entries(targets)) {
-        const m = await measured(url, mode, pids[name]);
-        r[name] = m;
-        cpu[name] = m.cpuUsPerTx;
+        const m = (r[name] = await measured(url, mode, pids[name]));
         const cpuText = m.cpuUsPerTx === null ? '' : m.cpuUsPerTx.toFixed(1);
         line(
           `${mode.padEnd(9)} ${name.padEnd(10)} ${m.tps.toFixed(0).padStart(10)} ${m.latencyMs.toFixed(3).padStart(8)} ${String(m.failed).padStart(7)} ${cpuText.padStart(16)}${m.error ? '  ' + m.error : ''}`,
@@ -275,8 +274,8 @@ async function main() {
       const vsD = r.direct.tps ? (r.airlock.tps / r.direct.tps).toFixed(2) : 'n/a';
       const vsP = r['node-pipe'].tps ? (r.airlock.tps / r['node-pipe'].tps).toFixed(2) : 'n/a';
       const pipeVsB = r.pgbouncer.tps ? (r['node-pipe'].tps / r.pgbouncer.tps).toFixed(2) : 'n/a';
-      const cpuVsP =
-        cpu.airlock && cpu['node-pipe'] ? `   proxy CPU per tx airlock/node-pipe ${(cpu.airlock / cpu['node-pipe']).toFixed(2)}x` : '';
+      const [cpuA, cpuP] = [r.airlock.cpuUsPerTx, r['node-pipe'].cpuUsPerTx];
+      const cpuVsP = cpuA && cpuP ? `   proxy CPU per tx airlock/node-pipe ${(cpuA / cpuP).toFixed(2)}x` : '';
       summary.push(
         `${mode.padEnd(9)} airlock/pgbouncer ${vsB}x   airlock/direct ${vsD}x   airlock/node-pipe ${vsP}x   (node-pipe/pgbouncer ${pipeVsB}x)${cpuVsP}`,
       );

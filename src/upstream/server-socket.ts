@@ -8,16 +8,17 @@ import { sslRequestMessage } from '../../protocol/index.js';
 import { upstreamUnavailable } from '../errors.js';
 import type { SslMode } from './url.js';
 
-/**
- * A raw connection to a PostgreSQL server: TCP, or its Unix socket when `host` is a socket directory
- * (as libpq reads a host that starts with a slash: the socket is `<dir>/.s.PGSQL.<port>`).
- */
+/** The server's Unix socket when `host` is a socket directory (libpq reads a host that starts with a slash so), else null. */
+const socketPath = (host: string, port: number) => (host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : null);
+
+/** A raw connection to a PostgreSQL server: TCP, or its Unix socket when `host` is a socket directory. */
 export function connectServer(host: string, port: number): net.Socket {
-  return host.startsWith('/') ? net.connect({ path: `${host}/.s.PGSQL.${port}` }) : net.connect({ host, port });
+  const path = socketPath(host, port);
+  return path ? net.connect({ path }) : net.connect({ host, port });
 }
 
 /** How a server address reads in messages: host:port, or the socket's path. */
-export const serverAddress = (host: string, port: number) => (host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : `${host}:${port}`);
+export const serverAddress = (host: string, port: number) => socketPath(host, port) ?? `${host}:${port}`;
 
 /** Whether a connection in this mode starts with an SSLRequest at all. */
 export const wantsTls = (mode: SslMode | null | undefined): mode is SslMode => !!mode && mode !== 'disable';
