@@ -99,3 +99,30 @@ export function sendCancel(client: pg.Client, port: number): void {
   });
   cancel.connect(port, '127.0.0.1');
 }
+
+/**
+ * Runs `sql` through the proxy on a fresh client, sends a CancelRequest `afterMs` later, and reports
+ * the error's SQLSTATE, how long the statement took, and what the same session answers afterwards.
+ */
+export async function cancelThroughProxy(
+  proxy: Proxy,
+  sql: string,
+  afterMs: number,
+): Promise<{ code: string | undefined; ms: number; after: unknown }> {
+  const c = new pg.Client(proxy.url());
+  await c.connect();
+  try {
+    const t0 = Date.now();
+    const running = c.query(sql).then(
+      () => undefined,
+      (e: { code?: string }) => e.code,
+    );
+    await new Promise((r) => setTimeout(r, afterMs));
+    sendCancel(c, proxy.server.port);
+    const code = await running;
+    const ms = Date.now() - t0;
+    return { code, ms, after: (await c.query('SELECT 1 AS one')).rows[0].one };
+  } finally {
+    await c.end();
+  }
+}
