@@ -42,12 +42,24 @@ export const logger: Logger = new Proxy({} as Logger, {
     const v: unknown = Reflect.get(l, key, l);
     return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(l) : v;
   },
-  set: (_, key, value) => Reflect.set(open(), key, value),
+  set: (_, key, value) => {
+    debugOn = undefined;
+    return Reflect.set(open(), key, value);
+  },
 });
+
+const DEBUG = 20;
+let debugOn: boolean | undefined;
+
+/** Whether debug lines are written: for per-message paths, which the proxy's property lookups would slow. */
+export function debugEnabled(): boolean {
+  return (debugOn ??= open().levelVal <= DEBUG);
+}
 
 /** Sets the level: now if the logger is open, else when it opens (through AIRLOCK_LOG_LEVEL, which worker threads read too). */
 export function setLogLevel(level: string): void {
   process.env.AIRLOCK_LOG_LEVEL = level;
+  debugOn = undefined;
   if (real) real.level = level;
 }
 

@@ -51,10 +51,16 @@ export class JournalWriter {
   /** Append text with one write(2); returns the offset after it. Throws (ENOSPC, EIO…) on failure. */
   append(text: string): number {
     // after a failed write the file may end in a torn line: end it, so the next line stands alone
-    const buf = Buffer.from(this.torn ? `\n${text}` : text, 'utf8');
-    let done = 0;
+    const all = this.torn ? `\n${text}` : text;
+    let done: number;
     try {
-      while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
+      // the string is encoded by the write itself (no Buffer made per commit); only a short write,
+      // which a regular file gives only on trouble such as a full disk, goes on from a Buffer
+      done = writeSync(this.fd, all);
+      if (done < Buffer.byteLength(all, 'utf8')) {
+        const buf = Buffer.from(all, 'utf8');
+        while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
+      }
     } catch (err) {
       this.torn = true;
       this.size = fstatSync(this.fd).size;

@@ -11,7 +11,7 @@ import { errorHandler } from './http-errors.js';
 import { securityHeaders } from './security-headers.js';
 import { opsRoutes } from './ops-routes.js';
 import { requestIdFrom } from '../domain/request-id.js';
-import { logger } from '../logger.js';
+import { debugEnabled, logger } from '../logger.js';
 
 export interface HttpServer {
   app: Express;
@@ -25,8 +25,6 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** pino's level value of `debug`: one access line per request at that level */
-const DEBUG = 20;
 const DRAIN_POLL_MS = 20;
 
 const isStream = (res: ServerResponse) => String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
@@ -74,7 +72,7 @@ export async function startHttpServer(
       res.setHeader('X-Request-Id', requestId);
       active.add(res);
       res.once('close', () => active.delete(res));
-      if (logger.levelVal <= DEBUG) accessLine(req, res, requestId);
+      if (debugEnabled()) accessLine(req, res, requestId);
       secure(res);
       if (!front?.(req, res)) app(req, res);
     });

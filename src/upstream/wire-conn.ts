@@ -77,6 +77,8 @@ export class ServerConn {
   closed = false;
   /** set by the pool: key of the sub-pool this connection belongs to */
   poolKey = '';
+  /** set by the pool while the server is lent to an idle client: detaches it from that client */
+  reclaim: ((s: ServerConn) => void) | null = null;
   /** the session holds state (named statements, SET...) and needs a reset before reuse */
   dirty = false;
   lastUsed = Date.now();

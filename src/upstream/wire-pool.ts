@@ -40,7 +40,6 @@ export type Reclaim = (s: ServerConn) => void;
 
 export class WirePool {
   private readonly dbs = new Map<string, DbPool>();
-  private readonly reclaimers = new WeakMap<ServerConn, Reclaim>();
   private readonly holders = new WeakMap<ServerConn, Holder>();
   private readonly maxPerAgent: number;
   private readonly statusCache = new Map<string, Map<string, string>>();
@@ -150,8 +149,8 @@ export class WirePool {
 
   private reclaim(d: DbPool, s: ServerConn): void {
     d.lendable.delete(s);
-    const reclaim = this.reclaimers.get(s);
-    this.reclaimers.delete(s);
+    const reclaim = s.reclaim;
+    s.reclaim = null;
     reclaim?.(s);
     // the client let go of it: release() hands it to a waiter (or replaces it by one of theirs)
     this.release(s);
@@ -201,14 +200,14 @@ export class WirePool {
   lend(s: ServerConn, database: string, reclaim: Reclaim): void {
     const d = this.db(database);
     d.lendable.add(s);
-    this.reclaimers.set(s, reclaim);
+    s.reclaim = reclaim;
     if (d.waiting.size > 0) this.makeRoom(d, database);
   }
 
   /** The client is using its server again. */
   unlend(s: ServerConn, database: string): void {
     this.db(database).lendable.delete(s);
-    this.reclaimers.delete(s);
+    s.reclaim = null;
   }
 
   /** Returns a clean server (status idle, no session state) to the pool. */
@@ -216,7 +215,7 @@ export class WirePool {
     const database = s.target.database;
     const d = this.db(database);
     d.lendable.delete(s);
-    this.reclaimers.delete(s);
+    s.reclaim = null;
     this.letGo(d, s);
     s.owner = null;
     if (s.closed || this.closed || s.status !== 0x49 || s.outstanding > 0 || s.dirty) {

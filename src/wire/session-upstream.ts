@@ -107,14 +107,17 @@ export class UpstreamBinding implements ServerOwner {
     if (!s || this.lent || this.pinned || this.io.closed) return;
     if (s.status !== 0x49 || s.outstanding > 0 || this.forwardedSinceSync) return;
     this.lent = true;
-    this.ctx.pool.lend(s, this.id.database, (srv) => {
-      if (this.server === srv) {
-        if (this.io.pausedServer === srv) this.io.resumeServer();
-        this.server = null;
-        this.lent = false;
-      }
-    });
+    this.ctx.pool.lend(s, this.id.database, this.reclaimed);
   }
+
+  /** The pool took the lent server back (made once per session: idle() runs every transaction). */
+  private readonly reclaimed = (srv: ServerConn): void => {
+    if (this.server === srv) {
+      if (this.io.pausedServer === srv) this.io.resumeServer();
+      this.server = null;
+      this.lent = false;
+    }
+  };
 
   /** Gives the server back: clean ones directly, pinned ones after DISCARD ALL, others are closed. */
   releaseServer(): void {

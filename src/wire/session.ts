@@ -17,10 +17,7 @@ import { runHeld } from './held.js';
 import { ExtendedProtocol } from './extended-protocol.js';
 import { copiesFromClient, copyInNotHeld, isEmpty, leavesSessionState, trackPrepared } from './statement-facts.js';
 import { clampCaps, clampedQuery } from './timeout-clamp.js';
-import { logger } from '../logger.js';
-
-/** pino's level value of `debug`: the per-statement line is written only at that level */
-const DEBUG = 20;
+import { debugEnabled, logger } from '../logger.js';
 
 export class Session implements IoOwner {
   private abort: AbortController | null = null;
@@ -90,7 +87,7 @@ export class Session implements IoOwner {
     if (this.startedAt === 0) return;
     this.ctx.gateway.observeLatency('wire', this.startedAt);
     this.roundTrips++;
-    if (logger.levelVal <= DEBUG) {
+    if (debugEnabled()) {
       const ms = Math.round((performance.now() - this.startedAt) * 1000) / 1000;
       const requestId = `${this.id.pid.toString(16)}-${this.roundTrips}`;
       logger.debug({ requestId, agent: this.id.agent.name, database: this.id.database, ms }, 'wire statement answered');
