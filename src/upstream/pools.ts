@@ -2,11 +2,10 @@
 // refuses a misclassified write) and read-write sessions for previews and approved execution.
 import pg from 'pg';
 import type { ClientConfig, Pool, PoolClient } from 'pg';
-import { cancelMessage } from '../../protocol/index.js';
 import type { QueryResultData } from '../domain/request.js';
 import { asAirlockError, invalidParameterValue, notInPrerequisiteState, programLimitExceeded, queryCanceled } from '../errors.js';
 import { logger } from '../logger.js';
-import { connectServer } from './server-socket.js';
+import { sendCancel } from './server-socket.js';
 import { checkDatabaseName, parseUpstreamUrl, startupOption, type UpstreamTarget } from './url.js';
 import { streamQuery, toObject, txStatus, uniqueNames } from './stream.js';
 
@@ -275,11 +274,7 @@ function rowBytes(row: readonly unknown[]): number {
 function cancelBackend(base: ClientConfig, client: PoolClient): void {
   const key = client as unknown as { processID?: number; secretKey?: number };
   if (!key.processID) return;
-  const host = base.host ?? '127.0.0.1';
-  const port = base.port ?? 5432;
-  const socket = connectServer(host, port);
-  socket.on('error', () => socket.destroy());
-  socket.on('connect', () => socket.end(cancelMessage(key.processID!, key.secretKey ?? 0)));
+  sendCancel(base.host ?? '127.0.0.1', base.port ?? 5432, key.processID, key.secretKey ?? 0);
 }
 
 /** Pools for the configured upstream (config.upstream section). */

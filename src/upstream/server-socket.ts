@@ -4,7 +4,7 @@
 // the proxy's server connections and both cancel paths.
 import net, { isIP } from 'node:net';
 import tls from 'node:tls';
-import { sslRequestMessage } from '../../protocol/index.js';
+import { cancelMessage, sslRequestMessage } from '../../protocol/index.js';
 import { upstreamUnavailable } from '../errors.js';
 import type { SslMode } from './url.js';
 
@@ -15,6 +15,13 @@ const socketPath = (host: string, port: number) => (host.startsWith('/') ? `${ho
 export function connectServer(host: string, port: number): net.Socket {
   const path = socketPath(host, port);
   return path ? net.connect({ path }) : net.connect({ host, port });
+}
+
+/** A CancelRequest for backend (pid, secret), over its own short connection as libpq sends it; errors are dropped. */
+export function sendCancel(host: string, port: number, pid: number, secret: number): void {
+  const s = connectServer(host, port);
+  s.on('error', () => s.destroy());
+  s.on('connect', () => s.end(cancelMessage(pid, secret)));
 }
 
 /** How a server address reads in messages: host:port, or the socket's path. */

@@ -7,7 +7,6 @@ import {
   Back,
   FrameReader,
   ScramClient,
-  cancelMessage,
   decodeAuth,
   decodeBackendKey,
   decodeNotice,
@@ -22,7 +21,7 @@ import {
   syncMessage,
   terminateMessage,
 } from '../../protocol/index.js';
-import { connectServer, openTlsServer, serverAddress, wantsTls } from './server-socket.js';
+import { connectServer, openTlsServer, sendCancel, serverAddress, wantsTls } from './server-socket.js';
 import type { SslMode } from './url.js';
 import { connectionFailure, invalidPassword, upstreamUnavailable, AirlockError, type SqlStateCode } from '../errors.js';
 
@@ -67,6 +66,9 @@ const Expect = {
   query: 2,
 } as const;
 
+/** Called on a lent server when the pool takes it back from its idle client. */
+export type Reclaim = (s: ServerConn) => void;
+
 export class ServerConn {
   readonly params = new Map<string, string>();
   pid = 0;
@@ -78,7 +80,7 @@ export class ServerConn {
   /** set by the pool: key of the sub-pool this connection belongs to */
   poolKey = '';
   /** set by the pool while the server is lent to an idle client: detaches it from that client */
-  reclaim: ((s: ServerConn) => void) | null = null;
+  reclaim: Reclaim | null = null;
   /** the session holds state (named statements, SET...) and needs a reset before reuse */
   dirty = false;
   lastUsed = Date.now();
@@ -288,9 +290,7 @@ export class ServerConn {
 
   /** Asks the upstream to cancel whatever this connection is running (a separate short connection). */
   cancel(): void {
-    const s = connectServer(this.target.host, this.target.port);
-    s.on('error', () => s.destroy());
-    s.on('connect', () => s.end(cancelMessage(this.pid, this.secret)));
+    sendCancel(this.target.host, this.target.port, this.pid, this.secret);
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 // client startup settings (pool-key.ts), capped per database. Servers start read-only with timeouts
 // (the auto-path backstop); idle clients keep their server until another client needs it. Each agent
 // holds at most `maxPerAgent` servers, and waiting agents are served in turn (fair-queue.ts).
-import { ServerConn, type UpstreamTarget } from './wire-conn.js';
+import { ServerConn, type Reclaim, type UpstreamTarget } from './wire-conn.js';
 import { logger } from '../logger.js';
 import { FairQueue, waitInTurn, type Waiter as FairWaiter } from './fair-queue.js';
 import { poolKey, settingsFromKey } from './pool-key.js';
@@ -34,9 +34,6 @@ interface DbPool {
   /** servers each holder has now (from acquire to release) */
   held: Map<Holder, number>;
 }
-
-/** Called on a lent server when the pool takes it back from its idle client. */
-export type Reclaim = (s: ServerConn) => void;
 
 export class WirePool {
   private readonly dbs = new Map<string, DbPool>();
