@@ -6,6 +6,7 @@ import net, { isIP } from 'node:net';
 import tls from 'node:tls';
 import { cancelMessage, sslRequestMessage } from '../../protocol/index.js';
 import { upstreamUnavailable } from '../errors.js';
+import { onreadInto, type Inbound } from '../domain/inbound.js';
 import type { SslMode } from './url.js';
 
 /** The server's Unix socket when `host` is a socket directory (libpq reads a host that starts with a slash so), else null. */
@@ -15,6 +16,13 @@ const socketPath = (host: string, port: number) => (host.startsWith('/') ? `${ho
 export function connectServer(host: string, port: number): net.Socket {
   const path = socketPath(host, port);
   return path ? net.connect({ path }) : net.connect({ host, port });
+}
+
+/** Like connectServer, but every read goes straight to `inbound` (Node's `onread`; pause() and resume() still work). */
+export function connectServerReading(host: string, port: number, inbound: Inbound): net.Socket {
+  const onread = onreadInto(inbound);
+  const path = socketPath(host, port);
+  return path ? net.connect({ path, onread }) : net.connect({ host, port, onread });
 }
 
 /** A CancelRequest for backend (pid, secret), over its own short connection as libpq sends it; errors are dropped. */

@@ -21,7 +21,8 @@ import {
   syncMessage,
   terminateMessage,
 } from '../../protocol/index.js';
-import { connectServer, openTlsServer, sendCancel, serverAddress, wantsTls } from './server-socket.js';
+import { connectServerReading, openTlsServer, sendCancel, serverAddress, wantsTls } from './server-socket.js';
+import { newInbound, readInto, type Inbound } from '../domain/inbound.js';
 import type { SslMode } from './url.js';
 import { connectionFailure, invalidPassword, upstreamUnavailable, AirlockError, type SqlStateCode } from '../errors.js';
 
@@ -92,15 +93,21 @@ export class ServerConn {
   private constructor(
     readonly socket: net.Socket,
     readonly target: UpstreamTarget,
+    /** where the socket's reads go: the startup handler, then the relay to the owner */
+    private readonly inbound: Inbound,
   ) {}
 
   /** Opens, authenticates and waits for the first ReadyForQuery. */
   static async connect(target: UpstreamTarget, startupParams: Record<string, string>): Promise<ServerConn> {
+    const inbound = newInbound();
     const socket = wantsTls(target.sslmode)
-      ? await openTlsServer(target.host, target.port, target.sslmode, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
-      : connectServer(target.host, target.port);
+      ? readInto(
+          await openTlsServer(target.host, target.port, target.sslmode, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+          inbound,
+        )
+      : connectServerReading(target.host, target.port, inbound);
     socket.setNoDelay(true);
-    const conn = new ServerConn(socket, target);
+    const conn = new ServerConn(socket, target, inbound);
     await conn.startup(startupParams);
     return conn;
   }
@@ -157,7 +164,6 @@ export class ServerConn {
           case Back.readyForQuery:
             clearTimeout(timer);
             this.status = rfqStatus(buf, start);
-            this.socket.off('data', onData);
             this.socket.off('error', onError);
             this.socket.off('close', onClose);
             this.attach();
@@ -175,7 +181,7 @@ export class ServerConn {
       };
       const onClose = () => fail(connectionFailure('upstream closed the connection during startup'));
       const onError = (err: Error) => fail(upstreamUnavailable({ upstream: serverAddress(t.host, t.port), err: err.message }));
-      this.socket.on('data', onData);
+      this.inbound.to = onData;
       this.socket.once('error', onError);
       this.socket.once('close', onClose);
       const start = () => this.socket.write(startupMessage({ user: t.user, database: t.database, ...startupParams }));
@@ -186,7 +192,7 @@ export class ServerConn {
   }
 
   private attach(): void {
-    this.socket.on('data', (chunk: Buffer) => {
+    this.inbound.to = (chunk: Buffer) => {
       // the owner may change during the chunk (released at ReadyForQuery): flush the one that got frames
       const owner = this.owner;
       try {
@@ -197,7 +203,7 @@ export class ServerConn {
       }
       owner?.fromServerEnd();
       if (this.owner && this.owner !== owner) this.owner.fromServerEnd();
-    });
+    };
     this.socket.on('error', (err) => this.lost(err));
     this.socket.on('close', () => this.lost(connectionFailure('upstream connection closed')));
   }

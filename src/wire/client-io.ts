@@ -3,6 +3,8 @@
 // session composes it with its upstream binding (session-upstream.ts) and its protocol handlers
 // (session.ts); it calls back into its owner for what to do with each message.
 import type net from 'node:net';
+import type { Inbound } from '../domain/inbound.js';
+import type { ClientConn } from './client-reads.js';
 import { FrameError, FrameReader, errorResponse, type FrameSink } from '../../protocol/index.js';
 import type { ServerConn } from '../upstream/wire-conn.js';
 import { AirlockError, asAirlockError, clientStalled } from '../errors.js';
@@ -49,12 +51,18 @@ export class ClientIo {
   /** audit events up to this mark include every one this session appended: durable before its next output */
   private auditMark = 0;
 
+  readonly socket: net.Socket;
+  private readonly inbound: Inbound;
+
   constructor(
-    readonly socket: net.Socket,
+    conn: ClientConn,
     private readonly reader: FrameReader,
     private readonly gateway: GatewayPort,
     private readonly owner: IoOwner,
-  ) {}
+  ) {
+    this.socket = conn.socket;
+    this.inbound = conn.inbound;
+  }
 
   /** no client message is being handled or waiting */
   get quiet(): boolean {
@@ -69,7 +77,7 @@ export class ClientIo {
   /** Starts reading client frames. */
   start(pending: Pending[] = []): void {
     for (const q of pending) this.queue.push(q);
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.inbound.to = (chunk: Buffer) => this.onData(chunk);
     this.socket.on('error', () => this.close());
     this.socket.on('close', () => this.close());
     this.pump();

@@ -1,7 +1,7 @@
 // Connection start for one client, as a small state machine (one handler per step, as in
 // pg-gateway's connection steps): SSL/GSSENC negotiation, CancelRequest, StartupMessage, then
 // SCRAM-SHA-256 authentication of the agent's token. Ends by handing the socket to a Session.
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import {
   Front,
@@ -28,6 +28,8 @@ import { filterStartup, type FilteredStartup } from './startup-params.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
 import type { Pending } from './client-io.js';
 import { negotiateProtocolVersion, readyFrames, verifierFor } from './handshake-frames.js';
+import { newInbound, readInto, type Inbound } from '../domain/inbound.js';
+import type { ClientConn } from './client-reads.js';
 
 export interface HandshakeDeps {
   ctx: SessionContext;
@@ -37,7 +39,7 @@ export interface HandshakeDeps {
   cancel: (pid: number, secret: number) => void;
   /** a fresh cancel key registered for the session */
   newKey: () => { pid: number; secret: number };
-  onReady: (socket: net.Socket, reader: FrameReader, id: SessionIdentity, pending: Pending[]) => void;
+  onReady: (conn: ClientConn, reader: FrameReader, id: SessionIdentity, pending: Pending[]) => void;
 }
 
 /** Where the handshake is. Between `lookingUp`/`completing` and the next step, frames wait in order. */
@@ -51,13 +53,15 @@ const Step = {
 } as const;
 type Step = (typeof Step)[keyof typeof Step];
 
-/** Run the handshake on a freshly accepted socket. */
-export function handshake(raw: net.Socket, deps: HandshakeDeps): void {
-  new Handshake(raw, deps).start();
+/** Run the handshake on a freshly accepted connection. */
+export function handshake(conn: ClientConn, deps: HandshakeDeps): void {
+  new Handshake(conn, deps).start();
 }
 
 class Handshake {
   private socket: net.Socket;
+  /** where the socket's bytes go: this handshake's reader until it hands the connection on */
+  private inbound: Inbound;
   private step: Step = Step.startup;
   private readonly reader: FrameReader;
   private readonly pending: Pending[] = [];
@@ -81,11 +85,12 @@ class Handshake {
   };
 
   constructor(
-    raw: net.Socket,
+    conn: ClientConn,
     private readonly deps: HandshakeDeps,
   ) {
-    this.socket = raw;
-    this.remote = raw.remoteAddress;
+    this.socket = conn.socket;
+    this.inbound = conn.inbound;
+    this.remote = conn.socket.remoteAddress;
     this.reader = new FrameReader(deps.maxMessageBytes, true);
     this.timer = setTimeout(() => this.fail(this.timedOut(), false), deps.startupTimeoutMs);
   }
@@ -97,7 +102,7 @@ class Handshake {
   }
 
   start(): void {
-    this.socket.on('data', this.onData);
+    this.inbound.to = this.onData;
     this.socket.on('error', () => this.fail(protocolViolation('connection error'), false));
     this.socket.on('close', () => this.finish());
   }
@@ -176,11 +181,13 @@ class Handshake {
   private negotiateEncryption(code: number, buf: Buffer, end: number): void {
     if (end !== buf.length) throw protocolViolation('received unencrypted data after SSL request');
     if (code === StartupCode.ssl && this.deps.tls && !(this.socket instanceof tls.TLSSocket)) {
-      this.socket.removeListener('data', this.onData);
+      this.inbound.to = newInbound().to;
       this.socket.write('S');
       const secure = new tls.TLSSocket(this.socket, { isServer: true, secureContext: this.deps.tls });
       secure.on('error', () => this.fail(protocolViolation('TLS handshake failed'), false));
-      secure.on('data', this.onData);
+      // TLS reads its socket itself: the session reads the clear text through 'data'
+      this.inbound = { to: this.onData };
+      readInto(secure, this.inbound);
       this.socket = secure;
       return;
     }
@@ -267,7 +274,7 @@ class Handshake {
       const k = this.deps.newKey();
       this.socket.write(readyFrames(status, s.applicationName, k));
       this.finish();
-      this.socket.removeListener('data', this.onData);
+      this.inbound.to = newInbound().to;
       this.audit(true, { user: s.user, database: s.database, client: s.applicationName });
       const id: SessionIdentity = {
         agent: this.agent!,
@@ -281,7 +288,7 @@ class Handshake {
         limits,
         masker: this.deps.ctx.gateway.masker(this.agent!.name, s.database),
       };
-      this.deps.onReady(this.socket, this.reader, id, this.pending);
+      this.deps.onReady({ socket: this.socket, inbound: this.inbound }, this.reader, id, this.pending);
     } catch (err) {
       this.fail(asAirlockError(err));
     }

@@ -9,6 +9,7 @@ import { adminShutdown, invalidAuthorization, type AirlockError } from '../error
 import type { GatewayPort } from '../gateway/port.js';
 import { handshake, type HandshakeDeps } from './handshake.js';
 import { SessionRegistry } from './session-registry.js';
+import { adoptClient, type ClientConn } from './client-reads.js';
 import { Session } from './session.js';
 import type { SessionContext } from './session-types.js';
 import { watchStatementTimes } from './timeout-watch.js';
@@ -75,13 +76,14 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
     maxMessageBytes: config.maxMessageBytes,
     newKey: () => registry.newKey(),
     cancel: (pid, secret) => registry.cancel(pid, secret),
-    onReady: (sock, reader, id, pending) => {
-      const session = new Session(sock, reader, ctx, id);
+    onReady: (conn, reader, id, pending) => {
+      const session = new Session(conn, reader, ctx, id);
       registry.add(session);
       session.start(pending);
     },
   };
-  const server = net.createServer((socket) => accept(socket, sockets, deps));
+  // nothing is read before the connection moves to a socket read through `onread` (client-reads.ts)
+  const server = net.createServer({ pauseOnConnect: true }, (raw) => accept(adoptClient(raw), sockets, deps));
   const unfollow = gateway.onAgentRevoked((agent) =>
     registry.closeAgent(agent.id, invalidAuthorization(`agent "${agent.name}" was revoked; the connection is closed`)),
   );
@@ -121,13 +123,14 @@ export async function startWireServer(opts: { gateway: GatewayPort; config: Wire
 }
 
 /** A new client connection: tracked until it closes, then the handshake. */
-function accept(socket: net.Socket, sockets: Set<net.Socket>, deps: HandshakeDeps): void {
+function accept(conn: ClientConn, sockets: Set<net.Socket>, deps: HandshakeDeps): void {
+  const socket = conn.socket;
   sockets.add(socket);
   socket.on('close', () => sockets.delete(socket));
   socket.on('error', () => socket.destroy());
   socket.setNoDelay(true);
   try {
-    handshake(socket, deps);
+    handshake(conn, deps);
   } catch (err) {
     logger.warn({ err }, 'wire handshake setup failed');
     socket.destroy();

@@ -7,10 +7,10 @@ import { AirlockError, asAirlockError, insufficientPrivilege, invalidUtf8, proto
 import type { GatewayRequest } from '../domain/request.js';
 import type { Decision } from '../domain/decision.js';
 import { errorFrame, blockedFrame, resultFrames, timeoutNotice } from './result-frames.js';
-import type net from 'node:net';
 import type { FrameReader } from '../../protocol/index.js';
 import type { ServerConn } from '../upstream/wire-conn.js';
 import { ClientIo, type IoOwner, type Pending, type Step } from './client-io.js';
+import type { ClientConn } from './client-reads.js';
 import { UpstreamBinding } from './session-upstream.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
 import { runHeld } from './held.js';
@@ -33,12 +33,12 @@ export class Session implements IoOwner {
   private roundTrips = 0;
 
   constructor(
-    socket: net.Socket,
+    conn: ClientConn,
     reader: FrameReader,
     readonly ctx: SessionContext,
     readonly id: SessionIdentity,
   ) {
-    this.io = new ClientIo(socket, reader, ctx.gateway, this);
+    this.io = new ClientIo(conn, reader, ctx.gateway, this);
     this.up = new UpstreamBinding(ctx, id, this.io, () => this.answered());
     this.clampCaps = clampCaps(ctx.gateway.config.upstream);
     this.ext = new ExtendedProtocol(this);
