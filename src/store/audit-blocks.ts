@@ -36,6 +36,18 @@ const KEYS_PER_INSERT = 200;
 /** ",a,b," of the distinct values, like the tables column: a LIKE '%,a,%' finds a superset. */
 const summary = (values: Set<string>) => (values.size ? `,${[...values].join(',')},` : '');
 
+/** Distinct values in first-seen order; a run of one value (as a batch mostly is) costs a comparison, not a hash. */
+class Distinct {
+  readonly values = new Set<string>();
+  private last: string | null = null;
+
+  add(v: string | null): void {
+    if (v === null || v === this.last) return;
+    this.last = v;
+    this.values.add(v);
+  }
+}
+
 /** A block's row: its values in BLOCK_COLUMNS order, and its audit_block_keys rows (kind, value, first_seq). */
 export interface BlockRow {
   values: unknown[];
@@ -46,37 +58,31 @@ export interface BlockRow {
 export function blockRow(firstSeq: number, events: readonly PreparedAudit[], prevHash: string, hashes: string, lines: string): BlockRow {
   let minTs = Infinity;
   let maxTs = -Infinity;
-  const agents = new Set<string>();
-  const approvals = new Set<string>();
-  const types = new Set<string>();
-  const decisions = new Set<string>();
-  const doors = new Set<string>();
-  const databases = new Set<string>();
-  const tables = new Set<string>();
+  const [agents, approvals, types, decisions, doors, databases, tables] = Array.from({ length: 7 }, () => new Distinct());
   for (const { body: b, tables: t } of events) {
     if (b.ts < minTs) minTs = b.ts;
     if (b.ts > maxTs) maxTs = b.ts;
-    if (b.agent !== null) agents.add(b.agent);
-    if (b.approval_id !== null) approvals.add(b.approval_id);
+    agents.add(b.agent);
+    approvals.add(b.approval_id);
     types.add(b.type);
-    if (b.decision !== null) decisions.add(b.decision);
-    if (b.door !== null) doors.add(b.door);
-    if (b.database !== null) databases.add(b.database);
-    if (t !== null) tables.add(t);
+    decisions.add(b.decision);
+    doors.add(b.door);
+    databases.add(b.database);
+    tables.add(t);
   }
   const last = firstSeq + events.length - 1;
   const head = hashes.slice(-HASH_HEX);
-  const keys = [...agents].map((a) => ['agent', a, firstSeq]).concat([...approvals].map((a) => ['approval', a, firstSeq]));
+  const keys = [...agents.values].map((a) => ['agent', a, firstSeq]).concat([...approvals.values].map((a) => ['approval', a, firstSeq]));
   const values = [
     firstSeq,
     last,
     minTs,
     maxTs,
-    summary(types),
-    summary(decisions),
-    summary(doors),
-    summary(databases),
-    [...tables].join(''),
+    summary(types.values),
+    summary(decisions.values),
+    summary(doors.values),
+    summary(databases.values),
+    [...tables.values].join(''),
     prevHash,
     head,
     hashes,

@@ -40,10 +40,11 @@ const unquote = (raw: string): string | null => (raw === 'null' ? null : raw.sli
  */
 function plainHeader(h: string): { header: Header; around: [string, string] } | null {
   const m = PLAIN_HEADER.exec(h);
-  if (!m || !Number.isSafeInteger(Number(m[1]))) return null;
+  const ts = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isSafeInteger(ts)) return null;
   return {
     header: [
-      Number(m[1]),
+      ts,
       m[2].slice(1, -1),
       unquote(m[3]),
       unquote(m[4]),
