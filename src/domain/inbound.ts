@@ -8,8 +8,11 @@ export interface Inbound {
   to: (chunk: Buffer) => void;
 }
 
+/** A reader that drops what it gets: a connection's bytes between two owners. */
+export const dropBytes = (): void => undefined;
+
 /** An Inbound that drops what it gets until someone points it somewhere. */
-export const newInbound = (): Inbound => ({ to: () => undefined });
+export const newInbound = (): Inbound => ({ to: dropBytes });
 
 // one read buffer for every such connection: each read is copied out before another can start (the
 // event loop reads one socket at a time and `onread`'s callback runs right after the read)

@@ -40,8 +40,9 @@ const unquote = (raw: string): string | null => (raw === 'null' ? null : raw.sli
  */
 function plainHeader(h: string): { header: Header; around: [string, string] } | null {
   const m = PLAIN_HEADER.exec(h);
-  const ts = m ? Number(m[1]) : NaN;
-  if (!m || !Number.isSafeInteger(ts)) return null;
+  if (!m) return null;
+  const ts = Number(m[1]);
+  if (!Number.isSafeInteger(ts)) return null;
   return {
     header: [
       ts,

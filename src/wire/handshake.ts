@@ -28,7 +28,7 @@ import { filterStartup, type FilteredStartup } from './startup-params.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
 import type { Pending } from './client-io.js';
 import { negotiateProtocolVersion, readyFrames, verifierFor } from './handshake-frames.js';
-import { newInbound, readInto, type Inbound } from '../domain/inbound.js';
+import { dropBytes, readInto, type Inbound } from '../domain/inbound.js';
 import type { ClientConn } from './client-reads.js';
 
 export interface HandshakeDeps {
@@ -181,7 +181,7 @@ class Handshake {
   private negotiateEncryption(code: number, buf: Buffer, end: number): void {
     if (end !== buf.length) throw protocolViolation('received unencrypted data after SSL request');
     if (code === StartupCode.ssl && this.deps.tls && !(this.socket instanceof tls.TLSSocket)) {
-      this.inbound.to = newInbound().to;
+      this.inbound.to = dropBytes;
       this.socket.write('S');
       const secure = new tls.TLSSocket(this.socket, { isServer: true, secureContext: this.deps.tls });
       secure.on('error', () => this.fail(protocolViolation('TLS handshake failed'), false));
@@ -274,7 +274,7 @@ class Handshake {
       const k = this.deps.newKey();
       this.socket.write(readyFrames(status, s.applicationName, k));
       this.finish();
-      this.inbound.to = newInbound().to;
+      this.inbound.to = dropBytes;
       this.audit(true, { user: s.user, database: s.database, client: s.applicationName });
       const id: SessionIdentity = {
         agent: this.agent!,

@@ -46,21 +46,13 @@ describe('adopted client connections', () => {
     const { port, next } = await adoptingServer();
     const client = net.connect(port, '127.0.0.1');
     const conn = await next();
-    const kept: Buffer[] = [];
     const total = 3 * 1024 * 1024;
-    const all = new Promise<void>((resolve) => {
-      let n = 0;
-      conn.inbound.to = (c) => {
-        kept.push(c); // kept across later reads: each chunk is its own copy
-        n += c.length;
-        if (n >= total) resolve();
-      };
-    });
+    // every chunk is kept across later reads until the end: each is its own copy
+    const all = received(conn, total);
     const sent = Buffer.alloc(total);
     for (let i = 0; i < total; i++) sent[i] = (i * 7 + (i >> 11)) & 0xff;
     client.write(sent);
-    await all;
-    expect(Buffer.concat(kept).equals(sent)).toBe(true);
+    expect((await all).equals(sent)).toBe(true);
     const echoed = once(client, 'data');
     conn.socket.write('ok');
     expect(String((await echoed)[0])).toBe('ok');
