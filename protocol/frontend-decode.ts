@@ -94,8 +94,16 @@ export function decodeQuery(buf: Buffer, start: number, end: number): string {
   return sql;
 }
 
-/** Is a Query's text valid UTF-8? Decoding alone would turn bad bytes into U+FFFD. */
-export const queryTextIsUtf8 = (buf: Buffer, start: number, end: number): boolean => isUtf8(buf.subarray(start + 5, end));
+/**
+ * Decoding turns each bad UTF-8 sequence into U+FFFD, so a decoded text without one came from valid
+ * UTF-8; only a text holding one (bad bytes, or a U+FFFD sent as such) needs its bytes checked. On a
+ * one-byte string the search ends at once: it cannot hold U+FFFD.
+ */
+const REPLACEMENT = '\uFFFD';
+
+/** Is a Query's text, decoded as `sql`, valid UTF-8? */
+export const queryTextIsUtf8 = (sql: string, buf: Buffer, start: number, end: number): boolean =>
+  !sql.includes(REPLACEMENT) || isUtf8(buf.subarray(start + 5, end));
 
 export interface ParseMessage {
   name: string;
@@ -109,7 +117,7 @@ export function decodeParse(buf: Buffer, start: number, end: number): ParseMessa
   const cur = bodyCursor(buf, start, end);
   const name = cur.cstring();
   const sql = cur.cstring();
-  const utf8 = isUtf8(buf.subarray(start + 5, cur.position));
+  const utf8 = (!name.includes(REPLACEMENT) && !sql.includes(REPLACEMENT)) || isUtf8(buf.subarray(start + 5, cur.position));
   const n = cur.int16();
   if (n < 0) throw new DecodeError('invalid parameter count');
   const paramTypes: number[] = new Array(n);

@@ -17,8 +17,11 @@ const SHAPE_NODES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteSt
 /** Functions whose constant arguments the policy reads (pg_sleep's length, set_config's name and value). */
 const READS_ARGUMENTS = new Set(['set_config', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until']);
 
-/** Quick keys start with a NUL, which no normalized text holds (a text with a NUL is never keyed). */
-const QUICK = '\u0000';
+/**
+ * Normalized keys start with a NUL, which no quick key holds (a text with a NUL is never keyed). The
+ * quick key, the common one, is used as it is: its hash is computed once for both of its lookups.
+ */
+const NORMALIZED = '\u0000';
 
 /** Longer texts are rarely repeated with other constants; they are decided in full. */
 const MAX_KEYED_LENGTH = 8 * 1024;
@@ -99,14 +102,15 @@ export class ShapeCache {
   key(sql: string): string | null {
     if (!isNormalizerReady() || sql.length > MAX_KEYED_LENGTH) return null;
     const quick = shapeKey(sql);
-    if (quick !== null && !this.misread.has(quick)) return QUICK + quick;
+    if (quick !== null && !this.misread.has(quick)) return quick;
     if (sql.includes('$') || !this.worthNormalizing()) return null;
-    return normalizedText(sql);
+    const normalized = normalizedText(sql);
+    return normalized === null ? null : NORMALIZED + normalized;
   }
 
   /** The key came from the quick scan, not the normalizer: keying this text again costs little. */
   static quick(key: string): boolean {
-    return key.startsWith(QUICK);
+    return !key.startsWith(NORMALIZED);
   }
 
   /**
@@ -146,12 +150,14 @@ export class ShapeCache {
    */
   set(key: string, sql: string, analysis: FullAnalysis, decision: Decision): void {
     if (!literalFree(analysis) || decision.statements[0]?.sql !== loneStatementText(sql)) return;
-    let kept: string | null = key;
+    let kept = key;
     if (ShapeCache.quick(key)) {
-      kept = this.worthNormalizing() ? normalizedText(sql) : null;
-      if (kept === null) return;
-      if (kept === normalizedFromKey(key.slice(QUICK.length))) kept = key;
-      else this.misread.set(key.slice(QUICK.length), true);
+      const normalized = this.worthNormalizing() ? normalizedText(sql) : null;
+      if (normalized === null) return;
+      if (normalized !== normalizedFromKey(key)) {
+        this.misread.set(key, true);
+        kept = NORMALIZED + normalized;
+      }
     }
     this.shapes.set(kept, decision);
   }

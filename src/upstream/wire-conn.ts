@@ -82,6 +82,10 @@ export class ServerConn {
   poolKey = '';
   /** set by the pool while the server is lent to an idle client: detaches it from that client */
   reclaim: Reclaim | null = null;
+  /** the pool's list of lent servers (lend-list.ts) */
+  lent = false;
+  lentPrev: ServerConn | null = null;
+  lentNext: ServerConn | null = null;
   /** the session holds state (named statements, SET...) and needs a reset before reuse */
   dirty = false;
   lastUsed = Date.now();

@@ -7,6 +7,7 @@ import { logger } from '../logger.js';
 import { FairQueue, waitInTurn, type Waiter as FairWaiter } from './fair-queue.js';
 import { poolKey, settingsFromKey } from './pool-key.js';
 import { AirlockError, SqlState } from '../errors.js';
+import { LendList } from './lend-list.js';
 
 export interface PoolOptions {
   /** most upstream connections per database */
@@ -28,7 +29,7 @@ interface DbPool {
   total: number;
   idle: Map<string, ServerConn[]>;
   /** servers bound to idle clients that may be taken back */
-  lendable: Set<ServerConn>;
+  lendable: LendList<ServerConn>;
   /** waiting clients, served in turn across holders */
   waiting: FairQueue<Waiter>;
   /** servers each holder has now (from acquire to release) */
@@ -60,7 +61,7 @@ export class WirePool {
   private db(database: string): DbPool {
     let d = this.dbs.get(database);
     if (!d) {
-      d = { total: 0, idle: new Map(), lendable: new Set(), waiting: new FairQueue<Waiter>(), held: new Map() };
+      d = { total: 0, idle: new Map(), lendable: new LendList(), waiting: new FairQueue<Waiter>(), held: new Map() };
       this.dbs.set(database, d);
     }
     return d;
@@ -194,7 +195,8 @@ export class WirePool {
   }
 
   /** Marks a server bound to an idle client as reclaimable; `reclaim` detaches it from the client. */
-  lend(s: ServerConn, database: string, reclaim: Reclaim): void {
+  lend(s: ServerConn, reclaim: Reclaim): void {
+    const database = s.target.database;
     const d = this.db(database);
     d.lendable.add(s);
     s.reclaim = reclaim;
@@ -202,8 +204,8 @@ export class WirePool {
   }
 
   /** The client is using its server again. */
-  unlend(s: ServerConn, database: string): void {
-    this.db(database).lendable.delete(s);
+  unlend(s: ServerConn): void {
+    this.db(s.target.database).lendable.delete(s);
     s.reclaim = null;
   }
 

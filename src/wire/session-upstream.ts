@@ -72,7 +72,7 @@ export class UpstreamBinding implements ServerOwner {
   tryServer(): ServerConn | null {
     if (this.server) {
       if (this.lent) {
-        this.ctx.pool.unlend(this.server, this.id.database);
+        this.ctx.pool.unlend(this.server);
         this.lent = false;
       }
       return this.server;
@@ -107,7 +107,7 @@ export class UpstreamBinding implements ServerOwner {
     if (!s || this.lent || this.pinned || this.io.closed) return;
     if (s.status !== 0x49 || s.outstanding > 0 || this.forwardedSinceSync) return;
     this.lent = true;
-    this.ctx.pool.lend(s, this.id.database, this.reclaimed);
+    this.ctx.pool.lend(s, this.reclaimed);
   }
 
   /** The pool took the lent server back (made once per session: idle() runs every transaction). */
@@ -126,7 +126,7 @@ export class UpstreamBinding implements ServerOwner {
     this.runningSince = 0;
     if (!s) return;
     const pool = this.ctx.pool;
-    pool.unlend(s, this.id.database);
+    pool.unlend(s);
     s.owner = null;
     if (s.closed) return pool.release(s);
     if (s.outstanding > 0 || this.forwardedSinceSync || s.status !== 0x49) return pool.discard(s);

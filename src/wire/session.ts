@@ -151,7 +151,7 @@ export class Session implements IoOwner {
   // ---- simple query ----
 
   private onQuery(sql: string, buf: Buffer, start: number, end: number): Step {
-    if (!queryTextIsUtf8(buf, start, end)) {
+    if (!queryTextIsUtf8(sql, buf, start, end)) {
       return this.up.synth(() => {
         this.io.emit(errorFrame(invalidUtf8()));
         this.io.emit(rfqFor(this.up.currentStatus()));

@@ -9,6 +9,7 @@ import {
   decodeParse,
   decodeQuery,
   decodeStartup,
+  queryTextIsUtf8,
   makeVerifier,
   parseVerifier,
   serverFinal,
@@ -91,6 +92,36 @@ describe('SCRAM', () => {
       const wrong = new ScramClient('nope');
       const st2 = serverFirst(wrong.clientFirst, v);
       expect(serverFinal(wrong.final(st2.serverFirst), st2, v)).toBeNull();
+    }
+  });
+
+  it('tell valid UTF-8 from bad bytes, which decode to U+FFFD, and keep a U+FFFD sent as such', () => {
+    const frame = (type: string, body: Buffer) => {
+      const head = Buffer.alloc(5);
+      head.write(type, 0, 'latin1');
+      head.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([head, body]);
+    };
+    const cases: [number[], boolean][] = [
+      [[0xef, 0xbf, 0xbd], true], // U+FFFD itself
+      [[0xc3, 0xa9], true], // é
+      [[0xf0, 0x9f, 0x98, 0x80], true], // an emoji, four bytes
+      [[0xc0, 0x80], false], // overlong NUL
+      [[0xe0, 0x80, 0x80], false], // overlong
+      [[0xed, 0xa0, 0x80], false], // a surrogate
+      [[0xf4, 0x90, 0x80, 0x80], false], // past U+10FFFF
+      [[0xf5], false],
+      [[0xe2, 0x82], false], // cut short
+      [[0xef, 0xbf, 0xbd, 0xff], false], // U+FFFD, then a bad byte
+    ];
+    for (const [bytes, valid] of cases) {
+      const text = Buffer.concat([Buffer.from("select '"), Buffer.from(bytes), Buffer.from("'\0")]);
+      const q = frame('Q', text);
+      expect(queryTextIsUtf8(decodeQuery(q, 0, q.length), q, 0, q.length), bytes.join(' ')).toBe(valid);
+      const p = frame('P', Buffer.concat([Buffer.from('s\0'), text, Buffer.from([0, 0])]));
+      expect(decodeParse(p, 0, p.length).utf8, bytes.join(' ')).toBe(valid);
+      const named = frame('P', Buffer.concat([Buffer.from(bytes), Buffer.from('\0select 1\0'), Buffer.from([0, 0])]));
+      expect(decodeParse(named, 0, named.length).utf8, `name ${bytes.join(' ')}`).toBe(valid);
     }
   });
 });
