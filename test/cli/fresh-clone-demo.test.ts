@@ -16,7 +16,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { psqlCommand as psql } from '../helpers/pg.js';
-import { DATABASE_URL } from '../helpers/env.js';
+import { DATABASE_URL, RUN_TAG } from '../helpers/env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'airlock-clone-'));
@@ -59,11 +59,13 @@ function copyRepository(): void {
   }
 }
 
+/** The machine's databases but those other test files create meanwhile (named after the run's tag). */
 async function machineDatabases(): Promise<string[]> {
   const c = new pg.Client({ connectionString: DATABASE_URL });
   await c.connect();
   try {
-    return (await c.query<{ datname: string }>('SELECT datname FROM pg_database ORDER BY 1')).rows.map((r) => r.datname);
+    const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database ORDER BY 1');
+    return rows.map((r) => r.datname).filter((name) => !name.includes(`_${RUN_TAG}`));
   } finally {
     await c.end();
   }
