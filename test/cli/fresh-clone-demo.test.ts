@@ -16,7 +16,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { psqlCommand as psql } from '../helpers/pg.js';
-import { DATABASE_URL, RUN_TAG } from '../helpers/env.js';
+import { DATABASE_URL, RUN_MARK } from '../helpers/env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'airlock-clone-'));
@@ -65,7 +65,7 @@ async function machineDatabases(): Promise<string[]> {
   await c.connect();
   try {
     const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database ORDER BY 1');
-    return rows.map((r) => r.datname).filter((name) => !name.includes(`_${RUN_TAG}`));
+    return rows.map((r) => r.datname).filter((name) => !name.includes(RUN_MARK));
   } finally {
     await c.end();
   }

@@ -8,8 +8,11 @@ export const CORPUS_DIR = process.env.AIRLOCK_CORPUS_DIR ?? new URL('../corpus/'
 /** This test run's tag (set by the global setup): the global teardown drops whatever carries it. */
 export const RUN_TAG = process.env.AIRLOCK_TEST_RUN ?? 'x';
 
+/** What every name uniqueName makes holds: how a test tells this run's objects from the machine's. */
+export const RUN_MARK = `_${RUN_TAG}`;
+
 /** A short random name for a schema, queue or database owned by one test (and tagged with the run). */
-export const uniqueName = (prefix: string) => `${prefix}_${RUN_TAG}${randomBytes(4).toString('hex')}`;
+export const uniqueName = (prefix: string) => `${prefix}${RUN_MARK}${randomBytes(4).toString('hex')}`;
 
 /** A response's JSON, shaped as whatever the test then asserts. */
 // `any` on purpose: the assertions that follow are the type check

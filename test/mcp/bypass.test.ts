@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../src/gateway/gateway.js';
 import { bypassCases, meetsExpectation } from '../helpers/corpus.js';
 import { createTestEnv, dbUrl, inMemoryClient, openGateway, structured, type TestEnv } from './helpers.js';
-import { RUN_TAG } from '../helpers/env.js';
+import { RUN_MARK } from '../helpers/env.js';
 
 let env: TestEnv;
 let gw: Gateway;
@@ -45,7 +45,7 @@ async function fingerprint(database: string): Promise<Record<string, string>> {
       largeObjects: `SELECT string_agg(oid::text, ',' ORDER BY oid) FROM pg_largeobject_metadata`,
       largeObjectData: `SELECT md5(coalesce(string_agg(data::text, ',' ORDER BY loid, pageno), '')) FROM pg_largeobject`,
       // roles are the cluster's: those other test files create meanwhile carry the run's tag
-      roles: `SELECT string_agg(rolname || ':' || rolsuper::text || rolcanlogin::text || coalesce(rolpassword, ''), ',' ORDER BY 1) FROM pg_authid WHERE strpos(rolname, '_${RUN_TAG}') = 0`,
+      roles: `SELECT string_agg(rolname || ':' || rolsuper::text || rolcanlogin::text || coalesce(rolpassword, ''), ',' ORDER BY 1) FROM pg_authid WHERE strpos(rolname, '${RUN_MARK}') = 0`,
       grants: `SELECT string_agg(c.relname || ':' || coalesce(c.relacl::text, ''), ',' ORDER BY 1) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`,
       settings: `SELECT coalesce(string_agg(setdatabase || ':' || setrole || ':' || array_to_string(setconfig, ';'), ',' ORDER BY 1), '') FROM pg_db_role_setting`,
       extensions: `SELECT string_agg(extname || ':' || extversion, ',' ORDER BY 1) FROM pg_extension`,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { bypassCases, type BypassCase } from '../helpers/corpus.js';
-import { CORPUS_DIR, RUN_TAG } from '../helpers/env.js';
+import { CORPUS_DIR, RUN_MARK } from '../helpers/env.js';
 import { createDatabase, dropDatabase, psqlDirect, startProxy, type Proxy } from './helpers/proxy.js';
 
 const CHECKSUM = `
@@ -23,7 +23,7 @@ SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
   UNION ALL SELECT 'rule:' || md5(coalesce((SELECT string_agg(oid::text || rulename, ',' ORDER BY oid) FROM pg_rewrite), ''))
   UNION ALL SELECT 'comment:' || md5(coalesce((SELECT string_agg(objoid::text || description, ',' ORDER BY objoid, classoid, objsubid) FROM pg_description), ''))
   UNION ALL SELECT 'lo:' || md5(coalesce((SELECT string_agg(oid::text, ',' ORDER BY oid) FROM pg_largeobject_metadata), ''))
-  UNION ALL SELECT 'roles:' || md5((SELECT string_agg(rolname || rolsuper::text || rolcanlogin::text, ',' ORDER BY rolname) FROM pg_roles WHERE rolname NOT LIKE 'wire\\_%' AND strpos(rolname, '_${RUN_TAG}') = 0))
+  UNION ALL SELECT 'roles:' || md5((SELECT string_agg(rolname || rolsuper::text || rolcanlogin::text, ',' ORDER BY rolname) FROM pg_roles WHERE rolname NOT LIKE 'wire\\_%' AND strpos(rolname, '${RUN_MARK}') = 0))
   UNION ALL SELECT 'settings:' || md5(coalesce((SELECT string_agg(coalesce(setconfig::text, ''), ',' ORDER BY setdatabase, setrole) FROM pg_db_role_setting), ''))
   UNION ALL SELECT 'ext:' || md5((SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension))
 ) s`;
