@@ -227,6 +227,7 @@ export class AuditLog {
 
   /** Whether new work must be refused: the journal fails, or the store is behind by more than the bound. */
   health(now = Date.now()): AuditHealth {
+    this.overdue(now);
     const lagMs = this.commits.length ? now - this.commits[0][1] : 0;
     const pending = this.appended - this.stored;
     let reason: string | undefined;
@@ -238,8 +239,18 @@ export class AuditLog {
 
   /** Cheap form of health().refusing for the per-statement path. */
   get refusing(): boolean {
-    if (this.journalError) return true;
-    return this.commits.length > 0 && Date.now() - this.commits[0][1] > this.refuseAfterMs;
+    return this.journalError !== null || this.overdue(Date.now());
+  }
+
+  /**
+   * Whether the oldest unstored commit is older than the bound. Before saying so, the sink hands
+   * over what waits and reports progress its messages have not brought yet: a caller that keeps
+   * this thread busy without letting the event loop turn must not read its own delay as the store's.
+   */
+  private overdue(now: number): boolean {
+    if (!this.commits.length || now - this.commits[0][1] <= this.refuseAfterMs) return false;
+    this.sink.poll();
+    return this.commits.length > 0 && now - this.commits[0][1] > this.refuseAfterMs;
   }
 
   /** Events dropped because the backlog was full, since the log was opened. */

@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
 import { logger } from '../logger.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { JournalRangeReader } from './journal-ranges.js';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-sink.js';
+import { publishStored, type FromWorker, type ToWorker, type WorkerInit } from './worker-sink.js';
 
 const ORPHAN_SCAN_MS = 30_000;
 const port = parentPort!;
@@ -29,7 +29,10 @@ if (store) {
     checkpointFile: init.checkpointFile,
     journalDir: init.journalDir,
     maxBatch: init.maxBatch,
-    onStored: (upTo) => reply({ t: 'stored', upTo }),
+    onStored: (upTo) => {
+      publishStored(init.progress, upTo);
+      reply({ t: 'stored', upTo });
+    },
     onFailed: (err) => reply({ t: 'failed', message: err.message }),
   });
   const recover = () =>

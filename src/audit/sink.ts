@@ -17,6 +17,8 @@ export interface AuditSink {
   write(chunk: AuditChunk): void;
   /** retry a failed write now rather than after its backoff */
   kick(): void;
+  /** hand over what waits and report progress not yet delivered (before the log refuses on lag) */
+  poll(): void;
   /** store what is queued (within a bound when the store keeps failing), then release the store */
   close(): Promise<void>;
 }
@@ -56,6 +58,9 @@ export class ThreadSink implements AuditSink {
   kick(): void {
     this.writer.kick();
   }
+
+  /** Writes run on this thread: their progress is reported as it happens. */
+  poll(): void {}
 
   async close(): Promise<void> {
     await within(this.writer.finish(), CLOSE_BOUND_MS);

@@ -27,7 +27,14 @@ export interface WorkerInit extends Omit<WriterSettings, 'key'> {
   storeOptions: OpenStoreOptions;
   /** base64, so the worker can sign checkpoints */
   key: string | null;
+  /** one BigInt64 slot: how many events are stored, set by the worker, read by poll() */
+  progress: SharedArrayBuffer;
 }
+
+/** The worker's side of WorkerInit.progress. */
+export const publishStored = (progress: SharedArrayBuffer, upTo: number): void => {
+  Atomics.store(new BigInt64Array(progress), 0, BigInt(upTo));
+};
 
 /**
  * Built, the worker is plain .js next to this file. From source (tsx, vitest) it is .ts, and a
@@ -92,28 +99,49 @@ export class WorkerSink implements AuditSink {
   /** chunks not yet posted: sent together HANDOFF_MS after the first, off the path of the results they release */
   private outbox: AuditChunk[] = [];
   private handoff: NodeJS.Timeout | null = null;
+  /** when the oldest chunk in the outbox was put there */
+  private outboxSince = 0;
   /** journaled chunks go by reference to their bytes, until the worker once fails to read them */
   private byRange = true;
+  private readonly progress: BigInt64Array;
 
   private constructor(
     worker: Worker,
     private readonly init: WorkerInit,
     private readonly events: SinkEvents,
   ) {
+    this.progress = new BigInt64Array(init.progress);
     this.attach(worker);
   }
 
   /** Start the worker on its own connection to the store; resolves once that store is open. */
-  static async start(init: WorkerInit, events: SinkEvents): Promise<WorkerSink> {
+  static async start(settings: Omit<WorkerInit, 'progress'>, events: SinkEvents): Promise<WorkerSink> {
+    const init = { ...settings, progress: new SharedArrayBuffer(8) };
     return new WorkerSink(await spawn(init), init, events);
   }
 
   write(chunk: AuditChunk): void {
     this.unconfirmed.push(chunk);
     // the chunk is journaled already (durable): handing it over waits for the chunks of the next few
-    // ms, so a busy proxy wakes the worker once per hand-off period, not once per tick
-    if (this.outbox.push(chunk) === 1) this.handoff = setTimeout(this.sendOutbox, HANDOFF_MS).unref();
+    // ms, so a busy proxy wakes the worker once per hand-off period, not once per tick. A caller that
+    // keeps the event loop from turning (a long run of promise callbacks) keeps the timer from firing:
+    // then the write that finds the outbox overdue hands it over.
+    if (this.outbox.push(chunk) === 1) {
+      this.outboxSince = Date.now();
+      this.handoff = setTimeout(this.sendOutbox, HANDOFF_MS).unref();
+    } else if (Date.now() - this.outboxSince >= HANDOFF_MS) this.sendOutbox();
     this.updateRef();
+  }
+
+  /**
+   * Hand over what waits, and take the worker's progress from shared memory rather than from its
+   * messages, which wait for this thread's event loop: so the lag the log refuses on is the store's,
+   * never time this thread spent without looking at its messages.
+   */
+  poll(): void {
+    this.sendOutbox();
+    const upTo = Number(Atomics.load(this.progress, 0));
+    if (upTo > this.stored) this.onMessage({ t: 'stored', upTo });
   }
 
   private readonly sendOutbox = (): void => {

@@ -134,6 +134,35 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
     expect(await verifyChain(store)).toMatchObject({ ok: true, count: 30 });
   });
 
+  it('reads lag from the store, not from an event loop kept busy: refused only while the store is really down', async () => {
+    const log = await open({ refuseAfterMs: 200 });
+    // one audited request per ms, in promise callbacks that never let the event loop turn (an
+    // in-process MCP client does this), for several times the bound
+    const busyFor = async (ms: number) => {
+      let refused = 0;
+      let n = 0;
+      for (const until = Date.now() + ms; Date.now() < until; ) {
+        for (const spin = Date.now() + 1; Date.now() < spin; );
+        log.append(event(n++));
+        log.ensureDurable();
+        if (log.refusing) refused++;
+        await Promise.resolve();
+      }
+      return { refused, n, health: log.health() };
+    };
+    const healthy = await busyFor(1000);
+    expect(healthy.n).toBeGreaterThan(200);
+    expect(healthy).toMatchObject({ refused: 0, health: { refusing: false } });
+    await log.flush();
+    await target.raw('ALTER TABLE audit_blocks RENAME TO audit_blocks_away');
+    const down = await busyFor(1000);
+    expect(down.refused).toBeGreaterThan(0);
+    expect(down.health).toMatchObject({ refusing: true, reason: expect.stringMatching(/has not accepted events/) });
+    await target.raw('ALTER TABLE audit_blocks_away RENAME TO audit_blocks');
+    await waitFor(() => log.pending === 0); // the worker's background retry
+    expect(log.health().refusing).toBe(false);
+  });
+
   it('drops beyond maxQueue while the store is down and records how many were lost', async () => {
     const log = await open({ maxBatch: 10, maxQueue: 20 });
     await target.raw('ALTER TABLE audit_blocks RENAME TO audit_blocks_away');
