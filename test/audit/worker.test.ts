@@ -141,8 +141,8 @@ describe.each(TARGETS)('threaded AuditLog on $kind', ({ make }) => {
     const busyFor = async (ms: number) => {
       let refused = 0;
       let n = 0;
-      for (const until = Date.now() + ms; Date.now() < until; ) {
-        for (const spin = Date.now() + 1; Date.now() < spin; );
+      for (const until = Date.now() + ms; Date.now() < until;) {
+        for (const spin = Date.now() + 1; Date.now() < spin;);
         log.append(event(n++));
         log.ensureDurable();
         if (log.refusing) refused++;
