@@ -189,7 +189,7 @@ export class ExtendedProtocol {
     if (!r.ok) {
       this.s.io.emit(r.error);
       this.s.up.skipToSync = true;
-      return;
+      return this.s.up.abortBlock();
     }
     if (describe && r.result.fields.length === 0) this.s.io.emit(noData);
     for (const f of resultFrames(r.result, describe)) this.s.io.emit(f);
@@ -228,6 +228,7 @@ export class ExtendedProtocol {
     return this.s.up.synth(() => {
       this.s.io.emit(frame);
       this.s.up.skipToSync = true;
+      return this.s.up.abortBlock();
     });
   }
 }

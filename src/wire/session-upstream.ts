@@ -4,13 +4,22 @@
 // answers in order behind the server's (synth, syncPoint). Frames from the server go straight to
 // the session's ClientIo, DataRows counted per result: past the agent's caps (limits.maxRows,
 // maxResultBytes) they are dropped and a NoticeResponse says so before the CommandComplete.
-import { Back } from '../../protocol/index.js';
+import { Back, rfqFor } from '../../protocol/index.js';
 import type { ServerConn, ServerOwner } from '../upstream/wire-conn.js';
 import { connectionFailure, upstreamUnavailable } from '../errors.js';
 import type { ClientIo, Step } from './client-io.js';
 import type { SessionContext, SessionIdentity } from './session-types.js';
 import { capNotice } from './result-frames.js';
 import { WireMasking } from './row-masking.js';
+
+/** ReadyForQuery status inside a transaction block that has not failed */
+const IN_BLOCK = 0x54;
+
+/**
+ * What aborts a block upstream (abortBlock): a statement PostgreSQL cannot parse, so it always
+ * fails, and its text says why in the server's log. Its answer never reaches the client.
+ */
+export const ABORT_BLOCK = 'airlock_refused_a_statement_of_this_transaction';
 
 export class UpstreamBinding implements ServerOwner {
   /** the upstream server bound to this session, if any */
@@ -163,14 +172,33 @@ export class UpstreamBinding implements ServerOwner {
    * Runs `fn` (which emits proxy-made frames) after the upstream has answered everything already
    * forwarded, so responses stay in order. Synchronous when nothing is in flight (the common case).
    */
-  synth(fn: () => void): Step {
+  synth(fn: () => Step): Step {
     const s = this.server;
-    if (!s || (!this.forwardedSinceSync && s.outstanding === 0)) {
-      fn();
-      return;
-    }
-    return this.syncPoint().then((serverFailed) => {
-      if (!serverFailed) fn();
+    if (!s || (!this.forwardedSinceSync && s.outstanding === 0)) return fn();
+    return this.syncPoint().then((serverFailed) => (serverFailed ? undefined : fn()));
+  }
+
+  /** Airlock's own error answering a simple Query: the error, the open block aborted (abortBlock), then ReadyForQuery. */
+  refuseQuery(frame: Buffer): Step {
+    return this.synth(() => {
+      this.io.emit(frame);
+      const aborting = this.abortBlock();
+      if (!aborting) return void this.io.emit(rfqFor(this.currentStatus()));
+      return aborting.then(() => this.io.emit(rfqFor(this.currentStatus())));
+    });
+  }
+
+  /**
+   * After an error Airlock answered itself (a blocked or refused statement, a held one denied or not
+   * decided), the agent's transaction block, if one is open, is aborted upstream as a PostgreSQL
+   * error would abort it: later statements get 25P02 until ROLLBACK, and COMMIT rolls back, so no
+   * part of a block that met an error is committed. Call with nothing in flight (inside synth).
+   */
+  abortBlock(): Step {
+    const s = this.server;
+    if (!s || s.closed || s.status !== IN_BLOCK) return;
+    return s.internalQuery(ABORT_BLOCK).then(() => {
+      this.txStatus = s.status;
     });
   }
 

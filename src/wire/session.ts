@@ -125,10 +125,7 @@ export class Session implements IoOwner {
         if (this.up.server && this.up.server.outstanding > 0) this.io.forward(buf, start, end);
         return;
       case Front.functionCall:
-        return this.up.synth(() => {
-          this.io.emit(errorFrame(insufficientPrivilege('fastpath function calls are not allowed through Airlock')));
-          this.io.emit(rfqFor(this.up.currentStatus()));
-        });
+        return this.up.refuseQuery(errorFrame(insufficientPrivilege('fastpath function calls are not allowed through Airlock')));
       default:
         throw protocolViolation(`invalid frontend message type ${type} ("${String.fromCharCode(type)}")`);
     }
@@ -152,10 +149,7 @@ export class Session implements IoOwner {
 
   private onQuery(sql: string, buf: Buffer, start: number, end: number): Step {
     if (!queryTextIsUtf8(sql, buf, start, end)) {
-      return this.up.synth(() => {
-        this.io.emit(errorFrame(invalidUtf8()));
-        this.io.emit(rfqFor(this.up.currentStatus()));
-      });
+      return this.up.refuseQuery(errorFrame(invalidUtf8()));
     }
     if (this.up.forwardedSinceSync) {
       // a Query inside an unfinished extended batch: PostgreSQL skips it if the batch failed, so close
@@ -171,11 +165,7 @@ export class Session implements IoOwner {
     if (!this.rated) return this.decideQuery(sql, buf, start, end);
     return this.admitted(
       () => this.decideQuery(sql, buf, start, end),
-      (e) =>
-        this.up.synth(() => {
-          this.io.emit(errorFrame(e));
-          this.io.emit(rfqFor(this.up.currentStatus()));
-        }),
+      (e) => this.up.refuseQuery(errorFrame(e)),
     );
   }
 
@@ -200,10 +190,7 @@ export class Session implements IoOwner {
     try {
       decision = this.ctx.gateway.decide(this.request(sql));
     } catch (err) {
-      return this.up.synth(() => {
-        this.io.emit(errorFrame(asAirlockError(err)));
-        this.io.emit(rfqFor(this.up.currentStatus()));
-      });
+      return this.up.refuseQuery(errorFrame(asAirlockError(err)));
     }
     if (isEmpty(decision)) {
       return this.up.synth(() => {
@@ -211,18 +198,8 @@ export class Session implements IoOwner {
         this.io.emit(rfqFor(this.up.currentStatus()));
       });
     }
-    if (decision.decision === 'block') {
-      return this.up.synth(() => {
-        this.io.emit(blockedFrame(decision));
-        this.io.emit(rfqFor(this.up.currentStatus()));
-      });
-    }
-    if (decision.decision === 'ask' && copiesFromClient(decision)) {
-      return this.up.synth(() => {
-        this.io.emit(errorFrame(copyInNotHeld()));
-        this.io.emit(rfqFor(this.up.currentStatus()));
-      });
-    }
+    if (decision.decision === 'block') return this.up.refuseQuery(blockedFrame(decision));
+    if (decision.decision === 'ask' && copiesFromClient(decision)) return this.up.refuseQuery(errorFrame(copyInNotHeld()));
     if (decision.decision === 'ask') return this.heldQuery(sql, decision);
     if (leavesSessionState(decision)) this.up.pinned = true;
     trackPrepared(decision, this.prepared);
@@ -232,10 +209,7 @@ export class Session implements IoOwner {
     if (!s) {
       return this.up.acquire().then(
         () => this.forwardQuery(buf, start, end),
-        (err) => {
-          this.io.emit(errorFrame(asAirlockError(err)));
-          this.io.emit(rfqFor(this.up.currentStatus()));
-        },
+        (err) => this.up.refuseQuery(errorFrame(asAirlockError(err))),
       );
     }
     this.forwardQuery(buf, start, end);
@@ -250,8 +224,8 @@ export class Session implements IoOwner {
   private async heldQuery(sql: string, decision: Decision): Promise<void> {
     await this.up.syncPoint();
     const r = await this.held(sql, undefined, decision);
-    if (r.ok) for (const f of resultFrames(r.result, true)) this.io.emit(f);
-    else this.io.emit(r.error);
+    if (!r.ok) return this.up.refuseQuery(r.error);
+    for (const f of resultFrames(r.result, true)) this.io.emit(f);
     this.io.emit(rfqFor(this.up.currentStatus()));
   }
 
