@@ -186,11 +186,7 @@ export class ExtendedProtocol {
     const r = await this.s.held(portal.stmt.sql, params, portal.stmt.decision);
     const describe = portal.describePending;
     portal.describePending = false;
-    if (!r.ok) {
-      this.s.io.emit(r.error);
-      this.s.up.skipToSync = true;
-      return this.s.up.abortBlock();
-    }
+    if (!r.ok) return this.failExtended(r.error);
     if (describe && r.result.fields.length === 0) this.s.io.emit(noData);
     for (const f of resultFrames(r.result, describe)) this.s.io.emit(f);
   }
